@@ -1,0 +1,52 @@
+# Spine MRI Outcomes: the two commands are `make book` and `make test`.
+# Both need only Python 3.11+ and make; they create .venv from the pinned lock on first use.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.lock-stamp
+JOBS   ?=
+
+.PHONY: book test bench data check lock clean-venv help
+
+help:
+	@echo "make book   build the whole book into book/_build/html (creates .venv on first use)"
+	@echo "make test   run every test (helpers, chapters end to end, book build, browser)"
+	@echo "make data   regenerate data/synthetic/"
+	@echo "make check  check notebook pairs, table of contents and data files"
+	@echo "make lock   re-resolve requirements.lock and environment.yml from pyproject.toml"
+
+# The venv is rebuilt only when the lock or pyproject.toml changes.
+$(STAMP): requirements.lock pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (found " + sys.version.split()[0] + ")")'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "Installing the pinned environment into $(VENV) (first run: a few minutes)..."
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+book: $(STAMP)
+	$(BIN)/spinebook build $(if $(JOBS),--jobs $(JOBS))
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+data: $(STAMP)
+	$(BIN)/spinebook data
+
+check: $(STAMP)
+	$(BIN)/spinebook check
+
+bench: $(STAMP)
+	$(BIN)/python -m helpers.bench
+
+lock:
+	test -x $(BIN)/uv || $(BIN)/python -m pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml --extra test --python-version 3.11 -o requirements.lock
+	$(BIN)/python -m helpers.envfile requirements.lock environment.yml
+
+clean-venv:
+	rm -rf $(VENV)
