@@ -189,3 +189,14 @@ def write_outputs(results: pd.DataFrame, *, output_dir: str | Path, chapter: str
     results.to_csv(output_dir / "results.csv", index=False, float_format="%.10g")
     (output_dir / "provenance.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
     return record
+
+
+def provenance_table(record: Mapping[str, Any]) -> pd.DataFrame:
+    """A provenance record as a two-column table (``item``, ``value``) for the page's footer."""
+    rows = []
+    for key, value in record.items():
+        if isinstance(value, Mapping):
+            rows.extend((f"{key}: {name}", item) for name, item in value.items())
+        else:
+            rows.append((key, value))
+    return pd.DataFrame(rows, columns=["item", "value"]).astype({"value": str})

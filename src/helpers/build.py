@@ -1,0 +1,422 @@
+"""Executing chapters and building the book.
+
+* :func:`check_project` verifies notebook pairs, the table of contents and the synthetic data files.
+* :func:`execute_chapter` runs one chapter with papermill into a folder (executed notebook,
+  ``results.csv``, ``provenance.json``).
+* :func:`build_book` executes chapters in parallel, then runs Jupyter Book (execution off, warnings as
+  errors) in a temporary folder and swaps the new site in only when everything succeeded.
+* :func:`run_chapter` executes one chapter on a user's file into a new run folder, with an HTML report.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+import nbformat
+import yaml
+
+from helpers import chapters as registry
+from helpers.io import InputError, read_table
+
+KERNEL = "python3"
+RESERVED_PARAMETERS = {"data_path": "--data FILE", "output_dir": "--out DIR"}
+
+
+class ChapterFailure(RuntimeError):
+    """A chapter's notebook raised an exception while executing (the message names chapter and cell)."""
+
+    def __init__(self, message: str, *, input_error: bool = False):
+        super().__init__(message)
+        self.input_error = input_error
+
+
+@dataclass(frozen=True)
+class ChapterRun:
+    """Outcome of executing one chapter."""
+
+    chapter: str
+    ok: bool
+    seconds: float
+    notebook: Path | None
+    message: str = ""
+    input_error: bool = False
+
+
+# --------------------------------------------------------------------------------------------------
+# Checks
+# --------------------------------------------------------------------------------------------------
+
+def _cell_signature(notebook: nbformat.NotebookNode) -> list[tuple[str, str, tuple[str, ...]]]:
+    return [(cell.cell_type, cell.source.strip(), tuple(sorted(cell.get("metadata", {}).get("tags", []))))
+            for cell in notebook.cells]
+
+
+def check_pairs(root: Path) -> list[str]:
+    """Problems with the jupytext pairs in ``notebooks/`` (text file and committed ``.ipynb``)."""
+    import jupytext
+
+    problems = []
+    folder = root / "notebooks"
+    for chapter in registry.CHAPTERS.values():
+        text, ipynb = folder / f"{chapter.notebook}.md", folder / f"{chapter.notebook}.ipynb"
+        fix = f"run: jupytext --sync {text.relative_to(root)}"
+        if not text.is_file() or not ipynb.is_file():
+            missing = [str(p.relative_to(root)) for p in (text, ipynb) if not p.is_file()]
+            problems.append(f"chapter {chapter.id}: missing {', '.join(missing)} ({fix})")
+            continue
+        from_text = jupytext.read(text)
+        from_ipynb = nbformat.read(ipynb, as_version=4)
+        if _cell_signature(from_text) != _cell_signature(from_ipynb):
+            problems.append(f"chapter {chapter.id}: {ipynb.relative_to(root)} is out of sync with "
+                            f"{text.relative_to(root)} ({fix})")
+        with_outputs = [i for i, cell in enumerate(from_ipynb.cells)
+                        if cell.cell_type == "code" and (cell.get("outputs") or cell.get("execution_count"))]
+        if with_outputs:
+            problems.append(f"chapter {chapter.id}: {ipynb.relative_to(root)} has outputs in cells "
+                            f"{with_outputs[:5]}; commit it without outputs ({fix})")
+        tagged = [cell for cell in from_ipynb.cells if "parameters" in cell.get("metadata", {}).get("tags", [])]
+        if len(tagged) != 1:
+            problems.append(f"chapter {chapter.id}: expected exactly one cell tagged 'parameters', found {len(tagged)}")
+    return problems
+
+
+def _toc_files(toc: Mapping[str, Any]) -> list[str]:
+    files = [toc["root"]]
+
+    def walk(entries):
+        for entry in entries or []:
+            if "file" in entry:
+                files.append(entry["file"])
+            walk(entry.get("sections"))
+
+    for part in toc.get("parts", []):
+        walk(part.get("chapters"))
+    walk(toc.get("chapters"))
+    return files
+
+
+def check_toc(root: Path) -> list[str]:
+    """Problems with ``_toc.yml``: missing pages, and chapters of the registry that it does not list."""
+    toc = yaml.safe_load((root / "_toc.yml").read_text(encoding="utf-8"))
+    files = _toc_files(toc)
+    problems = []
+    for entry in files:
+        candidates = [root / f"{entry}{suffix}" for suffix in ("", ".md", ".ipynb")]
+        if not any(path.is_file() for path in candidates):
+            problems.append(f"_toc.yml: '{entry}' has no page (expected {entry}.md or {entry}.ipynb)")
+    for chapter in registry.CHAPTERS.values():
+        if f"notebooks/{chapter.notebook}" not in files:
+            problems.append(f"_toc.yml: chapter {chapter.id} (notebooks/{chapter.notebook}) is not listed")
+    return problems
+
+
+def check_data(root: Path) -> list[str]:
+    """Problems with ``data/synthetic/``: missing files, schema failures, bytes that differ from the generator."""
+    from helpers import schemas, synthetic
+
+    problems = []
+    for chapter in registry.CHAPTERS.values():
+        path = registry.synthetic_data_path(chapter.id, root)
+        if not path.is_file():
+            problems.append(f"{path.relative_to(root)}: missing (run: spinebook data)")
+            continue
+        try:
+            schemas.validate(read_table(path), schemas.SCHEMAS[chapter.id], source=path.relative_to(root))
+        except InputError as error:
+            problems.append(str(error))
+        with tempfile.TemporaryDirectory() as scratch:
+            fresh = synthetic.write_csv(chapter.generate(), Path(scratch) / path.name)
+            if fresh.read_bytes() != path.read_bytes():
+                problems.append(f"{path.relative_to(root)}: differs from what the generator writes "
+                                "(run: spinebook data, and commit the result)")
+    return problems
+
+
+def check_project(root: Path | None = None) -> list[str]:
+    """Every problem found by :func:`check_pairs`, :func:`check_toc` and :func:`check_data`."""
+    root = root or registry.project_root()
+    return check_pairs(root) + check_toc(root) + check_data(root)
+
+
+# --------------------------------------------------------------------------------------------------
+# Executing one chapter
+# --------------------------------------------------------------------------------------------------
+
+def notebook_parameters(chapter_id: str, root: Path | None = None) -> dict[str, dict[str, Any]]:
+    """The chapter's parameters (name -> papermill's inferred type, default and help)."""
+    import papermill
+
+    root = root or registry.project_root()
+    path = root / "notebooks" / f"{registry.get_chapter(chapter_id).notebook}.ipynb"
+    return papermill.inspect_notebook(str(path))
+
+
+def parse_parameters(chapter_id: str, pairs: list[tuple[str, str]], root: Path | None = None) -> dict[str, Any]:
+    """Turn ``-p NAME VALUE`` pairs into typed parameters, refusing unknown or mistyped ones."""
+    known = notebook_parameters(chapter_id, root)
+    parsed: dict[str, Any] = {}
+    for name, text in pairs:
+        if name in RESERVED_PARAMETERS:
+            raise InputError(f"parameter {name}: set it with {RESERVED_PARAMETERS[name]}, not -p.")
+        if name not in known:
+            names = ", ".join(n for n in known if n not in RESERVED_PARAMETERS)
+            raise InputError(f"unknown parameter '{name}' for chapter {chapter_id}. Parameters: {names}.")
+        try:
+            value = yaml.safe_load(text)
+        except yaml.YAMLError:
+            value = text
+        expected = known[name]["inferred_type_name"]
+        if expected == "float" and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        checks = {"float": float, "int": int, "bool": bool, "str": str}
+        if expected in checks and not isinstance(value, checks[expected]) or (
+                expected in ("int", "float") and isinstance(value, bool)):
+            if expected == "str":
+                value = str(text)
+            else:
+                raise InputError(f"parameter {name}: expected a {expected} (default "
+                                 f"{known[name]['default']}), got {text!r}.")
+        parsed[name] = value
+    return parsed
+
+
+def _describe_failure(chapter_id: str, error: Exception) -> ChapterFailure:
+    from papermill.exceptions import PapermillExecutionError
+
+    if isinstance(error, PapermillExecutionError):
+        source = next((line for line in (error.source or "").splitlines() if line.strip()), "")
+        message = (f"chapter {chapter_id} failed in cell {error.cell_index} (execution count {error.exec_count}): "
+                   f"{error.ename}: {error.evalue}\n    first line of the cell: {source}")
+        return ChapterFailure(message, input_error=error.ename == "InputError")
+    return ChapterFailure(f"chapter {chapter_id} could not be executed: {type(error).__name__}: {error}")
+
+
+def _collapse_parameter_cells(path: Path) -> None:
+    """Keep the injected-parameters cell in the page but collapsed (myst-nb tag ``hide-input``)."""
+    notebook = nbformat.read(path, as_version=4)
+    for cell in notebook.cells:
+        tags = cell.setdefault("metadata", {}).setdefault("tags", [])
+        if "injected-parameters" in tags and "hide-input" not in tags:
+            tags.append("hide-input")
+    nbformat.write(notebook, path)
+
+
+def execute_chapter(chapter_id: str, *, output_dir: Path, parameters: Mapping[str, Any] | None = None,
+                    data_path: Path | None = None, root: Path | None = None,
+                    progress_bar: bool = False) -> Path:
+    """Execute a chapter into ``output_dir`` and return the executed notebook's path.
+
+    The chapter writes ``results.csv`` and ``provenance.json`` next to it. Raises
+    :class:`ChapterFailure` naming the failing cell and exception.
+    """
+    import papermill
+
+    root = root or registry.project_root()
+    chapter = registry.get_chapter(chapter_id)
+    output_dir = Path(output_dir)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    source = root / "notebooks" / f"{chapter.notebook}.ipynb"
+    target = output_dir / f"{chapter.notebook}.ipynb"
+    injected = dict(parameters or {})
+    injected["data_path"] = str(Path(data_path).resolve()) if data_path else str(
+        registry.synthetic_data_path(chapter_id, root))
+    injected["output_dir"] = str(output_dir.resolve())
+    try:
+        papermill.execute_notebook(str(source), str(target), parameters=injected, kernel_name=KERNEL,
+                                   cwd=str(root / "notebooks"), progress_bar=progress_bar, log_output=False,
+                                   report_mode=False)
+    except Exception as error:  # papermill re-raises the notebook's exception wrapped
+        raise _describe_failure(chapter_id, error) from None
+    _collapse_parameter_cells(target)
+    return target
+
+
+def _execute_worker(chapter_id: str, output_dir: str, root: str) -> ChapterRun:
+    started = time.perf_counter()
+    try:
+        notebook = execute_chapter(chapter_id, output_dir=Path(output_dir), root=Path(root))
+    except ChapterFailure as failure:
+        return ChapterRun(chapter_id, False, time.perf_counter() - started, None, str(failure), failure.input_error)
+    return ChapterRun(chapter_id, True, time.perf_counter() - started, notebook)
+
+
+# --------------------------------------------------------------------------------------------------
+# Building the book
+# --------------------------------------------------------------------------------------------------
+
+def _print(message: str) -> None:
+    print(message, flush=True)
+
+
+def _jupyter_book_command() -> list[str]:
+    script = Path(sys.executable).with_name("jupyter-book")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "jupyter_book.cli.main"]
+
+
+def build_book(root: Path | None = None, *, chapters: list[str] | None = None, jobs: int | None = None,
+               echo: Callable[[str], None] = _print) -> Path:
+    """Execute chapters and build the site into ``book/_build/html``; return the path of ``index.html``.
+
+    Chapters not selected with ``chapters`` reuse their last executed notebook (or, if none, are built
+    unexecuted with a warning). Everything happens in a temporary folder; the previous site is replaced
+    only when every step succeeded.
+
+    Raises
+    ------
+    ChapterFailure
+        When a chapter fails (named with its cell and exception) or Jupyter Book reports an error or warning.
+    """
+    root = root or registry.project_root()
+    problems = check_pairs(root) + check_toc(root)
+    if problems:
+        raise InputError("the book's sources are inconsistent:\n  - " + "\n  - ".join(problems))
+    created = registry.generate_all(root, only_missing=True)
+    for path in created:
+        echo(f"generated {path.relative_to(root)}")
+    selected = list(registry.CHAPTERS) if not chapters else [registry.get_chapter(c).id for c in chapters]
+    jobs = max(1, jobs or os.cpu_count() or 1)
+    build_dir = root / "book" / "_build"
+    build_dir.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=build_dir))
+    try:
+        outputs = staging / "outputs"
+        echo(f"Executing {len(selected)} chapter(s), {min(jobs, len(selected))} at a time")
+        failures: list[ChapterRun] = []
+        with ProcessPoolExecutor(max_workers=min(jobs, len(selected))) as pool:
+            futures = [pool.submit(_execute_worker, chapter_id, str(outputs / chapter_id), str(root))
+                       for chapter_id in selected]
+            for done, future in enumerate(as_completed(futures), start=1):
+                run = future.result()
+                status = "ok" if run.ok else "FAILED"
+                echo(f"  [{done}/{len(selected)}] {run.chapter:<18} {status:<6} {run.seconds:6.1f} s")
+                if not run.ok:
+                    failures.append(run)
+        if failures:
+            raise ChapterFailure("\n".join(run.message for run in failures))
+        source = _stage_sources(root, staging, selected, echo)
+        echo("Building the site with Jupyter Book (execution off, warnings as errors)")
+        started = time.perf_counter()
+        command = [*_jupyter_book_command(), "build", str(source), "--path-output", str(staging / "site"),
+                   "-W", "--keep-going", "--builder", "html"]
+        finished = subprocess.run(command, capture_output=True, text=True)
+        if finished.returncode != 0:
+            log = re.sub(r"\x1b\[[0-9;]*m", "", finished.stdout + finished.stderr).strip().splitlines()
+            interesting = [line for line in log if re.search(r"WARNING|ERROR|Exception|Traceback", line)] or log[-20:]
+            raise ChapterFailure("Jupyter Book failed (the previous site is untouched):\n    " +
+                                 "\n    ".join(interesting[:40]))
+        echo(f"  site built in {time.perf_counter() - started:.1f} s")
+        _swap_in(staging / "site" / "_build" / "html", build_dir / "html")
+        for chapter_id in selected:
+            _swap_in(outputs / chapter_id, build_dir / "outputs" / chapter_id)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    index = build_dir / "html" / "index.html"
+    echo(f"Book built: {index}")
+    return index
+
+
+def _stage_sources(root: Path, staging: Path, selected: list[str], echo: Callable[[str], None]) -> Path:
+    """Copy the book's pages and the executed notebooks into a fresh source folder for Jupyter Book."""
+    source = staging / "source"
+    source.mkdir()
+    for name in ("_config.yml", "_toc.yml"):
+        shutil.copy2(root / name, source / name)
+    shutil.copytree(root / "book", source / "book", ignore=shutil.ignore_patterns("_build", ".*"))
+    (source / "notebooks").mkdir()
+    for chapter in registry.CHAPTERS.values():
+        executed = (staging / "outputs" / chapter.id / f"{chapter.notebook}.ipynb") if chapter.id in selected \
+            else root / "book" / "_build" / "outputs" / chapter.id / f"{chapter.notebook}.ipynb"
+        if not executed.is_file():
+            echo(f"  warning: chapter {chapter.id} has never been executed; its page is built without outputs")
+            executed = root / "notebooks" / f"{chapter.notebook}.ipynb"
+        shutil.copy2(executed, source / "notebooks" / f"{chapter.notebook}.ipynb")
+    return source
+
+
+def _swap_in(new: Path, current: Path) -> None:
+    """Replace ``current`` by ``new`` with two renames (the old copy is removed only afterwards)."""
+    current.parent.mkdir(parents=True, exist_ok=True)
+    old = current.with_name(f".{current.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    if current.exists():
+        current.rename(old)
+    shutil.move(str(new), str(current))
+    shutil.rmtree(old, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------------------------------
+# Running one chapter on a user's file
+# --------------------------------------------------------------------------------------------------
+
+def _utc_stamp() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+
+
+def default_run_folder(chapter_id: str, root: Path) -> Path:
+    """``runs/<chapter>-<UTC timestamp>``, with a numeric suffix if that folder already exists."""
+    base = root / "runs" / f"{chapter_id}-{_utc_stamp()}"
+    candidate, counter = base, 1
+    while candidate.exists():
+        counter += 1
+        candidate = base.with_name(f"{base.name}-{counter}")
+    return candidate
+
+
+def validate_data_file(chapter_id: str, data_path: Path) -> None:
+    """Read a user's file and check it against the chapter's schema (raises :class:`InputError`)."""
+    registry.load_data(chapter_id, data_path)
+
+
+def export_html_report(notebook_path: Path, target: Path) -> Path:
+    """Write a standalone HTML report of an executed notebook (images embedded; no code cells)."""
+    from helpers.report import notebook_to_html
+
+    target.write_text(notebook_to_html(notebook_path), encoding="utf-8")
+    return target
+
+
+def run_chapter(chapter_id: str, *, data_path: Path | None = None, parameters: Mapping[str, Any] | None = None,
+                out: Path | None = None, root: Path | None = None, progress_bar: bool = True,
+                echo: Callable[[str], None] = _print) -> Path:
+    """Execute one chapter into a new run folder and return it.
+
+    The folder holds the executed notebook, ``report.html``, ``results.csv`` and ``provenance.json``.
+    Nothing is written when the run fails; an existing folder is never overwritten; the input file is
+    only read.
+    """
+    root = root or registry.project_root()
+    chapter = registry.get_chapter(chapter_id)
+    if data_path is not None:
+        data_path = Path(data_path)
+        validate_data_file(chapter.id, data_path)
+    if out is not None and Path(out).exists():
+        raise InputError(f"{out}: already exists; runs never overwrite earlier outputs. Choose a new --out "
+                         "folder or leave --out out for a new timestamped folder under runs/.")
+    with tempfile.TemporaryDirectory(prefix=f"spinebook-{chapter.id}-") as scratch:
+        work = Path(scratch) / "run"
+        echo(f"Running chapter {chapter.id} on {data_path or 'its synthetic data'}")
+        started = time.perf_counter()
+        notebook = execute_chapter(chapter.id, output_dir=work, parameters=parameters, data_path=data_path,
+                                   root=root, progress_bar=progress_bar)
+        export_html_report(notebook, work / "report.html")
+        missing = [name for name in ("results.csv", "provenance.json") if not (work / name).is_file()]
+        if missing:
+            raise ChapterFailure(f"chapter {chapter.id} did not write {', '.join(missing)}")
+        target = Path(out) if out is not None else default_run_folder(chapter.id, root)
+        if target.exists():
+            raise InputError(f"{target}: already exists; runs never overwrite earlier outputs.")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(work), str(target))
+    echo(f"  done in {time.perf_counter() - started:.1f} s: {target}")
+    return target

@@ -1,0 +1,62 @@
+"""Data schemas: the one place that names each chapter's columns, types, units and allowed values.
+
+Each schema is a pandera ``DataFrameSchema``; :func:`validate` checks a frame against one and
+reports every problem at once as an :class:`helpers.io.InputError`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pandera.pandas as pa
+
+from helpers.io import InputError
+
+BINARY = pa.Check.isin([0, 1], error="must be 0 or 1")
+
+EQUIVOCAL_MRI = pa.DataFrameSchema(
+    {
+        "patient_id": pa.Column(str, unique=True, required=False, coerce=True,
+                                description="patient identifier (pseudonymous; never a record number)"),
+        "test_positive": pa.Column(int, BINARY, coerce=True,
+                                   description="index test result: 1 = positive, 0 = negative"),
+        "disease_present": pa.Column(int, BINARY, coerce=True,
+                                     description="reference standard: 1 = myelopathy present, 0 = absent"),
+    },
+    name="equivocal-mri",
+    strict=False,
+)
+
+SCHEMAS: dict[str, pa.DataFrameSchema] = {"equivocal-mri": EQUIVOCAL_MRI}
+
+
+def _rows_label(frame: pd.DataFrame, index: list) -> str:
+    """Describe offending rows by their line number in the file (header = line 1)."""
+    lines = [str(int(i) + 2) for i in index[:5] if isinstance(i, (int, float)) and pd.notna(i)]
+    more = f" and {len(index) - 5} more" if len(index) > 5 else ""
+    return ("lines " + ", ".join(lines) + more) if lines else "the whole column"
+
+
+def validate(frame: pd.DataFrame, schema: pa.DataFrameSchema, *, source: str | Path = "data") -> pd.DataFrame:
+    """Check ``frame`` against ``schema`` and return the coerced copy.
+
+    Raises
+    ------
+    InputError
+        Listing every problem (column, first offending lines, what was expected and found).
+    """
+    missing = [name for name, column in schema.columns.items() if column.required and name not in frame.columns]
+    if missing:
+        raise InputError(f"{source}: missing column(s) {', '.join(missing)}. Found columns: "
+                         f"{', '.join(map(str, frame.columns))}. Rename your columns or map them onto these names.")
+    try:
+        return schema.validate(frame.copy(), lazy=True)
+    except pa.errors.SchemaErrors as errors:
+        cases = errors.failure_cases
+        problems = []
+        for (column, check), group in cases.groupby(["column", "check"], dropna=False, sort=False):
+            found = ", ".join(map(repr, group["failure_case"].drop_duplicates().head(5).tolist()))
+            rows = _rows_label(frame, group["index"].dropna().tolist())
+            problems.append(f"  - column '{column}', {rows}: expected {check}; found {found}")
+        raise InputError(f"{source}: {len(problems)} problem(s) with the data:\n" + "\n".join(problems)) from None
