@@ -32,7 +32,7 @@ book: $(STAMP)
 	$(BIN)/spinebook build $(if $(JOBS),--jobs $(JOBS))
 
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --doctest-modules src/helpers tests
 
 data: $(STAMP)
 	$(BIN)/spinebook data

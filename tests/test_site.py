@@ -10,6 +10,7 @@ installs Chromium when it runs as root, so CI always runs it.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 from html.parser import HTMLParser
@@ -143,6 +144,8 @@ def browser(tmp_path_factory):
     found = _chromium()
     if not found:
         reason = "headless Chromium not installed (Debian packages chromium and chromium-driver); browser test skipped"
+        if os.environ.get("SPINEBOOK_REQUIRE_BROWSER"):
+            pytest.fail(f"SPINEBOOK_REQUIRE_BROWSER is set but {reason}")
         print(f"\nSKIPPED: {reason}")
         pytest.skip(reason)
     from selenium import webdriver

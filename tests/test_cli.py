@@ -1,0 +1,193 @@
+"""The command-line contract: exit codes, run folders, nothing written on failure, the site kept intact.
+
+Commands run as a user runs them (``python -m helpers.cli``, the same entry point as ``spinebook``) in
+a scratch copy of the book's sources, so the repository's own outputs are never touched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from helpers import chapters
+from helpers.io import RESULT_COLUMNS
+
+pytestmark = pytest.mark.book
+
+
+def spinebook(*arguments: str, root: Path, timeout: int = 900) -> subprocess.CompletedProcess:
+    environment = {**os.environ, "SPINEBOOK_ROOT": str(root)}
+    return subprocess.run([sys.executable, "-m", "helpers.cli", *arguments], cwd=root, env=environment,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture()
+def project(tmp_path: Path, repo: Path) -> Path:
+    """A scratch copy of the book's sources (no build outputs, no runs)."""
+    root = tmp_path / "book-copy"
+    root.mkdir()
+    for name in ("_config.yml", "_toc.yml"):
+        shutil.copy2(repo / name, root / name)
+    for folder in ("book", "notebooks", "data"):
+        shutil.copytree(repo / folder, root / folder, ignore=shutil.ignore_patterns("_build", ".ipynb_checkpoints"))
+    return root
+
+
+def assert_clean_error(result: subprocess.CompletedProcess, *words: str) -> None:
+    assert result.returncode == 2, (result.returncode, result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr
+    for word in words:
+        assert word in result.stderr, f"{word!r} not in: {result.stderr}"
+
+
+def test_run_writes_a_new_folder_with_all_four_outputs(project: Path):
+    result = spinebook("run", "equivocal-mri", "-p", "pretest_probability", "0.3", root=project)
+    assert result.returncode == 0, result.stderr
+    runs = sorted((project / "runs").iterdir())
+    assert len(runs) == 1 and runs[0].name.startswith("equivocal-mri-")
+    folder = runs[0]
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        ["equivocal-mri.ipynb", "report.html", "results.csv", "provenance.json"])
+    results = pd.read_csv(folder / "results.csv")
+    assert list(results.columns) == RESULT_COLUMNS
+    positive = results[(results.quantity == "post_test_probability_positive") & (results.group == "parameters")]
+    # pre-test 0.3 with the default sensitivity 0.85 and specificity 0.90: LR+ 8.5 -> odds 3/7 * 8.5
+    assert positive.estimate.iloc[0] == pytest.approx((3 / 7 * 8.5) / (1 + 3 / 7 * 8.5))
+    provenance = json.loads((folder / "provenance.json").read_text())
+    assert provenance["chapter"] == "equivocal-mri"
+    assert provenance["parameters"]["pretest_probability"] == 0.3
+    data = chapters.synthetic_data_path("equivocal-mri", project)
+    assert provenance["input_sha256"] == digest(data)
+    for key in ("packages", "git_commit", "utc_time", "input_file"):
+        assert key in provenance
+    report = (folder / "report.html").read_text()
+    assert "cdnjs" not in report and "When cervical MRI is equivocal" in report
+    # a second run never overwrites the first: it gets its own folder
+    again = spinebook("run", "equivocal-mri", root=project)
+    assert again.returncode == 0, again.stderr
+    assert len(list((project / "runs").iterdir())) == 2
+
+
+def test_run_on_a_user_file_leaves_it_unchanged(project: Path, tmp_path: Path):
+    user_file = tmp_path / "my cohort.csv"
+    pd.DataFrame({"test_positive": [1] * 9 + [0] + [1] * 3 + [0] * 27,
+                  "disease_present": [1] * 10 + [0] * 30}).to_csv(user_file, index=False)
+    before = digest(user_file)
+    out = tmp_path / "my-run"
+    result = spinebook("run", "equivocal-mri", "--data", str(user_file), "--out", str(out), root=project)
+    assert result.returncode == 0, result.stderr
+    assert digest(user_file) == before
+    results = pd.read_csv(out / "results.csv").set_index(["quantity", "group"])
+    assert results.loc[("sensitivity", "data"), "estimate"] == pytest.approx(0.9)
+    assert json.loads((out / "provenance.json").read_text())["input_sha256"] == before
+
+
+def test_existing_out_folder_is_never_overwritten(project: Path, tmp_path: Path):
+    out = tmp_path / "taken"
+    out.mkdir()
+    (out / "earlier.txt").write_text("earlier output")
+    result = spinebook("run", "equivocal-mri", "--out", str(out), root=project)
+    assert_clean_error(result, "already exists")
+    assert sorted(p.name for p in out.iterdir()) == ["earlier.txt"]
+
+
+@pytest.mark.parametrize("content, words", [
+    ("test_positive,disease\n1,1\n0,0\n", ["disease_present", "missing column"]),
+    ("test_positive,disease_present\n1,1\n2,0\n0,7\n", ["test_positive", "line 3", "disease_present", "0 or 1"]),
+    ("", ["empty"]),
+    ("test_positive,disease_present\n", ["no data rows"]),
+])
+def test_invalid_data_exits_2_and_writes_nothing(project: Path, tmp_path: Path, content: str, words: list[str]):
+    user_file = tmp_path / "bad.csv"
+    user_file.write_text(content)
+    out = tmp_path / "should-not-exist"
+    result = spinebook("run", "equivocal-mri", "--data", str(user_file), "--out", str(out), root=project)
+    assert_clean_error(result, "bad.csv", *words)
+    assert not out.exists() and not (project / "runs").exists()
+
+
+def test_missing_and_non_utf8_files_are_clear_errors(project: Path, tmp_path: Path):
+    assert_clean_error(spinebook("run", "equivocal-mri", "--data", str(tmp_path / "nope.csv"), root=project),
+                       "not found")
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes("test_positive,disease_present,note\n1,1,caf\xe9\n".encode("latin-1"))
+    assert_clean_error(spinebook("run", "equivocal-mri", "--data", str(latin), root=project), "UTF-8")
+    assert not (project / "runs").exists()
+
+
+@pytest.mark.parametrize("arguments, words", [
+    (["-p", "prevalence", "0.3"], ["unknown parameter", "pretest_probability"]),
+    (["-p", "pretest_probability", "high"], ["pretest_probability", "float"]),
+    (["-p", "data_path", "x.csv"], ["--data"]),
+    (["-p", "pretest_probability", "1.5"], ["pretest_probability", "probability"]),
+])
+def test_invalid_parameters_exit_2_and_write_nothing(project: Path, arguments: list[str], words: list[str]):
+    result = spinebook("run", "equivocal-mri", *arguments, root=project)
+    assert_clean_error(result, *words)
+    assert not (project / "runs").exists()
+
+
+def test_unknown_chapter_exits_2(project: Path):
+    result = spinebook("run", "no-such-chapter", root=project)
+    assert result.returncode == 2 and "invalid choice" in result.stderr
+
+
+def test_check_passes_on_the_repository(repo: Path):
+    result = spinebook("check", root=repo, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "all good" in result.stdout
+
+
+def test_check_finds_an_unsynced_pair_and_altered_data(project: Path):
+    text = project / "notebooks" / "equivocal-mri.md"
+    text.write_text(text.read_text() + "\n```{code-cell} ipython3\nprint('new cell')\n```\n")
+    data = chapters.synthetic_data_path("equivocal-mri", project)
+    data.write_text(data.read_text().replace("EQ0001,", "EQ0001x,", 1))
+    result = spinebook("check", root=project)
+    assert result.returncode == 1
+    assert "out of sync" in result.stdout and "differs from what the generator writes" in result.stdout
+
+
+def test_data_regenerates_identical_bytes(project: Path, repo: Path):
+    for chapter in chapters.CHAPTERS.values():
+        chapters.synthetic_data_path(chapter.id, project).unlink()
+    result = spinebook("data", root=project)
+    assert result.returncode == 0, result.stderr
+    for chapter in chapters.CHAPTERS.values():
+        assert digest(chapters.synthetic_data_path(chapter.id, project)) == \
+            digest(chapters.synthetic_data_path(chapter.id, repo)), chapter.id
+
+
+def test_failing_chapter_exits_1_names_the_cell_and_keeps_the_site(project: Path):
+    first = spinebook("build", root=project)
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert "equivocal-mri" in first.stdout and "index.html" in first.stdout
+    site = project / "book" / "_build" / "html"
+    before = {p.relative_to(site): digest(p) for p in site.rglob("*") if p.is_file()}
+    # break the chapter: a cell that divides by zero, in both files of the pair
+    import jupytext
+
+    text = project / "notebooks" / "equivocal-mri.md"
+    text.write_text(text.read_text().replace("## Diagnostic reasoning with the chosen parameters",
+                                             "```{code-cell} ipython3\nbroken = 1 / 0\n```\n\n"
+                                             "## Diagnostic reasoning with the chosen parameters"))
+    jupytext.write(jupytext.read(text), project / "notebooks" / "equivocal-mri.ipynb")
+    second = spinebook("build", root=project)
+    assert second.returncode == 1, second.stdout + second.stderr
+    assert "equivocal-mri" in second.stderr and "cell" in second.stderr and "ZeroDivisionError" in second.stderr
+    assert "Traceback" not in second.stderr
+    after = {p.relative_to(site): digest(p) for p in site.rglob("*") if p.is_file()}
+    assert after == before, "the previous site was changed by a failed build"
+    assert not [p for p in (project / "book" / "_build").iterdir() if p.name.startswith(".staging")]

@@ -1,0 +1,148 @@
+"""helpers.diagnostic against values computed by hand (formulas written out here, not imported)."""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers import diagnostic
+from helpers.io import RESULT_COLUMNS, InputError
+
+Z = 1.959963984540054  # qnorm(0.975)
+
+
+def wilson(successes: int, total: int, z: float = Z) -> tuple[float, float]:
+    # Wilson (1927) score interval, written out independently of statsmodels.
+    # R: binom::binom.confint(x, n, methods = "wilson")
+    p = successes / total
+    centre = p + z * z / (2 * total)
+    half = z * math.sqrt(p * (1 - p) / total + z * z / (4 * total * total))
+    return (centre - half) / (1 + z * z / total), (centre + half) / (1 + z * z / total)
+
+
+def patients(tp: int, fn: int, fp: int, tn: int) -> pd.DataFrame:
+    rows = [(1, 1)] * tp + [(0, 1)] * fn + [(1, 0)] * fp + [(0, 0)] * tn
+    return pd.DataFrame(rows, columns=["test_positive", "disease_present"])
+
+
+def test_post_test_probability_by_hand():
+    # pre-test 0.3 -> odds 3/7; LR+ = 0.9 / 0.1 = 9 -> odds 27/7 -> probability 27/34
+    table = diagnostic.diagnostic_reasoning(pretest_probability=0.3, sensitivity=0.9, specificity=0.9)
+    values = table.set_index("quantity")["estimate"]
+    assert values["lr_positive"] == pytest.approx(9.0)
+    assert values["lr_negative"] == pytest.approx(0.1 / 0.9)
+    assert values["post_test_probability_positive"] == pytest.approx(27 / 34)
+    # LR- = 1/9 -> odds 3/63 = 1/21 -> probability 1/22
+    assert values["post_test_probability_negative"] == pytest.approx(1 / 22)
+    assert values["npv"] == pytest.approx(21 / 22)
+    assert list(table.columns) == RESULT_COLUMNS
+
+
+def test_likelihood_ratio_of_one_leaves_the_probability_unchanged():
+    assert diagnostic.post_test_probability(0.37, 1.0) == pytest.approx(0.37)
+    assert diagnostic.post_test_probability(np.array([0.1, 0.5]), 1.0) == pytest.approx([0.1, 0.5])
+
+
+@pytest.mark.parametrize("name, value", [("pretest_probability", 0), ("pretest_probability", 1),
+                                         ("sensitivity", 1.2), ("specificity", -0.1),
+                                         ("pretest_probability", 30), ("sensitivity", "high")])
+def test_invalid_probabilities_are_input_errors(name, value):
+    arguments = dict(pretest_probability=0.3, sensitivity=0.8, specificity=0.9)
+    arguments[name] = value
+    with pytest.raises(InputError, match=name):
+        diagnostic.diagnostic_reasoning(**arguments)
+
+
+def test_accuracy_from_counts_by_hand():
+    # 9 TP, 1 FN, 3 FP, 27 TN (the chapter's exercise 3)
+    data = patients(9, 1, 3, 27)
+    before = data.copy()
+    table = diagnostic.accuracy_from_counts(data, pretest_probability=0.2).set_index("quantity")
+    pd.testing.assert_frame_equal(data, before)  # input unchanged
+    assert table.loc["true_positive", "estimate"] == 9 and table.loc["true_negative", "estimate"] == 27
+    assert table.loc["sensitivity", "estimate"] == pytest.approx(0.9)
+    assert (table.loc["sensitivity", "ci_low"], table.loc["sensitivity", "ci_high"]) == pytest.approx(wilson(9, 10))
+    assert table.loc["sensitivity", "ci_low"] == pytest.approx(0.5958, abs=1e-4)  # Wilson 9/10 in the literature
+    assert table.loc["specificity", "estimate"] == pytest.approx(0.9)
+    assert (table.loc["specificity", "ci_low"], table.loc["specificity", "ci_high"]) == pytest.approx(wilson(27, 30))
+    assert table.loc["ppv", "estimate"] == pytest.approx(9 / 12)
+    assert table.loc["npv", "estimate"] == pytest.approx(27 / 28)
+    assert table.loc["prevalence", "estimate"] == pytest.approx(10 / 40)
+    # LR+ = 0.9 / 0.1 = 9, SE(ln) = sqrt(1/9 - 1/10 + 1/3 - 1/30) (Simel 1991)
+    se = math.sqrt(1 / 9 - 1 / 10 + 1 / 3 - 1 / 30)
+    assert table.loc["lr_positive", "estimate"] == pytest.approx(9.0)
+    assert table.loc["lr_positive", "ci_low"] == pytest.approx(9 * math.exp(-Z * se))
+    assert table.loc["lr_positive", "ci_high"] == pytest.approx(9 * math.exp(Z * se))
+    assert table.loc["lr_positive", "ci_low"] == pytest.approx(3.016, abs=1e-3)
+    se = math.sqrt(1 / 1 - 1 / 10 + 1 / 27 - 1 / 30)
+    assert table.loc["lr_negative", "ci_high"] == pytest.approx((1 / 9) * math.exp(Z * se))
+    # post-test probability at 0.2 with LR+ = 9: odds 0.25 * 9 = 2.25 -> 2.25 / 3.25
+    assert table.loc["post_test_probability_positive", "estimate"] == pytest.approx(2.25 / 3.25)
+    low = table.loc["post_test_probability_positive", "ci_low"]
+    assert low == pytest.approx(0.25 * 9 * math.exp(-Z * math.sqrt(1 / 9 - 1 / 10 + 1 / 3 - 1 / 30)) /
+                                (1 + 0.25 * 9 * math.exp(-Z * math.sqrt(1 / 9 - 1 / 10 + 1 / 3 - 1 / 30))))
+    for quantity, row in table.iterrows():
+        if pd.notna(row["ci_low"]):
+            assert row["ci_low"] <= row["estimate"] <= row["ci_high"], quantity
+
+
+def test_exact_interval_is_clopper_pearson():
+    # R: binom.test(9, 10)$conf.int -> 0.5549839 0.9974714
+    table = diagnostic.accuracy_from_counts(patients(9, 1, 3, 27), interval="exact").set_index("quantity")
+    assert table.loc["sensitivity", "ci_low"] == pytest.approx(0.5549839, abs=1e-6)
+    assert table.loc["sensitivity", "ci_high"] == pytest.approx(0.9974714, abs=1e-6)
+    assert "Clopper-Pearson" in table.loc["sensitivity", "method"]
+
+
+def test_zero_cell_adds_one_half_with_a_warning():
+    with pytest.warns(UserWarning, match="zero cell"):
+        table = diagnostic.accuracy_from_counts(patients(10, 0, 0, 30)).set_index("quantity")
+    assert np.isfinite(table.loc["lr_positive", "estimate"])
+    assert "0.5 added" in table.loc["lr_positive", "method"]
+    # Wilson intervals stay inside [0, 1] at 10/10
+    assert table.loc["sensitivity", "ci_high"] == pytest.approx(1.0)
+    assert 0.6 < table.loc["sensitivity", "ci_low"] < 0.75
+
+
+def test_one_class_only_is_an_input_error():
+    with pytest.raises(InputError, match="disease_present"):
+        diagnostic.accuracy_from_counts(patients(5, 0, 0, 0))
+
+
+def test_predictive_values_move_with_prevalence():
+    curve = diagnostic.predictive_values_by_prevalence(sensitivity=0.85, specificity=0.9)
+    assert curve["ppv"].is_monotonic_increasing and curve["npv"].is_monotonic_decreasing
+    middle = diagnostic.predictive_values_by_prevalence(sensitivity=0.85, specificity=0.9, prevalence=[0.5])
+    # at 50% prevalence PPV = sens / (sens + 1 - spec)
+    assert middle["ppv"].iloc[0] == pytest.approx(0.85 / (0.85 + 0.1))
+
+
+def test_figures_have_titles_and_labels():
+    import matplotlib.pyplot as plt
+
+    from helpers import plots
+
+    curve = diagnostic.predictive_values_by_prevalence(sensitivity=0.85, specificity=0.9)
+    figure = plots.plot_predictive_values(curve, pretest_probability=0.2)
+    axes = figure.axes[0]
+    assert axes.get_title() and "(%)" in axes.get_xlabel() and "(%)" in axes.get_ylabel()
+    values = diagnostic.diagnostic_reasoning(pretest_probability=0.2, sensitivity=0.85,
+                                             specificity=0.9).set_index("quantity")["estimate"]
+    nomogram = plots.plot_fagan_nomogram(
+        pretest_probability=0.2, lr_positive=values["lr_positive"], lr_negative=values["lr_negative"],
+        post_test_positive=values["post_test_probability_positive"],
+        post_test_negative=values["post_test_probability_negative"])
+    assert "Fagan" in nomogram.axes[0].get_title()
+    # the positive line ends at logit(post-test) on the right axis: the drawing agrees with the arithmetic
+    line = nomogram.axes[0].get_lines()[-2]
+    post = values["post_test_probability_positive"]
+    assert line.get_ydata()[-1] == pytest.approx(math.log(post / (1 - post)))
+    pathway = plots.plot_imaging_pathway()
+    texts = " ".join(t.get_text() for t in pathway.axes[0].texts)
+    for branch in ("CT myelography", "contrast", "DWI", "Refer promptly", "plain radiographs"):
+        assert branch in texts
+    plt.close("all")
