@@ -1,7 +1,4 @@
-"""Figures for the chapters. Plots compute no statistics: they draw what the statistics helpers return.
-
-Every figure has a title and axis labels with units; the chapter gives each its alt text.
-"""
+"""Figures of the equivocal-mri chapter: the imaging pathway, the Fagan nomogram, predictive values."""
 
 from __future__ import annotations
 

@@ -1,24 +1,11 @@
-"""Deterministic synthetic cohorts, one generator per chapter.
-
-Every generator takes ``rng`` (an int seed or a ``numpy.random.Generator``) and never touches global
-random state: the same seed gives the same rows, and :func:`write_csv` the same bytes.
-"""
+"""Synthetic data of the equivocal-mri chapter: an illustrative diagnostic-accuracy cohort."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-DEFAULT_SEED = 20261121
-
-
-def as_generator(rng: int | np.random.Generator | None) -> np.random.Generator:
-    """A ``numpy.random.Generator`` from a seed, a Generator (returned as is) or None (the book's seed)."""
-    if isinstance(rng, np.random.Generator):
-        return rng
-    return np.random.default_rng(DEFAULT_SEED if rng is None else rng)
+from helpers.synthetic._core import as_generator
 
 
 def simulate_equivocal_mri(n: int = 240, *, prevalence: float = 0.30, sensitivity: float = 0.85,
@@ -43,11 +30,3 @@ def simulate_equivocal_mri(n: int = 240, *, prevalence: float = 0.30, sensitivit
         "test_positive": test.astype(int),
         "disease_present": disease.astype(int),
     })
-
-
-def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
-    """Write a synthetic table as UTF-8 CSV with fixed formatting (same frame, same bytes)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    frame.to_csv(path, index=False, lineterminator="\n", float_format="%.6f")
-    return path

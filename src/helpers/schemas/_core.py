@@ -1,8 +1,4 @@
-"""Data schemas: the one place that names each chapter's columns, types, units and allowed values.
-
-Each schema is a pandera ``DataFrameSchema``; :func:`validate` checks a frame against one and
-reports every problem at once as an :class:`helpers.io.InputError`.
-"""
+"""Validation of a frame against a chapter's schema, reporting every problem at once."""
 
 from __future__ import annotations
 
@@ -14,21 +10,7 @@ import pandera.pandas as pa
 from helpers.io import InputError
 
 BINARY = pa.Check.isin([0, 1], error="0 or 1")
-
-EQUIVOCAL_MRI = pa.DataFrameSchema(
-    {
-        "patient_id": pa.Column(str, unique=True, required=False, coerce=True,
-                                description="patient identifier (pseudonymous; never a record number)"),
-        "test_positive": pa.Column(int, BINARY, coerce=True,
-                                   description="index test result: 1 = positive, 0 = negative"),
-        "disease_present": pa.Column(int, BINARY, coerce=True,
-                                     description="reference standard: 1 = myelopathy present, 0 = absent"),
-    },
-    name="equivocal-mri",
-    strict=False,
-)
-
-SCHEMAS: dict[str, pa.DataFrameSchema] = {"equivocal-mri": EQUIVOCAL_MRI}
+"""Check for 0/1 event and indicator columns."""
 
 
 def _describe_check(check: str) -> str | None:

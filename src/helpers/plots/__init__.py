@@ -1,0 +1,7 @@
+"""Figures for the chapters, one module per topic. Plots compute no statistics: they draw what the
+statistics helpers return. Every figure has a title and axis labels with units; chapters give alt text.
+"""
+
+from helpers.plots.diagnostic import plot_fagan_nomogram, plot_imaging_pathway, plot_predictive_values
+
+__all__ = ["plot_fagan_nomogram", "plot_imaging_pathway", "plot_predictive_values"]

@@ -1,0 +1,18 @@
+"""Schema of the equivocal-mri chapter's data: one row per patient of a diagnostic-accuracy 2x2 table."""
+
+import pandera.pandas as pa
+
+from helpers.schemas._core import BINARY
+
+EQUIVOCAL_MRI = pa.DataFrameSchema(
+    {
+        "patient_id": pa.Column(str, unique=True, required=False, coerce=True,
+                                description="patient identifier (pseudonymous; never a record number)"),
+        "test_positive": pa.Column(int, BINARY, coerce=True,
+                                   description="index test result: 1 = positive, 0 = negative"),
+        "disease_present": pa.Column(int, BINARY, coerce=True,
+                                     description="reference standard: 1 = myelopathy present, 0 = absent"),
+    },
+    name="equivocal-mri",
+    strict=False,
+)

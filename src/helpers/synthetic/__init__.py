@@ -1,0 +1,10 @@
+"""Deterministic synthetic cohorts, one generator module per chapter.
+
+Every generator takes ``rng`` (an int seed or a ``numpy.random.Generator``) and never touches global
+random state: the same seed gives the same rows, and :func:`write_csv` the same bytes.
+"""
+
+from helpers.synthetic._core import DEFAULT_SEED, as_generator, write_csv
+from helpers.synthetic.equivocal_mri import simulate_equivocal_mri
+
+__all__ = ["DEFAULT_SEED", "as_generator", "write_csv", "simulate_equivocal_mri"]
