@@ -1,0 +1,457 @@
+"""Tests for helpers.matching: MatchIt's lalonde output, invariants of greedy matching, E-values.
+
+Reference values come from R; the R call is in a comment above each block. Numbers quoted to four
+decimals are checked to within 1e-4 (agreement to the printed digits).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers.io import InputError
+from helpers.matching import (
+    MatchResult, balance_table, e_value, estimate_propensity, ipw_att_weights, match_on_propensity,
+)
+
+COVARIATES = ["age", "educ", "race", "married", "nodegree", "re74", "re75"]
+ROWS = ["distance", "age", "educ", "raceblack", "racehispan", "racewhite", "married", "nodegree",
+        "re74", "re75"]
+
+
+@pytest.fixture(scope="module")
+def lalonde(reference_data) -> pd.DataFrame:
+    return pd.read_csv(reference_data / "lalonde.csv", index_col="id")
+
+
+def quiet_match(df, **options) -> MatchResult:
+    """Match without the post-matching imbalance warning (tested separately)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return match_on_propensity(df, **options)
+
+
+def smd_after(result: MatchResult) -> dict[str, float]:
+    return dict(zip(result.balance["covariate"], result.balance["smd_after"]))
+
+
+def confounded_cohort(n: int, seed: int) -> pd.DataFrame:
+    """Synthetic cohort in which older, male, high-BMI patients more often get dynamic MRI."""
+    generator = np.random.default_rng(seed)
+    df = pd.DataFrame({
+        "age": generator.normal(60, 10, n).round(),
+        "sex": generator.choice(["female", "male"], n),
+        "level": generator.choice(["cervical", "lumbar", "thoracic"], n, p=[0.3, 0.6, 0.1]),
+        "bmi": generator.normal(28, 4, n),
+    })
+    linear = -1.0 + 0.06 * (df["age"] - 60) + 0.8 * (df["sex"] == "male") + 0.08 * (df["bmi"] - 28)
+    df["dynamic"] = (generator.random(n) < 1 / (1 + np.exp(-linear))).astype(int)
+    return df
+
+
+def matchit_scan(score, treated, caliper=None):
+    """Literal port of MatchIt 4.7's find_control_vec for 1:1 matching without replacement.
+
+    O(n^2) on purpose: the oracle for the union-find implementation. Units sorted by (score, data
+    order); from the treated unit, step one place left, then one right, alternately, to the first
+    available control on each side (a side stops when the caliper is exceeded or its candidate is
+    farther than one already found); the nearer wins, the first found on a tie.
+    """
+    n = len(score)
+    order = sorted(range(n), key=lambda i: (score[i], i))
+    where = {unit: place for place, unit in enumerate(order)}
+    available = [not t for t in treated]
+    treated_units = [i for i in range(n) if treated[i]]
+    processing = sorted(treated_units, key=lambda i: (-score[i], i))
+    pairs = {}
+    for t in processing:
+        left_place = right_place = where[t]
+        found, stopped = [], {"left": False, "right": False}
+        side = "right"
+        while not (stopped["left"] and stopped["right"]):
+            side = "left" if stopped["right"] else "right" if stopped["left"] else (
+                "left" if side == "right" else "right")
+            if side == "left":
+                if left_place == 0:
+                    stopped["left"] = True
+                    continue
+                left_place -= 1
+                unit = order[left_place]
+            else:
+                if right_place == n - 1:
+                    stopped["right"] = True
+                    continue
+                right_place += 1
+                unit = order[right_place]
+            if not available[unit]:
+                continue
+            gap = abs(score[t] - score[unit])
+            if (caliper is not None and gap > caliper) or (found and found[0][1] < gap):
+                stopped[side] = True
+                continue
+            found.append((unit, gap))
+            stopped[side] = True
+        if found:
+            unit = min(found, key=lambda pair: pair[1])[0]  # min() keeps the first of equal gaps
+            pairs[t] = unit
+            available[unit] = False
+    return pairs
+
+
+# ------------------------------------------------------------------------- MatchIt on lalonde
+# R: m.out1 <- matchit(treat ~ age + educ + race + married + nodegree + re74 + re75,
+#                      data = lalonde, method = "nearest", distance = "glm"); summary(m.out1)
+# (MatchIt "Getting Started" vignette; SMDs also in ../shared/reference-data/README.md)
+SMD_BEFORE = [1.7941, -0.3094, 0.0550, 1.7615, -0.3498, -1.8819, -0.8263, 0.2450, -0.7211, -0.2903]
+SMD_AFTER = [0.9739, 0.0718, -0.1290, 1.0259, -0.6629, -0.7296, -0.0552, 0.1546, -0.0505, -0.0257]
+MEAN_TREATED = [0.5774, 25.8162, 10.3459, 0.8432, 0.0595, 0.0973, 0.1892, 0.7081, 2095.5737, 1532.0553]
+MEAN_CONTROL_BEFORE = [0.1822, 28.0303, 10.2354, 0.2028, 0.1422, 0.6550, 0.5128, 0.5967, 5619.2365,
+                       2466.4844]
+MEAN_CONTROL_AFTER = [0.3629, 25.3027, 10.6054, 0.4703, 0.2162, 0.3135, 0.2108, 0.6378, 2342.1076,
+                      1614.7451]
+VARIANCE_RATIO_BEFORE = {"distance": 0.9211, "age": 0.4400, "educ": 0.4959, "re74": 0.5181, "re75": 0.9563}
+VARIANCE_RATIO_AFTER = {"distance": 0.7566, "age": 0.4568, "educ": 0.5721, "re74": 1.3289, "re75": 1.4956}
+
+
+def test_nearest_without_caliper_reproduces_matchit(lalonde):
+    with pytest.warns(UserWarning, match="SMD"):
+        result = match_on_propensity(lalonde, treatment="treat", covariates=COVARIATES, caliper=None,
+                                     caliper_scale="propensity")
+    assert result.n_pairs == 185
+    assert result.unmatched == {"treated": 0, "control": 244}
+    balance = result.balance.set_index("covariate")
+    assert list(balance.index) == ROWS
+    assert balance["smd_before"].to_numpy() == pytest.approx(SMD_BEFORE, abs=1e-4)
+    assert balance["smd_after"].to_numpy() == pytest.approx(SMD_AFTER, abs=1e-4)
+    assert balance["mean_treated_after"].to_numpy() == pytest.approx(MEAN_TREATED, abs=1e-4)
+    assert balance["mean_control_before"].to_numpy() == pytest.approx(MEAN_CONTROL_BEFORE, abs=1e-4)
+    assert balance["mean_control_after"].to_numpy() == pytest.approx(MEAN_CONTROL_AFTER, abs=1e-4)
+    for name, value in VARIANCE_RATIO_BEFORE.items():
+        assert balance.loc[name, "variance_ratio_before"] == pytest.approx(value, abs=1e-4)
+    for name, value in VARIANCE_RATIO_AFTER.items():
+        assert balance.loc[name, "variance_ratio_after"] == pytest.approx(value, abs=1e-4)
+    assert balance.loc["married", "variance_ratio_after"] != balance.loc["married", "variance_ratio_after"]
+    assert set(balance["denominator"]) == {"treated"} and result.balance.attrs["denominator"] == "treated"
+    assert result.caliper_width is None
+
+
+def test_caliper_on_propensity_scale_reproduces_matchit(lalonde):
+    # R: matchit(treat ~ age + educ + race + married + nodegree + re74 + re75, data = lalonde,
+    #            method = "nearest", distance = "glm", caliper = 0.2)   (std.caliper = TRUE)
+    result = quiet_match(lalonde, treatment="treat", covariates=COVARIATES, caliper=0.2,
+                         caliper_scale="propensity")
+    assert result.n_pairs == 113
+    assert result.unmatched == {"treated": 72, "control": 316}
+    expected = [0.1499, 0.0482, 0.0528, 0.0487, -0.0374, -0.0299, -0.1356, 0.1557, -0.0141, -0.0503]
+    assert result.balance["smd_after"].to_numpy() == pytest.approx(expected, abs=1e-4)
+    assert result.balance["smd_before"].to_numpy() == pytest.approx(SMD_BEFORE, abs=1e-4)
+    # caliper = 0.2 x sd(distance) over all 614 units, as MatchIt's std.caliper does
+    propensity = estimate_propensity(lalonde, treatment="treat", covariates=COVARIATES)["propensity"]
+    assert result.caliper_width == pytest.approx(0.2 * propensity.std(ddof=1), rel=1e-12)
+    assert result.settings["caliper_scale"] == "propensity"
+
+
+def test_summary_counts(lalonde):
+    result = quiet_match(lalonde, treatment="treat", covariates=COVARIATES, caliper=0.2,
+                         caliper_scale="propensity")
+    summary = result.summary().set_index("arm")
+    assert summary.loc["treated"].tolist() == [185, 113, 72]
+    assert summary.loc["control"].tolist() == [429, 113, 316]
+
+
+def test_pooled_denominator_reproduces_matchit(lalonde):
+    # R: summary(matchit(treat ~ age + educ + race + married + nodegree + re74 + re75, data = lalonde,
+    #            method = "full", estimand = "ATE")), "Summary of Balance for All Data": MatchIt uses
+    #    sqrt((s1^2 + s0^2) / 2) for the ATE (values from a public knitted MatchIt analysis).
+    scores = estimate_propensity(lalonde, treatment="treat", covariates=COVARIATES)
+    data = lalonde.join(scores)
+    table = balance_table(data, treatment="treat", covariates=["propensity", *COVARIATES],
+                          denominator="pooled")
+    expected = [1.7569, -0.2419, 0.0448, 1.6708, -0.2774, -1.4080, -0.7208, 0.2355, -0.5958, -0.2870]
+    assert table["smd"].to_numpy() == pytest.approx(expected, abs=1e-4)
+    assert table.attrs["denominator"] == "pooled" and set(table["denominator"]) == {"pooled"}
+
+
+def test_ipw_att_weights_reproduce_weightit(lalonde):
+    # R: W.out <- weightit(treat ~ age + educ + race + married + nodegree + re74 + re75, data = lalonde,
+    #                      estimand = "ATT", method = "glm"); bal.tab(W.out, stats = c("m", "v"))
+    #    (WeightIt vignette). cobalt reports raw differences for binary covariates.
+    data = lalonde.join(estimate_propensity(lalonde, treatment="treat", covariates=COVARIATES))
+    weights = ipw_att_weights(data, treatment="treat", propensity="propensity")
+    assert (weights[data["treat"] == 1] == 1).all()
+    control = weights[data["treat"] == 0]
+    assert control.sum() ** 2 / (control ** 2).sum() == pytest.approx(99.82, abs=0.005)  # ESS
+    assert control.min() == pytest.approx(0.009, abs=5e-4) and control.max() == pytest.approx(3.743, abs=5e-4)
+    table = balance_table(data, treatment="treat", covariates=["propensity", *COVARIATES],
+                          weights=weights).set_index("covariate")
+    continuous = {"propensity": (-0.021, 1.032), "age": (0.119, 0.458), "educ": (-0.028, 0.664),
+                  "re74": (-0.002, 1.321), "re75": (0.011, 1.394)}
+    for name, (smd, ratio) in continuous.items():
+        assert table.loc[name, "smd"] == pytest.approx(smd, abs=5e-4)
+        assert table.loc[name, "variance_ratio"] == pytest.approx(ratio, abs=5e-4)
+    binary = {"raceblack": -0.002, "racehispan": 0.000, "racewhite": 0.002, "married": 0.019,
+              "nodegree": 0.018}
+    for name, difference in binary.items():
+        raw = table.loc[name, "mean_treated"] - table.loc[name, "mean_control"]
+        assert raw == pytest.approx(difference, abs=5e-4)
+
+
+def test_balance_table_with_reference_shares_the_denominator(lalonde):
+    result = quiet_match(lalonde, treatment="treat", covariates=COVARIATES, caliper=0.2,
+                         caliper_scale="propensity")
+    after = balance_table(result.matched, treatment="treat", covariates=COVARIATES, reference=lalonde)
+    assert after["smd"].to_numpy() == pytest.approx(result.balance["smd_after"].to_numpy()[1:], rel=1e-12)
+    # Without the reference the SD of the 113 matched treated is used, and the numbers change.
+    own = balance_table(result.matched, treatment="treat", covariates=COVARIATES)
+    assert not np.allclose(own["smd"], after["smd"])
+
+
+# ------------------------------------------------------------------------------- invariants
+def test_greedy_matching_equals_a_literal_port_of_matchit_with_ties():
+    # A coarse covariate gives many identical scores, so the tie rules decide most pairs.
+    generator = np.random.default_rng(7)
+    n = 300
+    df = pd.DataFrame({"grade": generator.integers(0, 6, n), "sex": generator.choice(["f", "m"], n)})
+    df["dynamic"] = (generator.random(n) < 0.15 + 0.08 * df["grade"]).astype(int)
+    scores = estimate_propensity(df, treatment="dynamic", covariates=["grade", "sex"])
+    for caliper in (None, 0.05):
+        result = quiet_match(df, treatment="dynamic", covariates=["grade", "sex"], caliper=caliper,
+                             caliper_scale="propensity")
+        width = result.caliper_width
+        expected = matchit_scan(scores["propensity"].tolist(), (df["dynamic"] == 1).tolist(), width)
+        assert dict(zip(result.pairs["treated_index"], result.pairs["control_index"])) == expected
+
+
+def test_pairs_are_valid_and_input_is_unchanged():
+    df = confounded_cohort(2000, seed=11)
+    original = df.copy()
+    result = quiet_match(df, treatment="dynamic", covariates=["age", "sex", "level", "bmi"])
+    pd.testing.assert_frame_equal(df, original)
+    pairs = result.pairs
+    assert pairs["control_index"].is_unique and pairs["treated_index"].is_unique
+    assert (df.loc[pairs["treated_index"], "dynamic"] == 1).all()
+    assert (df.loc[pairs["control_index"], "dynamic"] == 0).all()
+    logit = result.scores["propensity_logit"]
+    gaps = (logit.loc[pairs["treated_index"]].to_numpy() - logit.loc[pairs["control_index"]].to_numpy())
+    assert np.abs(gaps) == pytest.approx(pairs["distance"].to_numpy(), rel=1e-12)
+    assert (pairs["distance"] <= result.caliper_width).all()
+    assert len(result.matched) == 2 * result.n_pairs
+    assert result.matched.groupby("pair_id")["dynamic"].sum().eq(1).all()
+    assert result.unmatched["treated"] + result.n_pairs == df["dynamic"].sum()
+
+
+def test_each_match_is_the_nearest_available_control():
+    df = confounded_cohort(400, seed=3)
+    result = quiet_match(df, treatment="dynamic", covariates=["age", "sex", "bmi"], caliper=None,
+                         caliper_scale="propensity")
+    score = result.scores["propensity"]
+    available = set(df.index[df["dynamic"] == 0])
+    for treated, control, distance in result.pairs[["treated_index", "control_index", "distance"]].itertuples(
+            index=False):
+        nearest = min(abs(score[treated] - score[c]) for c in available)
+        assert distance == nearest
+        available.remove(control)
+    processed = score.loc[result.pairs["treated_index"]].to_numpy()
+    assert (np.diff(processed) <= 0).all()  # largest score first
+
+
+def test_logit_caliper_width_is_two_tenths_of_the_sd_of_the_logit():
+    df = confounded_cohort(1000, seed=5)
+    result = quiet_match(df, treatment="dynamic", covariates=["age", "sex", "bmi"], caliper=0.2,
+                         caliper_scale="logit")
+    logit = estimate_propensity(df, treatment="dynamic", covariates=["age", "sex", "bmi"])["propensity_logit"]
+    assert result.caliper_width == pytest.approx(0.2 * np.std(logit.to_numpy(), ddof=1), rel=1e-12)
+    assert result.settings["caliper_scale"] == "logit"
+    assert (result.pairs["distance"] <= result.caliper_width).all()
+    wider = quiet_match(df, treatment="dynamic", covariates=["age", "sex", "bmi"], caliper=1.0)
+    assert wider.n_pairs >= result.n_pairs
+
+
+def test_balance_improves_on_confounded_data():
+    df = confounded_cohort(3000, seed=2024)
+    result = quiet_match(df, treatment="dynamic", covariates=["age", "sex", "level", "bmi"])
+    balance = result.balance.set_index("covariate")
+    assert balance["smd_before"].abs().max() > 0.3
+    assert balance.drop(index="distance")["smd_after"].abs().max() < 0.1
+    assert abs(balance.loc["distance", "smd_after"]) < abs(balance.loc["distance", "smd_before"]) / 4
+    assert (balance["smd_after"].abs() <= balance["smd_before"].abs() + 0.02).all()
+    assert {"sexfemale", "sexmale", "levelcervical", "levellumbar", "levelthoracic"} <= set(balance.index)
+
+
+def test_random_order_is_reproducible_from_the_seed():
+    df = confounded_cohort(1500, seed=8)
+    options = dict(treatment="dynamic", covariates=["age", "sex", "bmi"], caliper=0.1, order="random")
+    first = quiet_match(df, rng=42, **options)
+    again = quiet_match(df, rng=np.random.default_rng(42), **options)
+    pd.testing.assert_frame_equal(first.pairs, again.pairs)
+    other = quiet_match(df, rng=43, **options)
+    assert not first.pairs.equals(other.pairs)
+    assert first.settings["order"] == "random"
+
+
+def test_exact_matching_never_crosses_strata():
+    df = confounded_cohort(1500, seed=9)
+    result = quiet_match(df, treatment="dynamic", covariates=["age", "bmi"], exact=["sex", "level"])
+    treated = df.loc[result.pairs["treated_index"], ["sex", "level"]].to_numpy()
+    control = df.loc[result.pairs["control_index"], ["sex", "level"]].to_numpy()
+    assert (treated == control).all()
+    assert result.settings["exact"] == ["sex", "level"]
+    # A stratum without controls leaves its treated patients unmatched.
+    lonely = df.copy()
+    lonely.loc[(lonely["level"] == "thoracic"), "dynamic"] = 1
+    alone = quiet_match(lonely, treatment="dynamic", covariates=["age"], exact="level", caliper=None)
+    assert not lonely.loc[alone.pairs["treated_index"], "level"].eq("thoracic").any()
+    thoracic = int((lonely["level"] == "thoracic").sum())
+    assert alone.unmatched["treated"] >= thoracic
+
+
+def test_imbalance_after_matching_warns():
+    df = confounded_cohort(300, seed=1)
+    with pytest.warns(UserWarning, match=r"\|SMD\| after matching exceeds 0.0001"):
+        match_on_propensity(df, treatment="dynamic", covariates=["age", "sex"], smd_threshold=1e-4)
+
+
+def test_thirty_thousand_patients_are_matched():
+    # Performance check (no timing assertion): the matcher is O(n log n), so this takes well under 1 s.
+    df = confounded_cohort(30_000, seed=30)
+    result = quiet_match(df, treatment="dynamic", covariates=["age", "sex", "level", "bmi"])
+    assert result.pairs["control_index"].is_unique
+    assert result.n_pairs > 0.9 * min(df["dynamic"].sum(), (df["dynamic"] == 0).sum())
+
+
+# ----------------------------------------------------------------------------- score model
+def test_propensity_scores_and_logits_agree(lalonde):
+    scores = estimate_propensity(lalonde, treatment="treat", covariates=COVARIATES)
+    assert scores.index.equals(lalonde.index)
+    p = scores["propensity"]
+    assert ((p > 0) & (p < 1)).all()
+    assert np.log(p / (1 - p)).to_numpy() == pytest.approx(scores["propensity_logit"].to_numpy(), rel=1e-9)
+    # R: mean(m.out1$distance[lalonde$treat == 1]) 0.5774, controls 0.1822 (summary above)
+    assert p[lalonde["treat"] == 1].mean() == pytest.approx(0.5774, abs=1e-4)
+    assert p[lalonde["treat"] == 0].mean() == pytest.approx(0.1822, abs=1e-4)
+
+
+def test_boolean_treatment_is_accepted(lalonde):
+    data = lalonde.assign(treat=lalonde["treat"] == 1)
+    scores = estimate_propensity(data, treatment="treat", covariates=COVARIATES)
+    reference = estimate_propensity(lalonde, treatment="treat", covariates=COVARIATES)
+    assert scores["propensity"].to_numpy() == pytest.approx(reference["propensity"].to_numpy(), rel=1e-9)
+
+
+# ------------------------------------------------------------------------------------ errors
+def test_missing_covariate_values_are_reported_with_rows():
+    df = confounded_cohort(50, seed=4)
+    df.loc[[3, 17], "bmi"] = np.nan
+    with pytest.raises(InputError, match=r"'bmi'.*rows 3, 17.*dropna"):
+        match_on_propensity(df, treatment="dynamic", covariates=["age", "bmi"])
+
+
+def test_bad_treatment_coding_is_reported():
+    df = confounded_cohort(50, seed=4)
+    df["dynamic"] = np.where(df["dynamic"] == 1, "dynamic", "conventional")
+    with pytest.raises(InputError, match=r"'dynamic' must be coded 1 = treated"):
+        estimate_propensity(df, treatment="dynamic", covariates=["age"])
+
+
+def test_other_input_errors():
+    df = confounded_cohort(50, seed=4)
+    with pytest.raises(InputError, match="not found"):
+        match_on_propensity(df, treatment="dynamic", covariates=["weight"])
+    with pytest.raises(InputError, match="caliper_scale"):
+        match_on_propensity(df, treatment="dynamic", covariates=["age"], caliper_scale="sd")
+    with pytest.raises(InputError, match="duplicate"):
+        match_on_propensity(pd.concat([df, df]), treatment="dynamic", covariates=["age"])
+    with pytest.raises(InputError, match="denominator"):
+        balance_table(df, treatment="dynamic", covariates=["age"], denominator="control")
+    with pytest.raises(InputError, match="strictly between 0 and 1"):
+        ipw_att_weights(df.assign(ps=1.0), treatment="dynamic", propensity="ps")
+
+
+# ----------------------------------------------------------------------------------- E-value
+def test_e_value_of_a_risk_ratio():
+    # VanderWeele & Ding 2017, Ann Intern Med 167:268: RR 3.9 (95% CI 1.8 to 8.7) -> E-values 7.2 and 3.0
+    result = e_value(3.9, 1.8, 8.7)
+    assert result.e_value_estimate == pytest.approx(3.9 + math.sqrt(3.9 * 2.9))  # 7.2587
+    assert round(result.e_value_estimate, 2) == 7.26
+    assert result.e_value_ci == pytest.approx(1.8 + math.sqrt(1.8 * 0.8))  # 3.0
+    assert result.to_frame().shape == (1, 9)
+
+
+def test_e_value_of_a_protective_estimate_is_inverted():
+    result = e_value(0.8, 0.7, 0.95)
+    assert result.e_value_estimate == pytest.approx(1.25 + math.sqrt(1.25 * 0.25))  # 1.8090
+    inverted = 1 / 0.95
+    assert result.e_value_ci == pytest.approx(inverted + math.sqrt(inverted * (inverted - 1)))
+
+
+def test_e_value_is_one_when_the_interval_includes_the_null():
+    assert e_value(1.5, 0.9, 2.5).e_value_ci == 1.0
+    assert e_value(0.7, 0.4, 1.2).e_value_ci == 1.0
+    assert e_value(1.5).e_value_ci is None
+
+
+def test_e_value_conversions():
+    # SMD d: RR ~ exp(0.91 d); d = 0.5 -> RR 1.5757, E 2.5287
+    rr = math.exp(0.91 * 0.5)
+    result = e_value(0.5, 0.2, 0.8, scale="smd")
+    assert result.risk_ratio == pytest.approx(rr)
+    assert result.e_value_estimate == pytest.approx(rr + math.sqrt(rr * (rr - 1)))
+    low = math.exp(0.91 * 0.2)
+    assert result.e_value_ci == pytest.approx(low + math.sqrt(low * (low - 1)))
+    # common outcome: RR ~ sqrt(OR)
+    assert e_value(4.0, scale="or_common").risk_ratio == pytest.approx(2.0)
+    assert e_value(4.0, scale="or_rare").e_value_estimate == pytest.approx(4 + math.sqrt(12))
+    hr = 2.0
+    expected = (1 - 0.5 ** math.sqrt(hr)) / (1 - 0.5 ** math.sqrt(1 / hr))
+    assert e_value(hr, scale="hr_common").risk_ratio == pytest.approx(expected)
+
+
+def test_e_value_rejects_bad_input():
+    with pytest.raises(InputError, match="positive"):
+        e_value(-1.2)
+    with pytest.raises(InputError, match="ci_low <= estimate"):
+        e_value(2.0, 2.5, 3.0)
+    with pytest.raises(InputError, match="scale"):
+        e_value(2.0, scale="beta")
+
+
+def test_caliper_boundary_is_inclusive_and_ties_follow_matchit():
+    from helpers.matching import _greedy_nearest
+
+    # scores: control 0.0, treated 0.5, control 1.0 -- both controls 0.5 away, equally far in the sort:
+    # MatchIt takes the left (lower) one; a caliper of exactly 0.5 still allows the match.
+    score = np.array([0.0, 0.5, 1.0])
+    treated = np.array([False, True, False])
+    match, distance = _greedy_nearest(score, treated, np.array([0]), caliper=0.5)
+    assert match.tolist() == [0] and distance.tolist() == [0.5]
+    match, _ = _greedy_nearest(score, treated, np.array([0]), caliper=0.4999)
+    assert match.tolist() == [-1]
+    # With another treated unit in between on the left, the right control is fewer places away.
+    score = np.array([0.0, 0.2, 0.5, 1.0])
+    treated = np.array([False, True, True, False])
+    match, _ = _greedy_nearest(score, treated, np.array([1, 0]), caliper=None)
+    assert match.tolist() == [0, 3]
+
+
+def test_no_match_within_a_tiny_caliper_warns_and_reports_nan_balance():
+    df = confounded_cohort(200, seed=12)
+    with pytest.warns(UserWarning, match="no treated patient"):
+        result = match_on_propensity(df, treatment="dynamic", covariates=["age", "bmi"], caliper=1e-12)
+    assert result.n_pairs == 0 and result.matched.empty
+    assert result.balance["smd_after"].isna().all()
+    assert result.unmatched["treated"] == df["dynamic"].sum()
+
+
+def test_unused_category_levels_are_tolerated():
+    df = confounded_cohort(500, seed=13)
+    df["level"] = pd.Categorical(df["level"], categories=["cervical", "lumbar", "thoracic", "sacral"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no rank-deficiency warning from the propensity model
+        scores = estimate_propensity(df, treatment="dynamic", covariates=["age", "level"])
+    assert scores["propensity"].between(0, 1).all()
+    table = balance_table(df, treatment="dynamic", covariates=["level"]).set_index("covariate")
+    assert table.loc["levelsacral", "smd"] == 0.0

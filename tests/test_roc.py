@@ -1,0 +1,417 @@
+"""Tests of helpers.roc: pROC reference values on aSAH, brute-force checks and invariants."""
+
+from __future__ import annotations
+
+import time
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import roc_auc_score, roc_curve
+
+from helpers.io import InputError
+from helpers.roc import (
+    calibration,
+    classification_metrics,
+    compare_auc,
+    decision_curve,
+    delong_auc,
+    fit_logistic_model,
+    optimism_corrected_auc,
+    roc_auc,
+    roc_curve_points,
+    youden_threshold,
+)
+
+POOR = dict(outcome="outcome", positive="Poor")  # pROC: roc(aSAH$outcome, ...) -> controls Good, cases Poor
+
+
+@pytest.fixture(scope="module")
+def asah(reference_data):
+    return pd.read_csv(reference_data / "aSAH.csv")
+
+
+@pytest.fixture()
+def cohort():
+    """Seeded synthetic cohort: 300 patients, FA and f related to good recovery."""
+    rng = np.random.default_rng(20240601)
+    n = 300
+    fa = rng.normal(0.55, 0.06, n)
+    f = rng.normal(0.10, 0.03, n)
+    risk = 1 / (1 + np.exp(-(-0.5 + 25 * (fa - 0.55) - 15 * (f - 0.10))))
+    good = (rng.random(n) < risk).astype(int)
+    return pd.DataFrame({"good": good, "fa": fa, "f": f, "noise": rng.normal(size=n)},
+                        index=pd.RangeIndex(1000, 1000 + n))
+
+
+def brute_force_delong(y, scores):
+    """O(n^2) structural components (DeLong 1988), written independently of the module."""
+    y = np.asarray(y, bool)
+    scores = np.atleast_2d(scores)
+    m, n = y.sum(), (~y).sum()
+    v10, v01 = [], []
+    for s in scores:
+        cases, controls = s[y], s[~y]
+        psi = (cases[:, None] > controls[None, :]) + 0.5 * (cases[:, None] == controls[None, :])
+        v10.append(psi.mean(axis=1))
+        v01.append(psi.mean(axis=0))
+    v10, v01 = np.array(v10), np.array(v01)
+    auc = v10.mean(axis=1)
+    s10 = (v10 - auc[:, None]) @ (v10 - auc[:, None]).T / (m - 1)
+    s01 = (v01 - auc[:, None]) @ (v01 - auc[:, None]).T / (n - 1)
+    return auc, s10 / m + s01 / n
+
+
+# ----------------------------------------------------------------------------- pROC on aSAH
+def test_s100b_auc_variance_ci(asah):
+    # R: r <- roc(aSAH$outcome, aSAH$s100b, direction = "<"); var(r); ci.auc(r)
+    row = roc_auc(asah, predictor="s100b", direction="<", **POOR).iloc[0]
+    assert row["estimate"] == pytest.approx(0.7314, abs=5e-5)
+    assert row["variance"] == pytest.approx(0.00266868245717244, rel=1e-10)
+    assert row["ci_low"] == pytest.approx(0.6301, abs=5e-5)
+    assert row["ci_high"] == pytest.approx(0.8326, abs=5e-5)
+    assert (row["n"], row["n_cases"], row["n_controls"]) == (113, 41, 72)
+    assert row["method"] == "DeLong (Sun & Xu 2014)"
+
+
+def test_ndka_and_wfns_variance(asah):
+    # R: r <- roc(aSAH$outcome, aSAH$ndka); var(r); ci.auc(r)
+    ndka = roc_auc(asah, predictor="ndka", **POOR).iloc[0]
+    assert ndka["variance"] == pytest.approx(0.0031908105493913, rel=1e-10)
+    assert [ndka["ci_low"], ndka["estimate"], ndka["ci_high"]] == pytest.approx([0.501245, 0.611958, 0.722671],
+                                                                                 abs=5e-7)
+    # R: var(roc(aSAH$outcome, as.numeric(aSAH$wfns)))
+    wfns = roc_auc(asah, predictor="wfns", **POOR).iloc[0]
+    assert wfns["variance"] == pytest.approx(0.00146991470882363, rel=1e-10)
+
+
+@pytest.mark.parametrize("first, second, z, p", [
+    ("ndka", "s100b", -1.39077002573558, 0.164295175223054),  # R: roc.test(r.ndka, r.s100b)
+    ("wfns", "s100b", 2.20898, 0.0271758),                    # R: roc.test(r.wfns, r.s100b)
+    ("wfns", "ndka", 2.79778, 0.00514558),                    # R: roc.test(r.wfns, r.ndka)
+])
+def test_paired_delong_test(asah, first, second, z, p):
+    row = compare_auc(asah, predictors=(first, second), **POOR).iloc[0]
+    assert row["statistic"] == pytest.approx(z, abs=5e-6 if abs(z) < 2 else 5e-5)
+    assert row["p_value"] == pytest.approx(p, rel=1e-4)
+    assert row["estimate"] == pytest.approx(row["auc_1"] - row["auc_2"])  # roc.test(roc1, roc2): AUC1 - AUC2
+    swapped = compare_auc(asah, predictors=(second, first), **POOR).iloc[0]
+    assert swapped["statistic"] == pytest.approx(-row["statistic"])
+    assert swapped["p_value"] == pytest.approx(row["p_value"])
+
+
+def test_paired_difference_ci(asah):
+    # R: roc.test(r.ndka, r.s100b)$conf.int  -> -0.28769 0.04887
+    row = compare_auc(asah, predictors=("ndka", "s100b"), **POOR).iloc[0]
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx((-0.28769, 0.04887), abs=5e-6)
+
+
+def test_youden_threshold_s100b(asah):
+    # R: coords(r.s100b, "best", best.method = "youden", ret = c("threshold", "specificity", "sensitivity"))
+    row = youden_threshold(asah, predictor="s100b", **POOR).iloc[0]
+    assert row["threshold"] == pytest.approx(0.205)
+    assert row["specificity"] == pytest.approx(0.80556, abs=5e-6)
+    assert row["sensitivity"] == pytest.approx(0.63415, abs=5e-6)
+    observed = youden_threshold(asah, predictor="s100b", convention="observed", **POOR).iloc[0]
+    assert observed["threshold"] == pytest.approx(0.22)  # scikit-learn reports the observed value
+    assert observed["youden_index"] == pytest.approx(row["youden_index"])
+
+
+def test_curve_points_match_proc_and_sklearn(asah):
+    points = roc_curve_points(asah, predictor="s100b", **POOR)
+    distinct = np.unique(asah["s100b"])
+    assert len(points) == len(distinct) + 1
+    assert points["threshold"].iloc[0] == -np.inf and points["threshold"].iloc[-1] == np.inf
+    np.testing.assert_allclose(points["threshold"].iloc[1:-1], (distinct[:-1] + distinct[1:]) / 2)
+    observed = roc_curve_points(asah, predictor="s100b", convention="observed", **POOR)
+    fpr, tpr, thresholds = roc_curve(asah["outcome"] == "Poor", asah["s100b"], drop_intermediate=False)
+    ours = observed.sort_values("threshold", ascending=False)
+    np.testing.assert_allclose(ours["threshold"], thresholds)
+    np.testing.assert_allclose(ours["sensitivity"], tpr)
+    np.testing.assert_allclose(ours["false_positive_rate"], fpr)
+
+
+def test_metrics_at_youden_threshold(asah):
+    table = classification_metrics(asah, predictor="s100b", threshold=0.205, **POOR).set_index("quantity")
+    assert table.loc["sensitivity", "estimate"] == pytest.approx(26 / 41)
+    assert table.loc["specificity", "estimate"] == pytest.approx(58 / 72)
+    assert table.loc[["true_positives", "false_positives", "false_negatives", "true_negatives"],
+                     "estimate"].tolist() == [26, 14, 15, 58]
+
+
+# ----------------------------------------------------------------------------- invariants
+def test_extreme_predictors():
+    y = np.repeat([0, 1], 12)
+    df = pd.DataFrame({"y": y, "perfect": np.arange(24.0), "reversed": -np.arange(24.0), "tied": np.ones(24)})
+    with pytest.warns(UserWarning, match="zero DeLong variance"):
+        assert roc_auc(df, outcome="y", predictor="perfect")["estimate"].iloc[0] == 1.0
+    with pytest.warns(UserWarning, match="zero DeLong variance"):
+        assert roc_auc(df, outcome="y", predictor="reversed", direction="<")["estimate"].iloc[0] == 0.0
+    with pytest.warns(UserWarning, match="zero DeLong variance"):
+        assert roc_auc(df, outcome="y", predictor="reversed", direction=">")["estimate"].iloc[0] == 1.0
+    with pytest.warns(UserWarning, match="zero DeLong variance"):
+        assert roc_auc(df, outcome="y", predictor="tied")["estimate"].iloc[0] == 0.5
+
+
+def test_auc_matches_sklearn_and_ci_contains_estimate():
+    rng = np.random.default_rng(7)
+    y = rng.random(500) < 0.3
+    x = np.round(rng.normal(size=500) + 0.8 * y, 1)  # rounding creates ties
+    df = pd.DataFrame({"y": y, "x": x})
+    row = roc_auc(df, outcome="y", predictor="x", positive=True).iloc[0]
+    assert row["estimate"] == pytest.approx(roc_auc_score(y, x), abs=1e-12)
+    assert row["ci_low"] < row["estimate"] < row["ci_high"]
+    with pytest.warns(UserWarning, match="against the stated direction"):
+        reversed_row = roc_auc(df, outcome="y", predictor="x", positive=True, direction=">").iloc[0]
+    assert reversed_row["estimate"] == pytest.approx(1 - roc_auc_score(y, x), abs=1e-12)
+
+
+def test_delong_covariance_matches_brute_force():
+    rng = np.random.default_rng(11)
+    y = rng.random(150) < 0.4
+    scores = np.vstack([np.round(rng.normal(size=150) + y, 1), rng.integers(0, 4, 150) + y, rng.normal(size=150)])
+    result = delong_auc(y, scores, directions=["<", "<", ">"])
+    expected_auc, expected_cov = brute_force_delong(y, scores * np.array([[1], [1], [-1]]))
+    np.testing.assert_allclose(result.auc, expected_auc, rtol=1e-12)
+    np.testing.assert_allclose(result.covariance, expected_cov, rtol=1e-10)
+
+
+def test_compare_accepts_model_scores_and_arrays(cohort):
+    model = fit_logistic_model(cohort, outcome="good", predictors=["fa", "f"])
+    with_model = compare_auc(cohort, outcome="good", predictors=(model, "noise")).iloc[0]
+    frame = cohort.assign(score=model.predicted_probability)
+    with_column = compare_auc(frame, outcome="good", predictors=("score", "noise")).iloc[0]
+    with_array = compare_auc(cohort, outcome="good", predictors=(model.predicted_probability.to_numpy(), "noise"))
+    assert with_model["predictor_1"] == "logistic(fa + f)" and with_array["predictor_1"].iloc[0] == "score_1"
+    assert with_model["statistic"] == pytest.approx(with_column["statistic"])
+    assert with_array["statistic"].iloc[0] == pytest.approx(with_column["statistic"])
+    with pytest.warns(UserWarning, match="Demler"):
+        compare_auc(cohort, outcome="good", predictors=(model, "fa"))
+    shuffled = model.predicted_probability.sample(frac=1, random_state=1)  # aligned on the index
+    assert compare_auc(cohort, outcome="good", predictors=(shuffled, "noise"))["statistic"].iloc[0] == \
+        pytest.approx(with_model["statistic"])
+
+
+def test_unpaired_test_uses_welch_formula(cohort):
+    half = len(cohort) // 2
+    frame = cohort.assign(fa_a=cohort["fa"].where(np.arange(len(cohort)) < half),
+                          f_b=cohort["f"].where(np.arange(len(cohort)) >= half))
+    row = compare_auc(frame, outcome="good", predictors=("fa_a", "f_b"), directions=("<", ">"), paired=False).iloc[0]
+    first = roc_auc(cohort.iloc[:half], outcome="good", predictor="fa").iloc[0]
+    second = roc_auc(cohort.iloc[half:], outcome="good", predictor="f", direction=">").iloc[0]
+    se = np.sqrt(first["variance"] + second["variance"])
+    assert row["statistic"] == pytest.approx((first["estimate"] - second["estimate"]) / se)
+    assert row["df"] > 0 and np.isnan(row["correlation"])
+
+
+@pytest.mark.parametrize("predictor, direction, convention", [
+    ("s100b", "<", "midpoint"), ("minus_s100b", ">", "observed")])
+def test_youden_bootstrap_matches_naive_loop(asah, predictor, direction, convention):
+    asah = asah.assign(minus_s100b=-asah["s100b"])
+    seed = 3
+    options = dict(predictor=predictor, direction=direction, convention=convention, **POOR)
+    result = youden_threshold(asah, n_boot=50, rng=np.random.default_rng(seed), **options).iloc[0]
+    # naive: the same draws (all cases, then all controls, for every resample), one search per resample
+    generator = np.random.default_rng(seed)
+    cases, controls = asah[asah["outcome"] == "Poor"], asah[asah["outcome"] == "Good"]
+    case_draws = generator.integers(0, len(cases), (50, len(cases)))
+    control_draws = generator.integers(0, len(controls), (50, len(controls)))
+    thresholds = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for c, k in zip(case_draws, control_draws):
+            sample = pd.concat([cases.iloc[c], controls.iloc[k]], ignore_index=True)
+            thresholds.append(youden_threshold(sample, **options)["threshold"].iloc[0])
+    assert (result["ci_low"], result["ci_high"]) == pytest.approx(tuple(np.quantile(thresholds, [0.025, 0.975])))
+
+
+def test_youden_bootstrap_is_seeded(asah):
+    first = youden_threshold(asah, predictor="ndka", n_boot=200, rng=42, **POOR)
+    again = youden_threshold(asah, predictor="ndka", n_boot=200, rng=np.random.default_rng(42), **POOR)
+    other = youden_threshold(asah, predictor="ndka", n_boot=200, rng=43, **POOR)
+    pd.testing.assert_frame_equal(first, again)
+    assert (first["ci_low"].iloc[0], first["ci_high"].iloc[0]) != (other["ci_low"].iloc[0], other["ci_high"].iloc[0])
+    assert np.isnan(youden_threshold(asah, predictor="ndka", **POOR)["ci_low"].iloc[0])
+    reversed_frame = asah.assign(minus_s100b=-asah["s100b"])
+    unstratified = youden_threshold(reversed_frame, predictor="minus_s100b", direction=">", n_boot=100,
+                                    stratified=False, rng=1, **POOR).iloc[0]
+    assert unstratified["threshold"] == pytest.approx(-0.205)
+    assert unstratified["ci_low"] <= -0.205 <= unstratified["ci_high"]
+
+
+def test_youden_ties_report_highest_sensitivity():
+    frame = pd.DataFrame({"y": [0, 0, 1, 0, 1, 1], "x": [1.0, 2, 3, 4, 5, 6]})
+    frame["minus_x"] = -frame["x"]
+    with pytest.warns(UserWarning, match="2 thresholds share the maximal Youden index"):
+        row = youden_threshold(frame, outcome="y", predictor="x").iloc[0]
+    assert (row["threshold"], row["sensitivity"], row["specificity"]) == pytest.approx((2.5, 1, 2 / 3))
+    with pytest.warns(UserWarning, match="share the maximal"):
+        row = youden_threshold(frame, outcome="y", predictor="minus_x", direction=">").iloc[0]
+    assert (row["threshold"], row["sensitivity"]) == pytest.approx((-2.5, 1))
+
+
+def test_youden_without_information_warns():
+    frame = pd.DataFrame({"y": np.repeat([0, 1], 15), "x": np.ones(30)})
+    with pytest.warns(UserWarning) as record:
+        row = youden_threshold(frame, outcome="y", predictor="x", n_boot=20, rng=1).iloc[0]
+    messages = " | ".join(str(w.message) for w in record)
+    assert "no threshold has a Youden index above 0" in messages and "share the maximal Youden" in messages
+    assert "20 resamples had no threshold" in messages
+    assert np.isinf(row["threshold"]) and row["youden_index"] == 0
+
+
+def wilson(count, total, z=1.959963984540054):
+    centre = (count + z * z / 2) / (total + z * z)
+    half = z * np.sqrt(count * (total - count) / total + z * z / 4) / (total + z * z)
+    return centre - half, centre + half
+
+
+def test_wilson_and_likelihood_ratio_limits():
+    df = pd.DataFrame({"y": [1] * 10 + [0] * 10, "x": list(range(10, 20)) + list(range(10))})
+    with pytest.warns(UserWarning, match="zero cell"):
+        table = classification_metrics(df, outcome="y", predictor="x", threshold=10).set_index("quantity")
+    sens, spec = table.loc["sensitivity"], table.loc["specificity"]
+    assert sens["estimate"] == 1.0 and (sens["ci_low"], sens["ci_high"]) == pytest.approx(wilson(10, 10))
+    assert 0.6 < sens["ci_low"] < 0.75 and sens["ci_high"] == pytest.approx(1.0)
+    assert table.loc["positive_likelihood_ratio", "estimate"] == np.inf
+    assert table.loc["positive_likelihood_ratio", ["ci_low", "ci_high"]].isna().all()
+    with pytest.warns(UserWarning, match="zero cell|undefined"):
+        none = classification_metrics(df, outcome="y", predictor="x", threshold=100).set_index("quantity")
+    assert none.loc["sensitivity", "estimate"] == 0.0 and none.loc["sensitivity", "ci_low"] == pytest.approx(0.0)
+    assert none.loc["sensitivity", "ci_high"] == pytest.approx(wilson(0, 10)[1])  # about 0.278
+    rng = np.random.default_rng(5)
+    noisy = pd.DataFrame({"y": rng.random(200) < 0.4})
+    noisy["x"] = rng.normal(size=200) + noisy["y"]
+    table = classification_metrics(noisy, outcome="y", predictor="x", threshold=0.5, positive=True).set_index("quantity")
+    tp, fp, fn, tn = table.loc[["true_positives", "false_positives", "false_negatives", "true_negatives"], "estimate"]
+    lr = (tp / (tp + fn)) / (fp / (fp + tn))
+    se = np.sqrt(1 / tp - 1 / (tp + fn) + 1 / fp - 1 / (fp + tn))
+    assert table.loc["positive_likelihood_ratio", ["estimate", "ci_low", "ci_high"]].tolist() == \
+        pytest.approx([lr, lr * np.exp(-1.959963984540054 * se), lr * np.exp(1.959963984540054 * se)])
+
+
+def test_decision_curve_reference_strategies():
+    rng = np.random.default_rng(9)
+    p = rng.uniform(0.02, 0.98, 400)
+    y = rng.random(400) < p
+    curve = decision_curve(y, p, thresholds=[0.0, 0.1, 0.25, 0.5, 0.8])
+    prevalence = y.mean()
+    t = curve["threshold"]
+    assert (curve["net_benefit_treat_none"] == 0).all()
+    np.testing.assert_allclose(curve["net_benefit_treat_all"], prevalence - (1 - prevalence) * t / (1 - t))
+    assert curve["net_benefit_model"].iloc[0] == pytest.approx(prevalence)  # t = 0: the model treats everyone
+    tp = ((p >= 0.25) & y).sum()
+    fp = ((p >= 0.25) & ~y).sum()
+    assert curve["net_benefit_model"].iloc[2] == pytest.approx(tp / 400 - fp / 400 * 0.25 / 0.75)
+    with pytest.raises(InputError, match=r"\[0, 1\)"):
+        decision_curve(y, p, thresholds=[1.0])
+
+
+def test_calibration_of_true_probabilities():
+    rng = np.random.default_rng(2024)
+    p = 1 / (1 + np.exp(-rng.normal(-0.5, 1.2, 20_000)))
+    y = rng.random(20_000) < p
+    result = calibration(y, p)
+    summary = result.summary.set_index("quantity")
+    assert summary.loc["calibration_intercept", "estimate"] == pytest.approx(0, abs=0.05)
+    assert summary.loc["calibration_slope", "estimate"] == pytest.approx(1, abs=0.05)
+    for quantity, ideal in (("calibration_intercept", 0), ("calibration_slope", 1)):
+        row = summary.loc[quantity]
+        assert abs(row["estimate"] - ideal) < 3 * row["standard_error"]
+        assert row["ci_low"] < row["estimate"] < row["ci_high"]
+    assert len(result.bins) == 10 and result.bins["n"].sum() == 20_000
+    np.testing.assert_allclose(result.bins["observed"], result.bins["mean_predicted"], atol=0.04)
+    overfitted = calibration(y, 1 / (1 + np.exp(-2 * np.log(p / (1 - p)))))  # too extreme: slope near 1/2
+    assert overfitted.summary.set_index("quantity").loc["calibration_slope", "estimate"] == pytest.approx(0.5, abs=0.05)
+
+
+def test_logistic_model_matches_sklearn(cohort):
+    model = fit_logistic_model(cohort, outcome="good", predictors=["fa", "f"])
+    reference = LogisticRegression(C=np.inf, tol=1e-10, max_iter=10_000).fit(cohort[["fa", "f"]], cohort["good"])
+    table = model.coefficients.set_index("term")
+    np.testing.assert_allclose(table["estimate"], [reference.intercept_[0], *reference.coef_[0]], rtol=1e-4)
+    np.testing.assert_allclose(table["odds_ratio"], np.exp(table["estimate"]))
+    assert (table["ci_low"] < table["estimate"]).all() and (table["estimate"] < table["ci_high"]).all()
+    np.testing.assert_allclose(model.predicted_probability, reference.predict_proba(cohort[["fa", "f"]])[:, 1],
+                               rtol=1e-4)
+    assert model.predicted_probability.index.equals(cohort.index)
+    pd.testing.assert_series_equal(model.predict(cohort), model.predicted_probability)
+
+
+def test_optimism_correction(cohort):
+    result = optimism_corrected_auc(cohort, outcome="good", predictors=["fa", "f", "noise"], n_boot=60, rng=1).iloc[0]
+    model = fit_logistic_model(cohort, outcome="good", predictors=["fa", "f", "noise"])
+    apparent = roc_auc(cohort, outcome="good", predictor=model)["estimate"].iloc[0]
+    assert result["apparent_auc"] == pytest.approx(apparent)
+    assert result["optimism"] > 0  # a noise predictor in 300 patients: the apparent AUC is optimistic
+    assert result["corrected_auc"] == pytest.approx(result["apparent_auc"] - result["optimism"])
+    assert result["n_boot"] + result["n_failed"] == 60
+    again = optimism_corrected_auc(cohort, outcome="good", predictors=["fa", "f", "noise"], n_boot=60, rng=1)
+    assert again["optimism"].iloc[0] == result["optimism"]
+
+
+def test_optimism_matches_naive_loop(cohort):
+    result = optimism_corrected_auc(cohort, outcome="good", predictors=["fa", "f"], n_boot=25, rng=8).iloc[0]
+    # naive: the same draws (one row index vector per resample), sklearn refit and AUCs
+    generator = np.random.default_rng(8)
+    x, y = cohort[["fa", "f"]].to_numpy(), cohort["good"].to_numpy()
+    optimism = []
+    for _ in range(25):
+        draw = generator.integers(0, len(y), len(y))
+        fit = LogisticRegression(C=np.inf, tol=1e-12, max_iter=10_000).fit(x[draw], y[draw])
+        optimism.append(roc_auc_score(y[draw], fit.decision_function(x[draw]))
+                        - roc_auc_score(y, fit.decision_function(x)))
+    assert result["n_boot"] == 25
+    assert result["optimism"] == pytest.approx(np.mean(optimism), abs=1e-6)
+
+
+def test_input_frame_unchanged(asah, cohort):
+    before_asah, before_cohort = asah.copy(deep=True), cohort.copy(deep=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        roc_auc(asah, predictor="s100b", **POOR)
+        compare_auc(asah, predictors=("ndka", "s100b"), **POOR)
+        roc_curve_points(asah, predictor="ndka", direction=">", **POOR)
+        youden_threshold(asah, predictor="s100b", n_boot=20, rng=1, **POOR)
+        classification_metrics(asah, predictor="s100b", threshold=0.2, **POOR)
+        model = fit_logistic_model(cohort, outcome="good", predictors=["fa", "f"])
+        optimism_corrected_auc(cohort, outcome="good", predictors=["fa", "f"], n_boot=5, rng=1)
+        calibration(cohort["good"], model.predicted_probability)
+        decision_curve(cohort["good"], model.predicted_probability)
+    pd.testing.assert_frame_equal(asah, before_asah)
+    pd.testing.assert_frame_equal(cohort, before_cohort)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(outcome="nope", predictor="s100b", positive="Poor"), "column 'nope' not found"),
+    (dict(outcome="outcome", predictor="s100b", positive="Bad"), "positive='Bad' does not occur"),
+    (dict(outcome="outcome", predictor="s100b", positive="Poor", direction="auto"), "There is no 'auto'"),
+    (dict(outcome="gos6", predictor="s100b", positive=1), "distinct values"),
+    (dict(outcome="outcome", predictor="gender", positive="Poor"), "not numeric"),
+])
+def test_input_errors(asah, kwargs, message):
+    with pytest.raises(InputError, match=message):
+        roc_auc(asah, **kwargs)
+
+
+def test_missing_values_are_named(asah):
+    frame = asah.copy()
+    frame.loc[[3, 17], "ndka"] = np.nan
+    with pytest.raises(InputError, match=r"rows 3, 17.*dropna"):
+        compare_auc(frame, predictors=("ndka", "s100b"), **POOR)
+
+
+def test_speed():
+    rng = np.random.default_rng(0)
+    n = 100_000
+    y = rng.random(n) < 0.4
+    frame = pd.DataFrame({"y": y, "x": rng.normal(size=n) + y})
+    start = time.perf_counter()
+    roc_auc(frame, outcome="y", predictor="x", positive=True)
+    assert time.perf_counter() - start < 2.0  # an O(n^2) implementation takes minutes
+    cohort = frame.iloc[:10_500].assign(z=rng.normal(size=10_500))
+    start = time.perf_counter()
+    optimism_corrected_auc(cohort, outcome="y", predictors=["x", "z"], positive=True, n_boot=200, rng=1)
+    assert time.perf_counter() - start < 30.0
