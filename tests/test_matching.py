@@ -455,3 +455,24 @@ def test_unused_category_levels_are_tolerated():
     assert scores["propensity"].between(0, 1).all()
     table = balance_table(df, treatment="dynamic", covariates=["level"]).set_index("covariate")
     assert table.loc["levelsacral", "smd"] == 0.0
+
+
+def test_closest_order_matches_closest_pairs_first_and_balances_at_least_as_well():
+    # MatchIt's m.order = "closest": treated units nearest to a control are matched first
+    rng = np.random.default_rng(11)
+    n = 3000
+    age = rng.normal(60, 10, n)
+    bmi = rng.normal(27, 4, n)
+    treated = (rng.random(n) < 1 / (1 + np.exp(-(-1.0 + 0.06 * (age - 60) + 0.1 * (bmi - 27))))).astype(int)
+    frame = pd.DataFrame({"treat": treated, "age": age, "bmi": bmi})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        closest = match_on_propensity(frame, treatment="treat", covariates=["age", "bmi"], caliper=None,
+                                      order="closest")
+        largest = match_on_propensity(frame, treatment="treat", covariates=["age", "bmi"], caliper=None)
+    first_distances = closest.pairs["distance"].to_numpy()[:50]
+    assert np.all(first_distances <= np.quantile(closest.pairs["distance"], 0.5))
+    assert closest.settings["order"] == "closest"
+    assert closest.pairs["control_index"].is_unique
+    after = lambda result: result.balance.set_index("covariate").loc[["age", "bmi"], "smd_after"].abs().mean()
+    assert after(closest) <= after(largest) + 0.01

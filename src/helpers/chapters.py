@@ -27,6 +27,8 @@ class Chapter:
     seed_file: str
     check_parameters: Callable[..., None] | None = None
     """Checks the chapter's parameters (as keyword arguments) before execution; raises InputError."""
+    paper_n: int = 100
+    """Patients in the paper (or the synthetic default); ``make bench`` runs the chapter at 1x, 10x, 100x."""
 
     @property
     def notebook(self) -> str:
@@ -39,7 +41,7 @@ CHAPTERS: dict[str, Chapter] = {
     for chapter in [
         Chapter("equivocal-mri", "When cervical MRI is equivocal for myelopathy", "equivocal_mri.csv",
                 synthetic.simulate_equivocal_mri, "003_72dfbfb565217ad5.txt",
-                check_parameters=diagnostic.check_parameters),
+                check_parameters=diagnostic.check_parameters, paper_n=240),
     ]
 }
 
