@@ -37,6 +37,8 @@ CHAPTERS: dict[str, Chapter] = {
     for chapter in [
         Chapter("equivocal-mri", "When cervical MRI is equivocal for myelopathy", "equivocal_mri.csv",
                 synthetic.simulate_equivocal_mri, "003_72dfbfb565217ad5.txt"),
+        Chapter("dynamic-mri", "Dynamic vs conventional MRI planning: a propensity-score-matched comparison",
+                "dynamic_mri.csv", synthetic.simulate_dynamic_mri, "000_008614c663972395.txt"),
     ]
 }
 
