@@ -28,7 +28,7 @@ from helpers.matching import (
 )
 from helpers.tables import COMPARISON_COLUMNS, compare_two_groups
 
-__all__ = ["compare_matched_pairs", "weighted_mean_difference", "compare_adjustment_methods", "compare_calipers",
+__all__ = ["summarise_balance", "compare_matched_pairs", "weighted_mean_difference", "compare_adjustment_methods", "compare_calipers",
            "e_value_for_mean_difference", "detectable_difference", "power_for_difference"]
 
 
@@ -54,6 +54,46 @@ def _level(confidence: float) -> float:
     if not 0 < confidence < 1:
         raise InputError(f"confidence={confidence!r}: give a level between 0 and 1, e.g. 0.95.")
     return confidence
+
+
+# ------------------------------------------------------------------------------------------ balance
+def summarise_balance(match: MatchResult, *, threshold: float = 0.1) -> pd.DataFrame:
+    """Largest absolute SMD over the covariates before and after matching, and those still above a threshold.
+
+    Parameters
+    ----------
+    match : MatchResult
+        From :func:`helpers.matching.match_on_propensity`.
+    threshold : float
+        |SMD| above which a covariate counts as imbalanced (0.1 by convention, Austin 2011).
+
+    Returns
+    -------
+    DataFrame
+        Two rows (``sample`` "before matching", "after matching") with ``smd_max`` (largest |SMD| over
+        the covariates; the propensity score itself, row ``distance``, excluded), ``covariate`` (where it
+        occurs), ``n_above_threshold`` and ``above_threshold`` (comma-separated names, "none").
+        ``attrs["denominator"]`` repeats the SD used (MatchIt's: treated arm, full sample).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> generator = np.random.default_rng(1)
+    >>> df = pd.DataFrame({"age": generator.normal(60, 10, 200)})
+    >>> df["dynamic"] = (generator.random(200) < 1 / (1 + np.exp(-(df["age"] - 65) / 10))).astype(int)
+    >>> summarise_balance(match_on_propensity(df, treatment="dynamic", covariates=["age"]))["smd_max"].round(3).tolist()
+    [0.648, 0.035]
+    """
+    table = match.balance[match.balance["covariate"] != "distance"]
+    rows = []
+    for sample, column in (("before matching", "smd_before"), ("after matching", "smd_after")):
+        size = table[column].abs()
+        above = table.loc[size > threshold, "covariate"].tolist()
+        rows.append({"sample": sample, "smd_max": float(size.max()), "covariate": table.loc[size.idxmax(), "covariate"],
+                     "n_above_threshold": len(above), "above_threshold": ", ".join(above) or "none"})
+    frame = pd.DataFrame(rows)
+    frame.attrs["denominator"] = match.settings.get("smd_denominator")
+    return frame
 
 
 # ----------------------------------------------------------------------------------- paired analysis

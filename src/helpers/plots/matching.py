@@ -121,3 +121,49 @@ def plot_score_overlap(scores: pd.DataFrame, *, treated_label: str = "treated", 
     figure.suptitle(title)
     figure.tight_layout()
     return figure
+
+
+def plot_effect_estimates(table: pd.DataFrame, *, label: str = "analysis", truth: float | None = None,
+                          truth_label: str = "true effect (generator parameter)",
+                          xlabel: str = "Difference, dynamic minus conventional",
+                          title: str = "Estimates under different adjustments"):
+    """Forest plot: one estimate with its confidence interval per row of ``table``.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Columns ``label`` (row names), ``estimate``, ``ci_low``, ``ci_high`` (e.g.
+        :func:`helpers.effects.compare_adjustment_methods`), drawn top to bottom in table order.
+    label : str
+        Column holding the row names.
+    truth : float, optional
+        Draw the known true value (synthetic data only) as a dashed line.
+    truth_label : str
+        Legend text of that line.
+    xlabel, title : str
+        Axis label (with units) and title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    position = np.arange(len(table))[::-1]
+    figure, axes = plt.subplots(figsize=(8, 0.6 * len(table) + 1.8))
+    estimate = table["estimate"].to_numpy(dtype=float)
+    low, high = table["ci_low"].to_numpy(dtype=float), table["ci_high"].to_numpy(dtype=float)
+    axes.errorbar(estimate, position, xerr=[estimate - low, high - estimate], fmt="o", color=AFTER_COLOUR,
+                  ecolor=AFTER_COLOUR, capsize=4, markersize=7, label="estimate and confidence interval")
+    axes.axvline(0, color="#444444", linewidth=1)
+    if truth is not None:
+        axes.axvline(truth, color=WEIGHTED_COLOUR, linestyle="--", linewidth=1.5, label=truth_label)
+    for y, value, a, b in zip(position, estimate, low, high):
+        axes.text(b, y + 0.18, f"  {value:.1f} ({a:.1f} to {b:.1f})", fontsize=9, va="bottom", ha="right",
+                  color="#333333")
+    axes.set_yticks(position, table[label].astype(str))
+    axes.set_ylim(-0.7, len(table) - 0.3)
+    axes.set_xlabel(xlabel)
+    axes.set_title(title)
+    axes.grid(axis="x", alpha=0.3)
+    axes.legend(loc="lower right", fontsize=9)
+    figure.tight_layout()
+    return figure

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from types import MappingProxyType
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -174,3 +175,63 @@ def simulate_dynamic_mri(n: int = _N_TOTAL, n_dynamic: int = _N_DYNAMIC, *,
         "complication": complication.astype(int),
         "complication_months": months,
     })
+
+
+def protocol_comparison(data: pd.DataFrame, match: Any, *, covariates: Sequence[str], tests: Mapping[str, str],
+                        n_excluded: int, alpha: float) -> pd.DataFrame:
+    """The protocol's design (:data:`PROTOCOL`) beside what the chapter did on ``data``.
+
+    Parameters
+    ----------
+    data : DataFrame
+        The analysed cohort (column ``imaging``: dynamic / conventional).
+    match : MatchResult
+        The match used (:func:`helpers.matching.match_on_propensity`).
+    covariates : list of str
+        The propensity-model covariates used.
+    tests : mapping
+        Test actually used per outcome: keys ``primary``, ``vas``, ``ndi``, ``reoperation``,
+        ``complication``.
+    n_excluded : int
+        Patients excluded from the primary analysis (baseline mJOA at the maximum, 18).
+    alpha : float
+        Two-sided significance level used.
+
+    Returns
+    -------
+    DataFrame
+        ``item``, ``protocol`` (from :data:`PROTOCOL`), ``this_chapter``, ``same`` (True where the chapter
+        follows the protocol's number or choice exactly; None where there is nothing to compare).
+    """
+    arms = data["imaging"].value_counts()
+    used = tuple(covariates)
+    settings = match.settings
+    caliper = ("no caliper" if settings["caliper"] is None
+               else f"caliper {settings['caliper']:g} SD of the {settings['distance_scale']}")
+    planned_tests = f"{PROTOCOL['continuous_tests']}; {PROTOCOL['categorical_tests']}; {PROTOCOL['time_to_event']}"
+    rows = [
+        ("Design", PROTOCOL["design"], "synthetic cohort (see 'The data'); no real patients", None),
+        ("Patients", str(PROTOCOL["patients"]), str(len(data)), len(data) == PROTOCOL["patients"]),
+        ("Dynamic / conventional MRI", f"{PROTOCOL['dynamic']} / {PROTOCOL['conventional']}",
+         f"{arms.get('dynamic', 0)} / {arms.get('conventional', 0)}",
+         (arms.get("dynamic", 0), arms.get("conventional", 0)) == (PROTOCOL["dynamic"], PROTOCOL["conventional"])),
+        ("Matching", PROTOCOL["matching"],
+         f"1:1 greedy nearest neighbour without replacement, {caliper}, order '{settings['order']}'"
+         + (f", exact on {', '.join(settings['exact'])}" if settings["exact"] else "")
+         + f": {match.n_pairs} pairs", None),
+        ("Matching covariates", ", ".join(PROTOCOL["matching_covariates"]), ", ".join(used),
+         used == PROTOCOL["matching_covariates"]),
+        ("Primary outcome", PROTOCOL["primary_outcome"],
+         f"(mJOA 6 m - mJOA pre) / (18 - mJOA pre) x 100; {n_excluded} patient(s) with mJOA pre = 18 excluded",
+         None),
+        ("Secondary outcomes", ", ".join(PROTOCOL["secondary_outcomes"]),
+         "VAS and NDI at 6 months, reoperation, time to first complication", None),
+        ("Tests", planned_tests,
+         f"primary: {tests['primary']}; VAS: {tests['vas']}; NDI: {tests['ndi']}; reoperation: "
+         f"{tests['reoperation']}; complication: {tests['complication']}", None),
+        ("Significance", f"two-sided P < {PROTOCOL['alpha']:g}", f"two-sided P < {alpha:g}",
+         alpha == PROTOCOL["alpha"]),
+        ("Software", PROTOCOL["software"], "Python helpers of this book, checked against R (MatchIt, survival)", None),
+        ("Results", "none published (protocol)", "computed on synthetic data; true effects known", None),
+    ]
+    return pd.DataFrame(rows, columns=["item", "protocol", "this_chapter", "same"])
