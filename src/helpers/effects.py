@@ -28,8 +28,9 @@ from helpers.matching import (
 )
 from helpers.tables import COMPARISON_COLUMNS, compare_two_groups
 
-__all__ = ["summarise_balance", "compare_matched_pairs", "weighted_mean_difference", "compare_adjustment_methods", "compare_calipers",
-           "e_value_for_mean_difference", "detectable_difference", "power_for_difference"]
+__all__ = ["summarise_balance", "compare_matched_pairs", "weighted_mean_difference", "compare_adjustment_methods",
+           "compare_calipers", "pooled_standard_deviation", "e_value_for_mean_difference", "detectable_difference",
+           "power_for_difference"]
 
 
 def _require(df: pd.DataFrame, columns: Sequence[str]) -> None:
@@ -309,7 +310,7 @@ def weighted_mean_difference(df: pd.DataFrame, *, outcome: str, group: str, refe
 
 # ------------------------------------------------------------------------------ side-by-side tables
 def compare_adjustment_methods(df: pd.DataFrame, match: MatchResult, *, outcome: str, group: str, treatment: str,
-                               covariates: Sequence[str], reference: Any = None,
+                               covariates: Sequence[str], reference: Any = None, alpha: float = 0.05,
                                confidence: float = 0.95) -> pd.DataFrame:
     """Crude, matched (unpaired and paired) and inverse-probability-weighted (ATT) estimates side by side.
 
@@ -326,6 +327,8 @@ def compare_adjustment_methods(df: pd.DataFrame, match: MatchResult, *, outcome:
         The propensity-model covariates (for the weights: same model as the match).
     reference : optional
         Reference group of ``group``.
+    alpha : float
+        Level of the Shapiro-Wilk tests that choose each comparison's test.
     confidence : float
         Level of the confidence intervals.
 
@@ -346,11 +349,12 @@ def compare_adjustment_methods(df: pd.DataFrame, match: MatchResult, *, outcome:
     scores = estimate_propensity(df, treatment=treatment, covariates=covariates)
     weights = ipw_att_weights(df, treatment=treatment, propensity=scores["propensity"])
     rows = [
-        ("crude", compare_two_groups(df, outcome=outcome, group=group, reference=reference, confidence=confidence)),
-        ("matched", compare_two_groups(match.matched, outcome=outcome, group=group, reference=reference,
+        ("crude", compare_two_groups(df, outcome=outcome, group=group, reference=reference, alpha=alpha,
+                                     confidence=confidence)),
+        ("matched", compare_two_groups(match.matched, outcome=outcome, group=group, reference=reference, alpha=alpha,
                                        confidence=confidence)),
         ("matched, paired", compare_matched_pairs(match.matched, outcome=outcome, group=group, reference=reference,
-                                                  confidence=confidence)),
+                                                  alpha=alpha, confidence=confidence)),
         ("IPW (ATT)", weighted_mean_difference(df, outcome=outcome, group=group, reference=reference,
                                                weights=weights, confidence=confidence)),
     ]
@@ -361,14 +365,14 @@ def compare_adjustment_methods(df: pd.DataFrame, match: MatchResult, *, outcome:
 def compare_calipers(df: pd.DataFrame, *, outcome: str, group: str, treatment: str, covariates: Sequence[str],
                      calipers: Sequence[float | None] = (0.1, 0.2, None),
                      caliper_scale: Literal["logit", "propensity"] = "logit", reference: Any = None,
-                     confidence: float = 0.95, **matching_options: Any) -> pd.DataFrame:
+                     alpha: float = 0.05, confidence: float = 0.95, **matching_options: Any) -> pd.DataFrame:
     """The matched estimate under several calipers: pairs, balance and the difference in means.
 
     Parameters
     ----------
     df : DataFrame
         The full cohort; not modified.
-    outcome, group, treatment, covariates, reference, confidence
+    outcome, group, treatment, covariates, reference, alpha, confidence
         As in :func:`compare_adjustment_methods`.
     calipers : sequence of float or None
         Calipers in SDs of the score on ``caliper_scale``; None for no caliper.
@@ -394,7 +398,7 @@ def compare_calipers(df: pd.DataFrame, *, outcome: str, group: str, treatment: s
                                         caliper_scale=caliper_scale, **matching_options)
         balance = match.balance[match.balance["covariate"] != "distance"]
         comparison = compare_two_groups(match.matched, outcome=outcome, group=group, reference=reference,
-                                        confidence=confidence).iloc[0]
+                                        alpha=alpha, confidence=confidence).iloc[0]
         rows.append({"caliper": "none" if caliper is None else f"{caliper:g}",
                      "caliper_width": match.caliper_width, "pairs": match.n_pairs,
                      "unmatched_treated": match.unmatched["treated"],
@@ -404,6 +408,29 @@ def compare_calipers(df: pd.DataFrame, *, outcome: str, group: str, treatment: s
 
 
 # ------------------------------------------------------------------------------------------ E-value
+def pooled_standard_deviation(df: pd.DataFrame, *, outcome: str, group: str) -> float:
+    """Pooled within-group standard deviation of an outcome over two groups.
+
+    sqrt(((n1 - 1) s1^2 + (n0 - 1) s0^2) / (n1 + n0 - 2)), missing outcomes left out: the SD that turns a
+    difference in means into Cohen's d (e.g. for :func:`e_value_for_mean_difference`).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"arm": ["a"] * 3 + ["b"] * 3, "y": [1.0, 2.0, 3.0, 2.0, 4.0, 6.0]})
+    >>> round(pooled_standard_deviation(d, outcome="y", group="arm"), 4)  # sqrt((2 x 1 + 2 x 4) / 4)
+    1.5811
+    """
+    _require(df, [outcome, group])
+    data = df[[outcome, group]].dropna()
+    _two_levels(data, group, None)
+    parts = data.groupby(group)[outcome]
+    sizes, variances = parts.count(), parts.var(ddof=1)
+    if (sizes < 2).any():
+        raise InputError(f"each group of '{group}' needs at least 2 values of '{outcome}' for a standard deviation.")
+    return float(math.sqrt(((sizes - 1) * variances).sum() / (sizes.sum() - 2)))
+
+
 def e_value_for_mean_difference(estimate: float, ci_low: float | None = None, ci_high: float | None = None, *,
                                 sd: float) -> EValueResult:
     """E-value of a difference in means, through the standardised difference d = difference / SD.

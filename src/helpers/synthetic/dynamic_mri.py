@@ -51,12 +51,14 @@ PROTOCOL = MappingProxyType({
 })
 """The protocol's design, the one place the chapter and its tests take these numbers from."""
 
-SEED = 61
-"""Default seed of the chapter's data. Chosen offline among seeds 0-299 (the committed generator is simply
-deterministic) so that the default cohort shows the chapter's teaching points: the crude recovery-rate
-difference's 95% CI excludes the true effect, while the matched, paired and IPW estimates' CIs include
-it; every |SMD| after matching with a 0.2 logit caliper is below 0.1; and some patients start at the
-mJOA ceiling of 18. Other seeds give other cohorts from the same model (exercise 4 of the chapter)."""
+SEED = 119
+"""Default seed of the chapter's data. Chosen offline among seeds 0-599 (the committed generator is simply
+deterministic) so that the default cohort shows the chapter's teaching points: with a 0.2 logit caliper
+every |SMD| after matching, the propensity score's included, is below 0.1 (true of only 21 of the 600
+cohorts: greedy matching usually leaves some imbalance, which the chapter discusses); the crude
+recovery-rate difference's 95% CI excludes the true effect, while the matched, paired and IPW CIs
+include it; and some patients start at the mJOA ceiling of 18. Other seeds give other cohorts from the
+same model (exercise 4 of the chapter)."""
 
 _N_TOTAL, _N_DYNAMIC = PROTOCOL["patients"], PROTOCOL["dynamic"]
 
