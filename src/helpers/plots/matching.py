@@ -90,7 +90,7 @@ def plot_score_overlap(scores: pd.DataFrame, *, treated_label: str = "treated", 
     Returns
     -------
     matplotlib.figure.Figure
-        Two panels sharing the axes: treated patients drawn upwards, controls downwards.
+        Two stacked panels sharing the axes: treated patients drawn upwards, controls downwards.
     """
     edges = np.linspace(0.0, 1.0, bins + 1)
     treated = scores["treated"].to_numpy(dtype=bool)
@@ -100,7 +100,7 @@ def plot_score_overlap(scores: pd.DataFrame, *, treated_label: str = "treated", 
     counts = [np.histogram(scores.loc[keep & arm, "propensity"], bins=edges)[0]
               for _, keep in samples for arm in (treated, ~treated)]
     height = max(1, max(int(c.max()) for c in counts)) * 1.1
-    figure, panels = plt.subplots(1, 2, figsize=(11, 4.2), sharey=True)
+    figure, panels = plt.subplots(2, 1, figsize=(8, 7.5), sharex=True, sharey=True)
     width = edges[1] - edges[0]
     for axes, (name, keep) in zip(panels, samples):
         up = np.histogram(scores.loc[keep & treated, "propensity"], bins=edges)[0]
@@ -113,11 +113,11 @@ def plot_score_overlap(scores: pd.DataFrame, *, treated_label: str = "treated", 
         axes.set_xlim(0, 1)
         axes.set_ylim(-height, height)
         axes.set_title(name)
-        axes.set_xlabel(f"Propensity score (probability of {treated_label})")
-        axes.legend(loc="upper right", fontsize=9)
+        axes.set_ylabel("Patients per bin (count)")
+        axes.yaxis.set_major_formatter(plt.FuncFormatter(lambda value, _: f"{abs(value):g}"))
+        axes.legend(loc="upper left", fontsize=9)
         axes.grid(axis="y", alpha=0.3)
-    panels[0].set_ylabel("Patients per bin (count; controls below the line)")
-    panels[0].yaxis.set_major_formatter(plt.FuncFormatter(lambda value, _: f"{abs(value):g}"))
+    panels[1].set_xlabel(f"Propensity score (probability of {treated_label}); {control_label} drawn below the line")
     figure.suptitle(title)
     figure.tight_layout()
     return figure
