@@ -236,3 +236,21 @@ def test_run_on_a_copy_of_the_synthetic_file_writes_the_required_results(tmp_pat
     assert rows.loc["e_value", "estimate"] > 1
     assert 0 <= rows.loc["complication_logrank", "p_value"] <= 1
     assert json.loads((out / "provenance.json").read_text())["parameters"]["caliper"] == 0.2
+
+
+def test_schema_needs_both_arms():
+    frame = simulate_dynamic_mri().assign(imaging="dynamic")
+    with pytest.raises(InputError, match="each arm"):
+        schemas.validate(frame, schemas.SCHEMAS[CHAPTER])
+
+
+@pytest.mark.parametrize("overrides, words", [
+    ({"caliper": -0.2}, "caliper"), ({"caliper_scale": "probability"}, "caliper_scale"),
+    ({"matching_order": "smallest"}, "matching_order"), ({"level": 95}, "level"), ({"planning_sd": 0}, "planning_sd"),
+])
+def test_parameters_are_checked_before_execution(overrides, words):
+    from helpers import build
+
+    with pytest.raises(InputError, match=words):
+        build.check_chapter_parameters(CHAPTER, overrides)
+    build.check_chapter_parameters(CHAPTER, {"caliper": 0, "caliper_scale": "propensity"})  # valid: no error

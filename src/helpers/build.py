@@ -195,6 +195,21 @@ def parse_parameters(chapter_id: str, pairs: list[tuple[str, str]], root: Path |
     return parsed
 
 
+def check_chapter_parameters(chapter_id: str, overrides: Mapping[str, Any], root: Path | None = None) -> None:
+    """Run the chapter's own parameter check on its defaults merged with ``overrides`` (before execution)."""
+    chapter = registry.get_chapter(chapter_id)
+    if chapter.check_parameters is None:
+        return
+    values: dict[str, Any] = {}
+    for name, spec in notebook_parameters(chapter_id, root).items():
+        try:
+            values[name] = yaml.safe_load(spec["default"])
+        except yaml.YAMLError:
+            values[name] = spec["default"]
+    values.update(overrides)
+    chapter.check_parameters(**values)
+
+
 def _describe_failure(chapter_id: str, error: Exception) -> ChapterFailure:
     from papermill.exceptions import PapermillExecutionError
 
@@ -420,6 +435,7 @@ def run_chapter(chapter_id: str, *, data_path: Path | None = None, parameters: M
     root = root or registry.project_root()
     chapter = registry.get_chapter(chapter_id)
     parameters = dict(parameters or {})
+    check_chapter_parameters(chapter.id, parameters, root)
     has_mapping = bool(column_map and (column_map.get("columns") or column_map.get("values")))
     if data_path is not None or has_mapping:
         data_path = Path(data_path) if data_path is not None else None

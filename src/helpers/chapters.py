@@ -13,7 +13,7 @@ from typing import Callable
 
 import pandas as pd
 
-from helpers import synthetic
+from helpers import diagnostic, synthetic
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,8 @@ class Chapter:
     data_file: str
     generate: Callable[[], pd.DataFrame]
     seed_file: str
+    check_parameters: Callable[..., None] | None = None
+    """Checks the chapter's parameters (as keyword arguments) before execution; raises InputError."""
 
     @property
     def notebook(self) -> str:
@@ -36,9 +38,11 @@ CHAPTERS: dict[str, Chapter] = {
     chapter.id: chapter
     for chapter in [
         Chapter("equivocal-mri", "When cervical MRI is equivocal for myelopathy", "equivocal_mri.csv",
-                synthetic.simulate_equivocal_mri, "003_72dfbfb565217ad5.txt"),
+                synthetic.simulate_equivocal_mri, "003_72dfbfb565217ad5.txt",
+                check_parameters=diagnostic.check_parameters),
         Chapter("dynamic-mri", "Dynamic vs conventional MRI planning: a propensity-score-matched comparison",
-                "dynamic_mri.csv", synthetic.simulate_dynamic_mri, "000_008614c663972395.txt"),
+                "dynamic_mri.csv", synthetic.simulate_dynamic_mri, "000_008614c663972395.txt",
+                check_parameters=synthetic.dynamic_mri.check_parameters),
     ]
 }
 

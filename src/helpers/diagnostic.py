@@ -31,6 +31,17 @@ def _check_probability(name: str, value: float, *, closed: bool = False) -> floa
     return value
 
 
+def check_parameters(*, pretest_probability: float, sensitivity: float, specificity: float, level: float = 0.95,
+                     interval: str = "wilson", **_: object) -> None:
+    """Check the equivocal-mri chapter's parameters before anything runs (raises :class:`InputError`)."""
+    _check_probability("pretest_probability", pretest_probability)
+    _check_probability("sensitivity", sensitivity)
+    _check_probability("specificity", specificity)
+    _check_probability("level", level)
+    if interval not in INTERVAL_METHODS:
+        raise InputError(f"parameter interval: expected one of {', '.join(INTERVAL_METHODS)}, got {interval!r}.")
+
+
 def odds(probability: float | np.ndarray) -> float | np.ndarray:
     """Odds p / (1 - p) of a probability."""
     probability = np.asarray(probability, dtype=float)

@@ -72,6 +72,9 @@ def read_table(path: str | Path) -> pd.DataFrame:
     try:
         if suffix in (".csv", ".tsv", ".txt"):
             raw = path.read_bytes()
+            if b"\x00" in raw[:8192]:
+                raise InputError(f"{path}: a binary file, not a text table (is it an image, a PDF or a "
+                                 "database?). Export the data as CSV, TSV, Excel (.xlsx) or Parquet.")
             try:
                 raw.decode("utf-8")
             except UnicodeDecodeError as error:

@@ -55,6 +55,9 @@ def validate(frame: pd.DataFrame, schema: pa.DataFrameSchema, *, source: str | P
             expected = _describe_check(str(check))
             if expected is None:
                 continue
+            if pd.isna(column) or column == schema.name:  # a check on the table as a whole
+                problems.append(f"  - the table as a whole: expected {expected}")
+                continue
             found = ", ".join(map(repr, group["failure_case"].drop_duplicates().head(5).tolist()))
             rows = _rows_label(frame, group["index"].dropna().tolist())
             problems.append(f"  - column '{column}', {rows}: expected {expected}; found {found}")

@@ -33,6 +33,12 @@ DYNAMIC_MRI = pa.DataFrameSchema(
                                   description="first complication observed: 1 yes, 0 censored"),
         "complication_months": _score(0, 600, "months from surgery to the first complication or to censoring"),
     },
+    checks=[
+        pa.Check(lambda frame: bool(frame["imaging"].eq("dynamic").sum() >= 3
+                                    and frame["imaging"].eq("conventional").sum() >= 3),
+                 error="at least 3 patients in each arm (imaging dynamic and conventional): matching compares "
+                       "the two"),
+    ],
     name="dynamic-mri",
     strict=False,
 )

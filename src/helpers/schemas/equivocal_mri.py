@@ -13,6 +13,11 @@ EQUIVOCAL_MRI = pa.DataFrameSchema(
         "disease_present": pa.Column(int, BINARY, coerce=True,
                                      description="reference standard: 1 = myelopathy present, 0 = absent"),
     },
+    checks=[
+        pa.Check(lambda frame: bool(frame["disease_present"].isin([0]).any() and frame["disease_present"].isin([1]).any()),
+                 error="patients both with and without the disease (disease_present 1 and 0): sensitivity and "
+                       "specificity each need one group"),
+    ],
     name="equivocal-mri",
     strict=False,
 )
