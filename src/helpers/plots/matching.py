@@ -164,6 +164,6 @@ def plot_effect_estimates(table: pd.DataFrame, *, label: str = "analysis", truth
     axes.set_xlabel(xlabel)
     axes.set_title(title)
     axes.grid(axis="x", alpha=0.3)
-    axes.legend(loc="lower right", fontsize=9)
+    axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, fontsize=9, frameon=False)
     figure.tight_layout()
     return figure
