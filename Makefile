@@ -45,7 +45,7 @@ bench: $(STAMP)
 
 lock:
 	test -x $(BIN)/uv || $(BIN)/python -m pip install --quiet uv
-	$(BIN)/uv pip compile pyproject.toml --extra test --python-version 3.11 -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --extra test --extra bench --python-version 3.11 -o requirements.lock
 	$(BIN)/python -m helpers.envfile requirements.lock environment.yml
 
 clean-venv:

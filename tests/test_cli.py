@@ -234,3 +234,26 @@ def test_template_writes_header_and_mapping_once(project: Path, tmp_path: Path):
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "equivocal-mri-template.csv").read_text().startswith("patient_id,test_positive")
     assert_clean_error(spinebook("template", "equivocal-mri", "--out", str(tmp_path), root=project), "never overwrite")
+
+
+def test_build_reuses_the_cache_and_rebuilds_corrupt_entries(project: Path):
+    first = spinebook("build", root=project)
+    assert first.returncode == 0, first.stderr
+    assert "Executing 1 chapter(s)" in first.stdout
+    again = spinebook("build", root=project)
+    assert again.returncode == 0 and "Nothing changed" in again.stdout, again.stdout
+    page = project / "book" / "using.md"
+    page.write_text(page.read_text() + "\nA new sentence.\n")
+    pages_only = spinebook("build", root=project)
+    assert pages_only.returncode == 0, pages_only.stderr
+    assert "Executing 0 chapter(s)" in pages_only.stdout and "[cached] equivocal-mri" in pages_only.stdout
+    assert "A new sentence." in (project / "book" / "_build" / "html" / "book" / "using.html").read_text()
+    # a damaged cache entry is detected and the chapter re-executed, never published
+    entry = next((project / "book" / "_build" / "cache" / "equivocal-mri").iterdir())
+    (entry / "equivocal-mri.ipynb").write_text('{"cells": [')
+    page.write_text(page.read_text() + "\nAnother sentence.\n")
+    repaired = spinebook("build", root=project)
+    assert repaired.returncode == 0, repaired.stderr
+    assert "Executing 1 chapter(s)" in repaired.stdout
+    forced = spinebook("build", "--force", root=project)
+    assert forced.returncode == 0 and "Executing 1 chapter(s)" in forced.stdout

@@ -11,6 +11,8 @@
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
+import json
 import os
 import re
 import shutil
@@ -285,19 +287,35 @@ def _jupyter_book_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "jupyter_book.cli.main"]
 
 
+def _site_key(root: Path, chapter_keys: Mapping[str, str], helpers_digest: str) -> str:
+    """Everything the built site depends on: chapter keys, pages, configuration and the helpers source."""
+    digest = hashlib.sha256(json.dumps(dict(chapter_keys), sort_keys=True).encode())
+    for name in ("_config.yml", "_toc.yml"):
+        digest.update((root / name).read_bytes())
+    book = root / "book"
+    for path in sorted(p for p in book.rglob("*") if p.is_file() and "_build" not in p.relative_to(book).parts):
+        digest.update(str(path.relative_to(book)).encode() + b"\0" + path.read_bytes() + b"\0")
+    digest.update(helpers_digest.encode())
+    return digest.hexdigest()
+
+
 def build_book(root: Path | None = None, *, chapters: list[str] | None = None, jobs: int | None = None,
-               echo: Callable[[str], None] = _print) -> Path:
+               force: bool = False, echo: Callable[[str], None] = _print) -> Path:
     """Execute chapters and build the site into ``book/_build/html``; return the path of ``index.html``.
 
-    Chapters not selected with ``chapters`` reuse their last executed notebook (or, if none, are built
-    unexecuted with a warning). Everything happens in a temporary folder; the previous site is replaced
-    only when every step succeeded.
+    A chapter is executed only when its cache key changed (:mod:`helpers.cache`; ``force`` ignores the
+    cache); when nothing at all changed the site is left as it is. Chapters not selected with
+    ``chapters`` reuse their cached or last executed notebook. Execution and the Jupyter Book build
+    happen away from ``book/_build/html``, which is replaced only when every step succeeded.
 
     Raises
     ------
     ChapterFailure
         When a chapter fails (named with its cell and exception) or Jupyter Book reports an error or warning.
     """
+    from helpers.cache import ExecutionCache, chapter_key, tree_digest
+
+    started_all = time.perf_counter()
     root = root or registry.project_root()
     problems = check_pairs(root) + check_toc(root)
     if problems:
@@ -309,46 +327,109 @@ def build_book(root: Path | None = None, *, chapters: list[str] | None = None, j
     jobs = max(1, jobs or os.cpu_count() or 1)
     build_dir = root / "book" / "_build"
     build_dir.mkdir(parents=True, exist_ok=True)
+    cache = ExecutionCache(build_dir / "cache")
+    helpers_digest = tree_digest(Path(__file__).resolve().parent)
+    keys = {chapter.id: chapter_key(notebook=root / "notebooks" / f"{chapter.notebook}.ipynb",
+                                    data=registry.synthetic_data_path(chapter.id, root), parameters={},
+                                    helpers_digest=helpers_digest, lock=root / "requirements.lock")
+            for chapter in registry.CHAPTERS.values()}
+    site_key = _site_key(root, keys, helpers_digest)
+    key_file, index = build_dir / "site-key.txt", build_dir / "html" / "index.html"
+    if not force and not chapters and index.is_file() and key_file.is_file() and key_file.read_text() == site_key:
+        echo(f"Nothing changed since the last build ({time.perf_counter() - started_all:.1f} s): {index}")
+        return index
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=build_dir))
     try:
         outputs = staging / "outputs"
-        echo(f"Executing {len(selected)} chapter(s), {min(jobs, len(selected))} at a time")
+        available: dict[str, Path] = {}
+        to_execute = []
+        for chapter_id in registry.CHAPTERS:
+            entry = None if force else cache.lookup(chapter_id, keys[chapter_id])
+            if entry is not None:
+                available[chapter_id] = cache.restore(entry, outputs / chapter_id)
+            elif chapter_id in selected:
+                to_execute.append(chapter_id)
+        cached = [c for c in selected if c in available]
+        echo(f"Executing {len(to_execute)} chapter(s), {min(jobs, max(1, len(to_execute)))} at a time"
+             + (f"; {len(cached)} unchanged, taken from the cache" if cached else ""))
+        for chapter_id in cached:
+            echo(f"  [cached] {chapter_id:<18} ok        0.0 s")
         failures: list[ChapterRun] = []
-        with ProcessPoolExecutor(max_workers=min(jobs, len(selected))) as pool:
-            futures = [pool.submit(_execute_worker, chapter_id, str(outputs / chapter_id), str(root))
-                       for chapter_id in selected]
-            for done, future in enumerate(as_completed(futures), start=1):
-                run = future.result()
-                status = "ok" if run.ok else "FAILED"
-                echo(f"  [{done}/{len(selected)}] {run.chapter:<18} {status:<6} {run.seconds:6.1f} s")
-                if not run.ok:
-                    failures.append(run)
+        if to_execute:
+            with ProcessPoolExecutor(max_workers=min(jobs, len(to_execute))) as pool:
+                futures = [pool.submit(_execute_worker, chapter_id, str(outputs / chapter_id), str(root))
+                           for chapter_id in to_execute]
+                for done, future in enumerate(as_completed(futures), start=1):
+                    run = future.result()
+                    status = "ok" if run.ok else "FAILED"
+                    echo(f"  [{done}/{len(to_execute)}] {run.chapter:<18} {status:<6} {run.seconds:6.1f} s")
+                    if not run.ok:
+                        failures.append(run)
+                    else:
+                        cache.store(run.chapter, keys[run.chapter], outputs / run.chapter)
+                        available[run.chapter] = outputs / run.chapter
         if failures:
             raise ChapterFailure("\n".join(run.message for run in failures))
-        source = _stage_sources(root, staging, selected, echo)
-        echo("Building the site with Jupyter Book (execution off, warnings as errors)")
-        started = time.perf_counter()
-        command = [*_jupyter_book_command(), "build", str(source), "--path-output", str(staging / "site"),
-                   "-W", "--keep-going", "--builder", "html"]
-        finished = subprocess.run(command, capture_output=True, text=True)
-        if finished.returncode != 0:
-            log = re.sub(r"\x1b\[[0-9;]*m", "", finished.stdout + finished.stderr).strip().splitlines()
-            interesting = [line for line in log if re.search(r"WARNING|ERROR|Exception|Traceback", line)] or log[-20:]
-            raise ChapterFailure("Jupyter Book failed (the previous site is untouched):\n    " +
-                                 "\n    ".join(interesting[:40]))
-        echo(f"  site built in {time.perf_counter() - started:.1f} s")
-        _swap_in(staging / "site" / "_build" / "html", build_dir / "html")
-        for chapter_id in selected:
-            _swap_in(outputs / chapter_id, build_dir / "outputs" / chapter_id)
+        source = _stage_sources(root, staging, available, echo)
+        html = _run_jupyter_book(source, build_dir, echo)
+        _swap_in(html, build_dir / "html")
+        for chapter_id, folder in available.items():
+            if folder.is_relative_to(staging):
+                _swap_in(folder, build_dir / "outputs" / chapter_id)
+        if set(available) == set(registry.CHAPTERS):
+            key_file.write_text(site_key)
+        else:
+            key_file.unlink(missing_ok=True)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    index = build_dir / "html" / "index.html"
-    echo(f"Book built: {index}")
+    echo(f"Book built in {time.perf_counter() - started_all:.1f} s: {index}")
     return index
 
 
-def _stage_sources(root: Path, staging: Path, selected: list[str], echo: Callable[[str], None]) -> Path:
-    """Copy the book's pages and the executed notebooks into a fresh source folder for Jupyter Book."""
+def _sync_tree(source: Path, target: Path) -> None:
+    """Make ``target`` equal to ``source``, rewriting only files whose bytes differ (Sphinx then rebuilds
+    only the pages that changed)."""
+    target.mkdir(parents=True, exist_ok=True)
+    wanted = {p.relative_to(source) for p in source.rglob("*") if p.is_file()}
+    for relative in wanted:
+        new, old = source / relative, target / relative
+        if not old.is_file() or old.read_bytes() != new.read_bytes():
+            old.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(new, old)
+    for path in sorted(target.rglob("*"), reverse=True):
+        if path.is_file() and path.relative_to(target) not in wanted:
+            path.unlink()
+
+
+def _run_jupyter_book(source: Path, build_dir: Path, echo: Callable[[str], None]) -> Path:
+    """Build the staged sources with Jupyter Book in a persistent work folder (incremental) and return a
+    fresh copy of the HTML, ready to be swapped in."""
+    work = build_dir / ".jupyter-book"
+    _sync_tree(source, work / "source")
+    echo("Building the site with Jupyter Book (execution off, warnings as errors)")
+    started = time.perf_counter()
+    command = [*_jupyter_book_command(), "build", str(work / "source"), "--path-output", str(work / "site"),
+               "-W", "--keep-going", "--builder", "html"]
+    finished = subprocess.run(command, capture_output=True, text=True)
+    if finished.returncode != 0:
+        shutil.rmtree(work / "site", ignore_errors=True)  # the next build starts clean
+        log = re.sub(r"\x1b\[[0-9;]*m", "", finished.stdout + finished.stderr).strip().splitlines()
+        interesting = [line for line in log if re.search(r"WARNING|ERROR|Exception|Traceback", line)] or log[-20:]
+        raise ChapterFailure("Jupyter Book failed (the previous site is untouched):\n    " +
+                             "\n    ".join(interesting[:40]))
+    fresh = Path(tempfile.mkdtemp(prefix=".html-", dir=build_dir))
+    shutil.rmtree(fresh)
+    shutil.copytree(work / "site" / "_build" / "html", fresh)
+    echo(f"  site built in {time.perf_counter() - started:.1f} s")
+    return fresh
+
+
+def _stage_sources(root: Path, staging: Path, executed: Mapping[str, Path], echo: Callable[[str], None]) -> Path:
+    """Copy the book's pages and the executed notebooks into a fresh source folder for Jupyter Book.
+
+    ``executed`` maps chapter ids to folders holding their executed notebook; other chapters use their
+    last executed notebook from ``book/_build/outputs`` or, if none, the unexecuted one (with a warning).
+    """
     source = staging / "source"
     source.mkdir()
     for name in ("_config.yml", "_toc.yml"):
@@ -357,12 +438,12 @@ def _stage_sources(root: Path, staging: Path, selected: list[str], echo: Callabl
     _write_data_dictionary(root, source / "book" / "data-dictionary.md")
     (source / "notebooks").mkdir()
     for chapter in registry.CHAPTERS.values():
-        executed = (staging / "outputs" / chapter.id / f"{chapter.notebook}.ipynb") if chapter.id in selected \
-            else root / "book" / "_build" / "outputs" / chapter.id / f"{chapter.notebook}.ipynb"
-        if not executed.is_file():
+        folder = executed.get(chapter.id, root / "book" / "_build" / "outputs" / chapter.id)
+        notebook = folder / f"{chapter.notebook}.ipynb"
+        if not notebook.is_file():
             echo(f"  warning: chapter {chapter.id} has never been executed; its page is built without outputs")
-            executed = root / "notebooks" / f"{chapter.notebook}.ipynb"
-        shutil.copy2(executed, source / "notebooks" / f"{chapter.notebook}.ipynb")
+            notebook = root / "notebooks" / f"{chapter.notebook}.ipynb"
+        shutil.copy2(notebook, source / "notebooks" / f"{chapter.notebook}.ipynb")
     return source
 
 

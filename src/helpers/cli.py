@@ -29,6 +29,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="execute only these chapters (the others reuse their last execution)")
     build.add_argument("--jobs", type=int, default=None, metavar="N",
                        help="chapters executed at a time (default: one per core)")
+    build.add_argument("--force", action="store_true",
+                       help="re-execute every selected chapter, ignoring the execution cache")
 
     run = commands.add_parser("run", help="execute one chapter on your data into a new run folder")
     run.add_argument("chapter", choices=list(CHAPTERS), metavar="CHAPTER", help=f"one of: {', '.join(CHAPTERS)}")
@@ -86,7 +88,7 @@ def _dispatch(arguments: argparse.Namespace) -> int:
     if arguments.command == "build":
         if arguments.jobs is not None and arguments.jobs < 1:
             raise InputError(f"--jobs: expected a positive number of chapters at a time, got {arguments.jobs}.")
-        build.build_book(chapters=arguments.chapters, jobs=arguments.jobs)
+        build.build_book(chapters=arguments.chapters, jobs=arguments.jobs, force=arguments.force)
         return EXIT_OK
     if arguments.command == "run":
         parameters = build.parse_parameters(arguments.chapter, [tuple(pair) for pair in arguments.parameter])
