@@ -42,6 +42,9 @@ CHAPTERS: dict[str, Chapter] = {
         Chapter("equivocal-mri", "When cervical MRI is equivocal for myelopathy", "equivocal_mri.csv",
                 synthetic.simulate_equivocal_mri, "003_72dfbfb565217ad5.txt",
                 check_parameters=diagnostic.check_parameters, paper_n=240),
+        Chapter("dynamic-mri", "Dynamic vs conventional MRI planning: a propensity-score-matched comparison",
+                "dynamic_mri.csv", synthetic.simulate_dynamic_mri, "000_008614c663972395.txt",
+                check_parameters=synthetic.dynamic_mri.check_parameters, paper_n=300),
     ]
 }
 

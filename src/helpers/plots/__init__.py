@@ -3,5 +3,8 @@ statistics helpers return. Every figure has a title and axis labels with units; 
 """
 
 from helpers.plots.diagnostic import plot_fagan_nomogram, plot_imaging_pathway, plot_predictive_values
+from helpers.plots.matching import plot_effect_estimates, plot_love, plot_score_overlap
+from helpers.plots.survival import plot_kaplan_meier
 
-__all__ = ["plot_fagan_nomogram", "plot_imaging_pathway", "plot_predictive_values"]
+__all__ = ["plot_fagan_nomogram", "plot_imaging_pathway", "plot_predictive_values", "plot_love", "plot_score_overlap", "plot_effect_estimates",
+           "plot_kaplan_meier"]

@@ -8,11 +8,13 @@ ids to them and :func:`validate` checks a frame against one, reporting every pro
 import pandera.pandas as pa
 
 from helpers.schemas._core import BINARY, data_dictionary_markdown, describe_schema, validate, write_template
+from helpers.schemas.dynamic_mri import DYNAMIC_MRI
 from helpers.schemas.equivocal_mri import EQUIVOCAL_MRI
 
 SCHEMAS: dict[str, pa.DataFrameSchema] = {
     "equivocal-mri": EQUIVOCAL_MRI,
+    "dynamic-mri": DYNAMIC_MRI,
 }
 
 __all__ = ["BINARY", "SCHEMAS", "validate", "describe_schema", "write_template", "data_dictionary_markdown",
-           "EQUIVOCAL_MRI"]
+           "EQUIVOCAL_MRI", "DYNAMIC_MRI"]
