@@ -14,7 +14,8 @@ from lifelines import KaplanMeierFitter
 from lifelines.utils import median_survival_times
 
 from helpers.io import InputError
-from helpers.survival import _rmst_variance, _survival_quantile, kaplan_meier, logrank, rmst_difference
+from helpers.survival import (_rmst_variance, _survival_quantile, kaplan_meier, landmark_cohort, logrank,
+                              rmst_difference)
 
 
 @pytest.fixture(scope="module")
@@ -183,6 +184,42 @@ def test_rmst_beyond_last_event_is_area_under_curve(lung):
 def test_rmst_tau_beyond_follow_up_raises(lung):
     with pytest.raises(InputError, match="tau"):
         rmst_difference(lung, time="time", event="dead", group="sex", tau=5000)
+
+
+# --- Landmark cohort ----------------------------------------------------------------------------
+
+def test_landmark_cohort_excludes_and_resets(small):
+    # small: events at 2, 5, 7; censored at 3 and 9. Landmark 3: the event at 2 and the censoring at 3 go.
+    cohort = landmark_cohort(small.assign(arm="a"), time="time", event="event", landmark=3.0)
+    assert cohort.data["time"].tolist() == [5.0, 7.0, 9.0] and list(cohort.data.columns) == ["time", "event", "arm"]
+    assert dict(zip(cohort.excluded["reason"], cohort.excluded["n"])) == {
+        "event at or before the landmark": 1, "censored at or before the landmark": 1}
+    reset = landmark_cohort(small, time="time", event="event", landmark=3.0, reset_clock=True)
+    assert reset.data["time"].tolist() == [2.0, 4.0, 6.0] and reset.reset_clock and reset.landmark == 3.0
+
+
+def test_landmark_clock_leaves_logrank_unchanged_and_shifts_medians(lung):
+    kept = landmark_cohort(lung, time="time", event="dead", landmark=60).data
+    reset = landmark_cohort(lung, time="time", event="dead", landmark=60, reset_clock=True).data
+    assert len(kept) == len(reset) < len(lung) and (kept["time"] > 60).all()
+    first = logrank(kept, time="time", event="dead", group="sex").test.loc[0, "statistic"]
+    second = logrank(reset, time="time", event="dead", group="sex").test.loc[0, "statistic"]
+    assert first == pytest.approx(second, rel=1e-12)
+    medians = kaplan_meier(kept, time="time", event="dead", group="sex").medians["estimate"]
+    shifted = kaplan_meier(reset, time="time", event="dead", group="sex").medians["estimate"]
+    np.testing.assert_allclose(medians - shifted, 60.0)
+
+
+def test_landmark_cohort_input(lung):
+    before = lung.copy()
+    landmark_cohort(lung, time="time", event="dead", landmark=30, reset_clock=True)
+    pd.testing.assert_frame_equal(lung, before)
+    with pytest.raises(InputError, match="landmark"):
+        landmark_cohort(lung, time="time", event="dead", landmark=-1)
+    with pytest.raises(InputError, match="earlier landmark"):
+        landmark_cohort(lung, time="time", event="dead", landmark=1e6)
+    with pytest.raises(InputError, match="eq\\(2\\)"):
+        landmark_cohort(lung, time="time", event="status", landmark=30)
 
 
 # --- Inputs -------------------------------------------------------------------------------------
