@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from lifelines.statistics import proportional_hazard_test
 
-from helpers.cox import _time_transform, cox_model, proportional_hazards_test
+from helpers.cox import _time_transform, cox_model, proportional_hazards_test, smooth_schoenfeld_residuals
 from helpers.io import InputError
 
 
@@ -111,6 +111,22 @@ def test_global_equals_single_term_test(lung):
     table = proportional_hazards_test(fit, transform="rank").table.set_index("term")
     assert table.loc["GLOBAL", "statistic"] == pytest.approx(table.loc["age", "statistic"], rel=1e-8)
     assert (table["transform"] == "rank").all()
+
+
+def test_smooth_of_linear_residuals_is_the_line(lung):
+    fit = cox_model(lung, time="time", event="dead", covariates=["sex", "age"])
+    result = proportional_hazards_test(fit)
+    # Replace beta(t) by an exact line in transformed time: local linear fits must return it unchanged.
+    line = result.residuals.assign(beta_t=lambda r: 0.3 - 1.7 * r["transformed_time"])
+    smooth = smooth_schoenfeld_residuals(type(result)(table=result.table, residuals=line), fraction=0.5)
+    assert len(smooth) == len(result.residuals) and set(smooth["term"]) == {"sex", "age"}
+    np.testing.assert_allclose(smooth["beta_t_smooth"], 0.3 - 1.7 * smooth["transformed_time"], atol=1e-8)
+    actual = smooth_schoenfeld_residuals(result)
+    sex = actual.loc[actual["term"] == "sex"]
+    assert sex["transformed_time"].is_monotonic_increasing and np.isfinite(sex["beta_t_smooth"]).all()
+    assert result.residuals.loc[result.residuals["term"] == "sex", "beta_t"].min() <= sex["beta_t_smooth"].min()
+    with pytest.raises(InputError, match="fraction"):
+        smooth_schoenfeld_residuals(result, fraction=0)
 
 
 # --- Inputs -------------------------------------------------------------------------------------

@@ -242,3 +242,52 @@ def proportional_hazards_test(model: CoxResult, *, transform: Literal["km", "ran
     residuals["beta_t"] = residuals["scaled_residual"] + fitter.params_.loc[residuals["term"]].to_numpy()
     return ProportionalHazardsResult(
         table=table, residuals=residuals[["term", "time", "transformed_time", "scaled_residual", "beta_t"]])
+
+
+def smooth_schoenfeld_residuals(result: ProportionalHazardsResult, *, fraction: float = 2 / 3) -> pd.DataFrame:
+    """Lowess curve of ``beta(t)`` per term: the visual guide drawn on a scaled Schoenfeld residual plot.
+
+    Parameters
+    ----------
+    result : ProportionalHazardsResult
+        From :func:`proportional_hazards_test`.
+    fraction : float
+        Share of the events used for each local fit (lowess ``frac``).
+
+    Returns
+    -------
+    DataFrame
+        ``term``, ``time``, ``transformed_time``, ``beta_t_smooth``, sorted by time within term: a flat
+        curve at the model's coefficient is what proportional hazards predicts.
+
+    Notes
+    -----
+    Locally weighted linear regression (Cleveland 1979; statsmodels ``lowess``, no robustness
+    iterations) of ``beta_t`` on the transformed time of the test, so the curve shows the trend the test
+    measures. R's ``plot(cox.zph(fit))`` draws a natural spline instead; both are visual guides only.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"months": [2, 3, 5, 7, 9, 11, 4, 6, 8, 10, 12, 1],
+    ...                    "dead": [1, 0, 1, 1, 0, 1, 1, 1, 1, 0, 1, 1],
+    ...                    "age": [70, 62, 75, 50, 58, 66, 80, 55, 61, 72, 49, 77]})
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     fit = cox_model(df, time="months", event="dead", covariates=["age"])
+    >>> smooth = smooth_schoenfeld_residuals(proportional_hazards_test(fit))
+    >>> len(smooth) == fit.n_event
+    True
+    """
+    from statsmodels.nonparametric.smoothers_lowess import lowess
+
+    if not 0 < fraction <= 1:
+        raise InputError(f"fraction must lie in (0, 1], not {fraction!r}.")
+    frames = []
+    for term, part in result.residuals.groupby("term", sort=False):
+        part = part.sort_values(["transformed_time", "time"], kind="stable")
+        fitted = lowess(part["beta_t"].to_numpy(), part["transformed_time"].to_numpy(), frac=fraction, it=0,
+                        return_sorted=False)
+        frames.append(pd.DataFrame({"term": term, "time": part["time"].to_numpy(),
+                                    "transformed_time": part["transformed_time"].to_numpy(),
+                                    "beta_t_smooth": fitted}))
+    return pd.concat(frames, ignore_index=True)
