@@ -37,6 +37,8 @@ CHAPTERS: dict[str, Chapter] = {
     for chapter in [
         Chapter("equivocal-mri", "When cervical MRI is equivocal for myelopathy", "equivocal_mri.csv",
                 synthetic.simulate_equivocal_mri, "003_72dfbfb565217ad5.txt"),
+        Chapter("mscc-separation", "Separation surgery for metastatic cord compression: MRI-confirmed separation and survival",
+                "mscc_separation.csv", synthetic.simulate_mscc_separation, "002_cd1b8612609c8072.txt"),
     ]
 }
 

@@ -3,5 +3,7 @@ statistics helpers return. Every figure has a title and axis labels with units; 
 """
 
 from helpers.plots.diagnostic import plot_fagan_nomogram, plot_imaging_pathway, plot_predictive_values
+from helpers.plots.survival import plot_bilsky_distribution, plot_forest, plot_kaplan_meier, plot_schoenfeld_residuals
 
-__all__ = ["plot_fagan_nomogram", "plot_imaging_pathway", "plot_predictive_values"]
+__all__ = ["plot_fagan_nomogram", "plot_imaging_pathway", "plot_predictive_values",
+           "plot_bilsky_distribution", "plot_forest", "plot_kaplan_meier", "plot_schoenfeld_residuals"]

@@ -9,9 +9,11 @@ import pandera.pandas as pa
 
 from helpers.schemas._core import BINARY, validate
 from helpers.schemas.equivocal_mri import EQUIVOCAL_MRI
+from helpers.schemas.mscc_separation import MSCC_SEPARATION
 
 SCHEMAS: dict[str, pa.DataFrameSchema] = {
     "equivocal-mri": EQUIVOCAL_MRI,
+    "mscc-separation": MSCC_SEPARATION,
 }
 
-__all__ = ["BINARY", "SCHEMAS", "validate", "EQUIVOCAL_MRI"]
+__all__ = ["BINARY", "SCHEMAS", "validate", "EQUIVOCAL_MRI", "MSCC_SEPARATION"]
