@@ -25,7 +25,10 @@ import pandas as pd
 from helpers.synthetic._core import as_generator
 
 CALIBRATED_SEED = 238
-"""Seed of the book's default cohort (found offline; see the module docstring)."""
+"""Seed of the book's default cohort. Found offline by scanning seeds 1-400 in order and keeping those
+whose adjusted odds ratio and both hazard ratios were within 10% of the paper's (OR inside its CI), with
+every p-value on the paper's side of 0.05, SINS and age not significant in the logistic model, age, sex and
+SINS balanced in Table 1, and proportional hazards not rejected; 238 was closest to the published numbers."""
 
 LANDMARK_MONTHS = 0.7
 """Time of the separation MRI after surgery (3 weeks = 0.69 months): every patient was alive then."""
