@@ -24,6 +24,7 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 from helpers import chapters, effects, matching, outcomes, plots, schemas, survival, synthetic, tables  # noqa: E402
+from helpers import cox as cox_models  # noqa: E402
 from helpers.io import RESULT_COLUMNS, InputError  # noqa: E402
 from helpers.synthetic.dynamic_mri import (  # noqa: E402
     MATCHING_COVARIATES, PROTOCOL, TRUE_EFFECTS, protocol_comparison, simulate_dynamic_mri,
@@ -101,7 +102,7 @@ def test_the_effect_parameters_drive_the_outcomes():
                                     normality="normal").iloc[0]
     assert recovery["ci_low"] < 15.0 < recovery["ci_high"]
     assert ndi["ci_low"] < -8.0 < ndi["ci_high"]
-    cox = survival.cox_model(big, time="complication_months", event="complication", covariates=["imaging"],
+    cox = cox_models.cox_model(big, time="complication_months", event="complication", covariates=["imaging"],
                              reference={"imaging": "conventional"})
     hazard = TRUE_EFFECTS["complication_hazard_ratio"]
     # marginal and conditional hazard ratios differ a little (covariates also act on the hazard)
@@ -194,7 +195,7 @@ def test_love_and_overlap_plots_draw_every_covariate(match):
 
 def test_kaplan_meier_plot_has_a_number_at_risk_table_and_limits_censor_ticks(match):
     km = survival.kaplan_meier(match.matched, time="complication_months", event="complication", group="imaging")
-    figure = plots.plot_kaplan_meier(km, risk_times=[0, 12, 24, 36])
+    figure = plots.plot_kaplan_meier(km, title="Complications", time_unit="months", risk_times=[0, 12, 24, 36])
     curves, risk = figure.axes
     expected = km.number_at_risk([0, 12, 24, 36])
     shown = sorted(int(text.get_text()) for text in risk.texts)
@@ -205,7 +206,8 @@ def test_kaplan_meier_plot_has_a_number_at_risk_table_and_limits_censor_ticks(ma
     large = pd.DataFrame({"months": generator.exponential(30, 1200).round(1) + 0.1,
                           "event": (generator.random(1200) < 0.5).astype(int),
                           "arm": np.repeat(["a", "b"], 600)})
-    figure = plots.plot_kaplan_meier(survival.kaplan_meier(large, time="months", event="event", group="arm"))
+    figure = plots.plot_kaplan_meier(survival.kaplan_meier(large, time="months", event="event", group="arm"),
+                                     title="Large", time_unit="months")
     assert not any(line.get_marker() == "|" for line in figure.axes[0].lines)
     plt.close(figure)
 

@@ -10,7 +10,8 @@ import pytest
 from scipy import stats
 
 from helpers.io import RESULT_COLUMNS, InputError
-from helpers.tables import COMPARISON_COLUMNS, compare_two_groups, describe_by_group, fisher_exact_table
+from helpers.tables import (COMPARISON_COLUMNS, compare_two_groups, contingency_tests, describe_by_group,
+                            fisher_exact_table)
 
 PBC_CONTINUOUS = ["time", "age", "bili", "chol", "albumin", "copper", "alk.phos", "ast", "trig", "platelet",
                   "protime"]
@@ -286,3 +287,52 @@ def test_compare_input_errors():
         compare_two_groups(coded, outcome="y", group="arm", kind="binary")
     with pytest.raises(InputError, match="kind"):
         compare_two_groups(two, outcome="y", group="arm", kind="ordinal")
+
+
+# ---------------------------------------------------------------------------- contingency_tests
+def _two_by_two(a: int, b: int, c: int, d: int) -> pd.DataFrame:
+    """Patients of a 2 x 2 table: group x (outcome 1, outcome 0) = [[a, b], [c, d]]."""
+    return pd.DataFrame({"group": ["x"] * (a + b) + ["y"] * (c + d),
+                         "outcome": [1] * a + [0] * b + [1] * c + [0] * d})
+
+
+def test_contingency_tests_by_hand_and_r():
+    # The paper's Bilsky 3 table (16/26 vs 28/33). R equivalents (R was not available to run; the values
+    # follow from the closed forms below, which are the formulas chisq.test and fisher.test use):
+    #    chisq.test(matrix(c(16, 28, 10, 5), 2), correct = FALSE)   X-squared = 4.1676, p = 0.04121
+    #    chisq.test(matrix(c(16, 28, 10, 5), 2))                    X-squared = 3.0288, p = 0.08180
+    #    fisher.test(matrix(c(16, 28, 10, 5), 2))$p.value           0.06934
+    table = contingency_tests(_two_by_two(16, 10, 28, 5), outcome="outcome", group="group").set_index("test")
+    a, b, c, d, n = 16, 10, 28, 5, 59
+    margins = (a + b) * (c + d) * (a + c) * (b + d)
+    pearson = n * (a * d - b * c) ** 2 / margins                    # shortcut formula for a 2 x 2 table
+    yates = n * (abs(a * d - b * c) - n / 2) ** 2 / margins
+    assert table.loc["Pearson chi-squared", "statistic"] == pytest.approx(pearson, rel=1e-12)
+    assert table.loc["Pearson chi-squared", "p_value"] == pytest.approx(stats.chi2.sf(pearson, 1), rel=1e-12)
+    assert table.loc["Pearson chi-squared", "p_value"] == pytest.approx(0.04121, abs=5e-6)
+    assert table.loc["Pearson chi-squared, Yates' correction", "statistic"] == pytest.approx(yates, rel=1e-12)
+    assert table.loc["Pearson chi-squared, Yates' correction", "p_value"] == pytest.approx(0.08180, abs=5e-6)
+    assert table.loc["Fisher's exact", "p_value"] == pytest.approx(0.06934, abs=5e-6)
+    assert table["min_expected"].iloc[0] == pytest.approx(26 * 15 / 59)
+    assert (table["n"] == 59).all() and (table.loc[table["df"].notna(), "df"] == 1).all()
+
+
+def test_contingency_tests_larger_table_has_no_yates_row():
+    frame = pd.DataFrame({"grade": list("AABBCCABCA") * 3, "arm": list("xyxyxyxyyy") * 3})
+    table = contingency_tests(frame, outcome="grade", group="arm")
+    assert table["test"].tolist() == ["Pearson chi-squared", "Fisher's exact"]
+    counts = pd.crosstab(frame["grade"], frame["arm"]).to_numpy()
+    assert table.loc[0, "p_value"] == pytest.approx(stats.chi2_contingency(counts).pvalue)
+    assert table.loc[0, "df"] == 2
+    assert table.loc[1, "p_value"] == pytest.approx(fisher_exact_table(counts)[0])
+
+
+def test_contingency_tests_input():
+    frame = _two_by_two(3, 4, 5, 6)
+    before = frame.copy()
+    contingency_tests(frame, outcome="outcome", group="group")
+    pd.testing.assert_frame_equal(frame, before)
+    with pytest.raises(InputError, match="two observed levels"):
+        contingency_tests(frame.assign(outcome=1), outcome="outcome", group="group")
+    with pytest.raises(InputError, match="not found"):
+        contingency_tests(frame, outcome="walks", group="group")

@@ -414,7 +414,9 @@ def _run_jupyter_book(source: Path, build_dir: Path, echo: Callable[[str], None]
     if finished.returncode != 0:
         shutil.rmtree(work / "site", ignore_errors=True)  # the next build starts clean
         log = re.sub(r"\x1b\[[0-9;]*m", "", finished.stdout + finished.stderr).strip().splitlines()
-        interesting = [line for line in log if re.search(r"WARNING|ERROR|Exception|Traceback", line)] or log[-20:]
+        interesting = list(dict.fromkeys(
+            line.strip() for line in log if re.search(r"WARNING|ERROR|Exception|\w+Error\b", line)
+            and "NbParserConfig" not in line)) or log[-20:]
         raise ChapterFailure("Jupyter Book failed (the previous site is untouched):\n    " +
                              "\n    ".join(interesting[:40]))
     fresh = Path(tempfile.mkdtemp(prefix=".html-", dir=build_dir))

@@ -45,6 +45,8 @@ CHAPTERS: dict[str, Chapter] = {
         Chapter("dynamic-mri", "Dynamic vs conventional MRI planning: a propensity-score-matched comparison",
                 "dynamic_mri.csv", synthetic.simulate_dynamic_mri, "000_008614c663972395.txt",
                 check_parameters=synthetic.dynamic_mri.check_parameters, paper_n=300),
+        Chapter("mscc-separation", "Separation surgery for metastatic cord compression: MRI-confirmed separation and survival",
+                "mscc_separation.csv", synthetic.simulate_mscc_separation, "002_cd1b8612609c8072.txt", paper_n=59),
     ]
 }
 

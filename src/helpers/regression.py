@@ -5,7 +5,7 @@ a check for separation; :func:`univariable_logistic_regression` fits one model p
 "unadjusted" column of a clinical table). Maximum likelihood comes from statsmodels; Firth's
 penalised likelihood (no installed package provides it) is implemented here and tested against its
 defining properties. :func:`design_matrix` turns categorical columns into dummy variables with a
-stated reference level; :mod:`helpers.survival` uses it for Cox models.
+stated reference level; :mod:`helpers.cox` uses it for Cox models.
 """
 
 from __future__ import annotations

@@ -420,3 +420,67 @@ def _compare_binary(data: pd.DataFrame, outcome: str, group: str, ref_label: Any
         "ci_high": float(high), "p_value": p_value,
         "method": f"{test} test ({why}); Newcombe hybrid Wilson-score CI", "n": int(counts.sum()),
         "test": test, "statistic": statistic}], columns=COMPARISON_COLUMNS)
+
+
+# ------------------------------------------------------------------- one table, every usual test
+def contingency_tests(df: pd.DataFrame, *, outcome: str, group: str) -> pd.DataFrame:
+    """Pearson's chi-squared (with and without Yates' correction) and Fisher's exact test on one table.
+
+    The rule of :func:`describe_by_group` and :func:`compare_two_groups` picks one test; this shows what
+    each usual choice gives for the same ``outcome`` x ``group`` table, to check which test a paper used
+    and whether its conclusion depends on the choice.
+
+    Parameters
+    ----------
+    df : DataFrame
+        One row per patient (not modified); rows with an empty ``outcome`` or ``group`` are left out.
+    outcome, group : str
+        Categorical columns (e.g. a 0/1 outcome and a two-level group).
+
+    Returns
+    -------
+    DataFrame
+        One row per test: ``test`` ("Pearson chi-squared", "Pearson chi-squared, Yates' correction"
+        (2 x 2 tables only), "Fisher's exact"), ``statistic`` (chi-squared; NaN for Fisher), ``df``,
+        ``p_value``, ``min_expected`` (smallest expected count), ``n``, ``method``.
+
+    Raises
+    ------
+    InputError
+        Missing columns, or fewer than two levels in ``outcome`` or ``group``.
+
+    Notes
+    -----
+    ``X^2 = sum (O - E)^2 / E`` with ``E`` from the margins, on (r - 1)(c - 1) df; Yates' version
+    subtracts ``min(0.5, |O - E|)`` from each ``|O - E|`` (as R's ``chisq.test``, whose default for a
+    2 x 2 table it is); Fisher's test by :func:`fisher_exact_table`.
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"arm": ["a"] * 26 + ["b"] * 33, "walks": [1] * 24 + [0] * 2 + [1] * 23 + [0] * 10})
+    >>> contingency_tests(d, outcome="walks", group="arm")["p_value"].round(4).tolist()
+    [0.0322, 0.0693, 0.0497]
+    """
+    _require_columns(df, [outcome, group])
+    data = df[[outcome, group]].dropna()
+    counts = pd.crosstab(data[outcome], data[group]).to_numpy()
+    if min(counts.shape) < 2:
+        raise InputError(f"'{outcome}' and '{group}' each need at least two observed levels; the table is "
+                         f"{counts.shape[0]} x {counts.shape[1]}.")
+    minimum = float(stats.contingency.expected_freq(counts).min())
+    rows = []
+    plain = stats.chi2_contingency(counts, correction=False)
+    rows.append({"test": "Pearson chi-squared", "statistic": float(plain.statistic), "df": int(plain.dof),
+                 "p_value": float(plain.pvalue), "method": "no continuity correction (R chisq.test(correct = FALSE))"})
+    if counts.shape == (2, 2):
+        yates = stats.chi2_contingency(counts, correction=True)
+        rows.append({"test": "Pearson chi-squared, Yates' correction", "statistic": float(yates.statistic),
+                     "df": int(yates.dof), "p_value": float(yates.pvalue),
+                     "method": "continuity correction (R chisq.test default for 2 x 2)"})
+    p_value, name = fisher_exact_table(counts)
+    rows.append({"test": "Fisher's exact", "statistic": np.nan, "df": np.nan, "p_value": p_value,
+                 "method": f"{name} (R fisher.test)"})
+    table = pd.DataFrame(rows)
+    table.insert(4, "min_expected", minimum)
+    table.insert(5, "n", int(counts.sum()))
+    return table

@@ -4,7 +4,8 @@ statistics helpers return. Every figure has a title and axis labels with units; 
 
 from helpers.plots.diagnostic import plot_fagan_nomogram, plot_imaging_pathway, plot_predictive_values
 from helpers.plots.matching import plot_effect_estimates, plot_love, plot_score_overlap
-from helpers.plots.survival import plot_kaplan_meier
+from helpers.plots.survival import plot_bilsky_distribution, plot_forest, plot_kaplan_meier, plot_schoenfeld_residuals
 
-__all__ = ["plot_fagan_nomogram", "plot_imaging_pathway", "plot_predictive_values", "plot_love", "plot_score_overlap", "plot_effect_estimates",
-           "plot_kaplan_meier"]
+__all__ = ["plot_fagan_nomogram", "plot_imaging_pathway", "plot_predictive_values", "plot_love", "plot_score_overlap",
+           "plot_effect_estimates", "plot_bilsky_distribution", "plot_forest", "plot_kaplan_meier",
+           "plot_schoenfeld_residuals"]

@@ -1,123 +1,289 @@
-"""Kaplan-Meier curves with a number-at-risk table, drawn from :func:`helpers.survival.kaplan_meier`.
+"""Figures for survival and regression analyses: Kaplan-Meier curves with a number-at-risk table, scaled
+Schoenfeld residuals, forest plots of odds or hazard ratios, and a grade distribution by group.
 
-Nothing is estimated here: the curves, bands and numbers at risk come from the
-:class:`helpers.survival.KaplanMeierResult` passed in.
+General enough for any chapter: groups, labels and the time unit are arguments. Nothing here computes a
+statistic; the functions draw what :mod:`helpers.survival`, :mod:`helpers.cox` and
+:mod:`helpers.regression` return.
 """
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
+from matplotlib.ticker import MaxNLocator
 
-PALETTE = ("#1f78b4", "#d95f02", "#1b9e77", "#7570b3", "#e7298a", "#66a61e")
+PALETTE = ("#1f5fa8", "#c0392b", "#2e7d32", "#8e44ad", "#d35400", "#00838f")
+"""Colours of successive groups (colour-blind-safe enough for two to four groups, and distinct in grey)."""
 
-CENSOR_TICK_LIMIT = 500
-"""Above this many patients in a group, censoring is not marked patient by patient (the ticks would
-merge into a bar); the number-at-risk table carries that information instead."""
-
-
-def _risk_times(maximum: float, count: int = 6) -> np.ndarray:
-    """Round, evenly spaced times from 0 to about ``maximum`` (1, 2, 2.5 or 5 times a power of ten)."""
-    raw = maximum / max(count - 1, 1)
-    magnitude = 10 ** np.floor(np.log10(raw)) if raw > 0 else 1.0
-    step = min((m * magnitude for m in (1, 2, 2.5, 5, 10)), key=lambda candidate: abs(candidate - raw))
-    return np.arange(0.0, maximum + 1e-9, step)
+CENSOR_MARK_LIMIT = 500
+"""Above this many patients, censoring ticks are left off the curves (they merge into a smear)."""
 
 
-def plot_kaplan_meier(km_result, *, time_label: str = "Time since surgery (months)",
-                      survival_label: str = "Survival probability", title: str = "Kaplan-Meier estimate",
-                      labels: Mapping[object, str] | None = None, colours: Mapping[object, str] | None = None,
-                      risk_times: Sequence[float] | None = None, show_ci: bool = True,
-                      censor_ticks: bool | None = None, ylim: tuple[float, float] = (0.0, 1.0),
+def _label(labels: Mapping[Any, str] | None, group: Any) -> str:
+    return str(labels.get(group, group)) if labels else str(group)
+
+
+def plot_kaplan_meier(km, *, title: str, time_unit: str, time_label: str | None = None,
+                      group_labels: Mapping[Any, str] | None = None, colors: Sequence[str] | None = None,
+                      risk_times: Sequence[float] | None = None, bands: bool = True,
+                      censor_marks: bool | None = None, max_time: float | None = None,
+                      ylabel: str = "Survival probability", ylim: tuple[float, float] = (0.0, 1.03),
                       annotation: str | None = None):
-    """Kaplan-Meier step curves, pointwise confidence bands, censoring ticks and a number-at-risk table.
+    """Kaplan-Meier curves by group, with pointwise confidence bands and a number-at-risk table below.
 
     Parameters
     ----------
-    km_result : helpers.survival.KaplanMeierResult
-        Output of :func:`helpers.survival.kaplan_meier` (one curve per group).
-    time_label, survival_label, title : str
-        Axis labels (with units) and title.
-    labels, colours : mapping, optional
-        Display name and colour per group value.
+    km : helpers.survival.KaplanMeierResult
+        From :func:`helpers.survival.kaplan_meier` (any number of groups; one curve when ungrouped).
+    title : str
+        Figure title.
+    time_unit : str
+        Unit of the time axis ("months", "days", ...), shown in the axis label.
+    time_label : str, optional
+        Axis label; default ``"Time (<time_unit>)"``. Say where the clock starts, e.g.
+        ``"Time since surgery (months)"``.
+    group_labels : mapping, optional
+        Display name per group value.
+    colors : sequence of str, optional
+        One colour per group, in the order of ``km.medians``.
     risk_times : sequence of float, optional
-        Times of the number-at-risk table (and the x ticks); default about six round times up to the
-        last follow-up.
-    show_ci : bool
-        Shade the pointwise confidence band (its type is ``km_result.conf_type``).
-    censor_ticks : bool, optional
-        Mark censored patients on the curves; default only when every group has at most
-        :data:`CENSOR_TICK_LIMIT` patients.
+        Times of the number-at-risk table; default the x-axis ticks.
+    bands : bool
+        Shade the pointwise confidence band of each curve (the level and type ``km`` was fitted with).
+    censor_marks : bool, optional
+        Tick censored times on the curves; default only when there are at most
+        :data:`CENSOR_MARK_LIMIT` patients.
+    max_time : float, optional
+        Right end of the time axis; default the longest follow-up.
+    ylabel : str
+        Label of the survival axis.
     ylim : tuple of float
-        Limits of the survival axis (zoom in when the curves stay high, and say so in the text).
+        Range of the survival axis (zoom in when events are rare, and say so in the text).
     annotation : str, optional
-        Text in the lower left corner (e.g. the log-rank p-value).
+        A line of text in the lower left of the curves (for example the log-rank test).
 
     Returns
     -------
     matplotlib.figure.Figure
-        Two axes: the curves and, below, the number at risk per group (patients followed up to at least
-        each time, as R's ``summary(fit, times)``).
+        Two axes: the curves, and the number-at-risk table (``n_at_risk`` from ``km.number_at_risk``: patients
+        still followed at each time, as R's ``summary(fit, times)``).
     """
-    table = km_result.table
-    groups = list(dict.fromkeys(table["group"]))
-    sizes = km_result.medians.set_index("group")["n"]
-    if censor_ticks is None:
-        censor_ticks = bool((sizes <= CENSOR_TICK_LIMIT).all())
-    times = np.asarray(risk_times if risk_times is not None else _risk_times(float(table["time"].max())), dtype=float)
-    names = {group: dict(labels or {}).get(group, str(group)) for group in groups}
-    colour = {group: dict(colours or {}).get(group, PALETTE[i % len(PALETTE)]) for i, group in enumerate(groups)}
-
-    figure, (axes, risk) = plt.subplots(2, 1, figsize=(9, 5.2 + 0.35 * len(groups)), sharex=True,
-                                        gridspec_kw={"height_ratios": [4, 0.5 + 0.3 * len(groups)]})
-    for group in groups:
-        part = table[table["group"] == group]
-        x = np.r_[0.0, part["time"].to_numpy()]
-        y = np.r_[1.0, part["survival"].to_numpy()]
-        axes.step(x, y, where="post", color=colour[group], linewidth=2,
-                  label=f"{names[group]} (n = {int(sizes[group])})")
-        if show_ci:
-            low = np.r_[1.0, part["ci_low"].to_numpy()]
-            high = np.r_[1.0, part["ci_high"].to_numpy()]
-            axes.fill_between(x, low, high, step="post", color=colour[group], alpha=0.15, linewidth=0)
-        if censor_ticks:
-            censored = part[part["n_censored"] > 0]
-            axes.plot(censored["time"], censored["survival"], linestyle="none", marker="|", markersize=8,
-                      color=colour[group])
+    groups = list(km.medians["group"])
+    counts = km.medians.set_index("group")
+    colors = list(colors or PALETTE)
+    if censor_marks is None:
+        censor_marks = int(counts["n"].sum()) <= CENSOR_MARK_LIMIT
+    last = float(km.table["time"].max()) if max_time is None else float(max_time)
+    height = 0.3 + 0.3 * len(groups)
+    figure, (axes, table_axes) = plt.subplots(
+        2, 1, figsize=(8.5, 5.6 + height), sharex=True, gridspec_kw={"height_ratios": [5.0, height], "hspace": 0.32})
+    level = int(round(100 * km.level))
+    for index, group in enumerate(groups):
+        part = km.table.loc[km.table["group"] == group]
+        colour = colors[index % len(colors)]
+        times = np.r_[0.0, part["time"].to_numpy(dtype=float)]
+        label = (f"{_label(group_labels, group)} (n = {int(counts.loc[group, 'n'])}, "
+                 f"{int(counts.loc[group, 'n_event'])} events)")
+        axes.step(times, np.r_[1.0, part["survival"].to_numpy()], where="post", color=colour, lw=2, label=label)
+        if bands:
+            axes.fill_between(times, np.r_[1.0, part["ci_low"].to_numpy()], np.r_[1.0, part["ci_high"].to_numpy()],
+                              step="post", color=colour, alpha=0.15, lw=0)
+        if censor_marks:
+            censored = part.loc[part["n_censored"] > 0]
+            axes.plot(censored["time"], censored["survival"], ls="none", marker="|", markersize=9,
+                      markeredgewidth=1.5, color=colour)
+    axes.set_xlim(0, last * 1.02)
     axes.set_ylim(*ylim)
-    right = max(times.max(), float(table["time"].max())) * 1.02
-    axes.set_xlim(-0.04 * right, right)  # room between the risk table's labels and its first column
-    axes.set_ylabel(survival_label)
+    if annotation:
+        axes.text(0.02, 0.04, annotation, transform=axes.transAxes, fontsize=9, ha="left", va="bottom")
+    axes.set_ylabel(ylabel)
     axes.set_title(title)
     axes.grid(alpha=0.3)
-    band = f"{km_result.level:.0%} CI ({km_result.conf_type})" if show_ci else None
-    handles, texts = axes.get_legend_handles_labels()
-    if band:
-        handles.append(plt.Rectangle((0, 0), 1, 1, color="#999999", alpha=0.3))
-        texts.append(f"shaded: pointwise {band}")
-    if censor_ticks:
-        handles.append(plt.Line2D([], [], color="#555555", marker="|", linestyle="none", markersize=8))
-        texts.append("censored")
-    axes.legend(handles, texts, loc="lower left" if annotation is None else "upper right", fontsize=9)
-    if annotation:
-        axes.text(0.01, 0.03, annotation, transform=axes.transAxes, fontsize=9, va="bottom",
-                  bbox={"facecolor": "white", "edgecolor": "#cccccc", "alpha": 0.9})
-
-    at_risk = km_result.number_at_risk(times)
+    note = f"shaded: pointwise {level}% CI ({km.conf_type})" + ("; ticks: censored" if censor_marks else "")
+    handles, labels = axes.get_legend_handles_labels()
+    axes.legend(handles, labels, loc="upper right", fontsize=9, title=note, title_fontsize=8)
+    axes.xaxis.set_major_locator(MaxNLocator(nbins=8, steps=[1, 2, 3, 5, 6, 10]))
+    axes.tick_params(labelbottom=True)
+    if risk_times is None:
+        risk_times = [tick for tick in axes.get_xticks() if 0 <= tick <= last]
+    at_risk = km.number_at_risk(list(risk_times))
     for row, group in enumerate(groups):
-        counts = at_risk[at_risk["group"] == group]
-        for when, count in zip(counts["time"], counts["n_at_risk"]):
-            risk.text(when, len(groups) - 1 - row, f"{int(count)}", ha="center", va="center", fontsize=9,
-                      color=colour[group])
-    risk.set_yticks(range(len(groups)), [names[group] for group in reversed(groups)])
-    risk.set_ylim(-0.6, len(groups) - 0.4)
-    risk.set_xticks(times)
-    risk.set_xlabel(time_label)
-    risk.set_title("Number at risk", fontsize=10, loc="left")
-    risk.tick_params(axis="y", length=0)
-    for side in ("top", "right", "left"):
-        risk.spines[side].set_visible(False)
+        y = len(groups) - 1 - row
+        values = at_risk.loc[at_risk["group"] == group]
+        for when, n in zip(values["time"], values["n_at_risk"]):
+            table_axes.text(when, y, f"{int(n)}", ha="center", va="center", fontsize=9,
+                            color=colors[row % len(colors)])
+    table_axes.set_ylim(-0.6, len(groups) - 0.4)
+    table_axes.set_yticks(range(len(groups)))
+    table_axes.set_yticklabels([_label(group_labels, group) for group in reversed(groups)], fontsize=9)
+    for tick, group in zip(table_axes.get_yticklabels(), reversed(groups)):
+        tick.set_color(colors[groups.index(group) % len(colors)])
+    table_axes.set_title("Number at risk", fontsize=9, loc="left")
+    table_axes.tick_params(axis="y", length=0, pad=14)
+    table_axes.tick_params(axis="x", labelbottom=False, length=0)
+    for side in ("top", "right", "left", "bottom"):
+        table_axes.spines[side].set_visible(False)
+    axes.set_xlabel(time_label or f"Time ({time_unit})")
+    figure.subplots_adjust(left=0.17, right=0.97, top=0.94, bottom=0.04)
+    return figure
+
+
+def plot_schoenfeld_residuals(residuals: pd.DataFrame, *, term: str, time_unit: str, title: str,
+                              smooth: pd.DataFrame | None = None, term_label: str | None = None,
+                              time_label: str | None = None):
+    """Scaled Schoenfeld residuals of one Cox-model term against time, as R's ``plot(cox.zph(fit))``.
+
+    Parameters
+    ----------
+    residuals : DataFrame
+        ``proportional_hazards_test(...).residuals`` (columns ``term``, ``time``, ``beta_t``,
+        ``scaled_residual``).
+    term : str
+        The model term to draw (e.g. ``"group[T.non_separated]"``).
+    time_unit, title : str
+        Unit of the time axis and figure title.
+    smooth : DataFrame, optional
+        ``smooth_schoenfeld_residuals(...)`` output; its curve for ``term`` is drawn over the points.
+    term_label, time_label : str, optional
+        Readable name of the term (y-axis label) and time-axis label.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Points: ``beta(t)`` = coefficient + scaled residual at each event time. Dashed line: the model's
+        constant coefficient (``beta_t - scaled_residual``). Under proportional hazards the points scatter
+        around it with no trend.
+    """
+    part = residuals.loc[residuals["term"] == term]
+    if part.empty:
+        raise ValueError(f"term {term!r} not in the residuals; terms: {sorted(residuals['term'].unique())}")
+    coefficient = float((part["beta_t"] - part["scaled_residual"]).iloc[0])
+    figure, axes = plt.subplots(figsize=(8, 4.8))
+    axes.scatter(part["time"], part["beta_t"], s=22, color=PALETTE[0], alpha=0.75, label="scaled Schoenfeld residual + coefficient")
+    axes.axhline(coefficient, color="black", ls="--", lw=1.2,
+                 label=f"constant coefficient of the model ({coefficient:.2f}; HR {np.exp(coefficient):.2f})")
+    axes.axhline(0, color="grey", lw=0.8)
+    if smooth is not None:
+        curve = smooth.loc[smooth["term"] == term].sort_values("time")
+        axes.plot(curve["time"], curve["beta_t_smooth"], color=PALETTE[1], lw=2, label="lowess smooth (visual guide)")
+    axes.set_xlabel(time_label or f"Time ({time_unit})")
+    axes.set_ylabel(f"beta(t) for {term_label or term}\n(log hazard ratio)")
+    axes.set_title(title)
+    axes.grid(alpha=0.3)
+    axes.legend(fontsize=8.5, loc="best")
+    figure.tight_layout()
+    return figure
+
+
+def plot_forest(table: pd.DataFrame, *, label: str, estimate: str, ci_low: str = "ci_low", ci_high: str = "ci_high",
+                model: str | None = None, measure: str = "Odds ratio", title: str, reference_value: float = 1.0,
+                annotate: bool = True):
+    """Forest plot of ratios (odds or hazard ratios) with confidence intervals on a log axis.
+
+    Parameters
+    ----------
+    table : DataFrame
+        One row per estimate; rows are drawn top to bottom in table order.
+    label, estimate, ci_low, ci_high : str
+        Columns: row label, ratio, lower and upper confidence limits.
+    model : str, optional
+        Column naming the model of each row (e.g. univariable / multivariable / Firth); rows of the same
+        label from different models are drawn side by side, one colour per model.
+    measure : str
+        Name of the ratio, used in the axis label ("Odds ratio", "Hazard ratio").
+    title : str
+    reference_value : float
+        Position of the line of no effect.
+    annotate : bool
+        Print "ratio (low-high)" at the right of each row.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    labels = list(dict.fromkeys(table[label]))
+    models = list(dict.fromkeys(table[model])) if model else [None]
+    spacing = 0.8 / max(len(models), 1)
+    rows = len(labels) * len(models)
+    height = 1.6 + 0.42 * rows
+    figure, axes = plt.subplots(figsize=(8.5, height))
+    for m_index, name in enumerate(models):
+        part = table if name is None else table.loc[table[model] == name]
+        colour = PALETTE[m_index % len(PALETTE)]
+        for position, (_, row) in enumerate(part.iterrows()):
+            y = len(labels) - 1 - labels.index(row[label]) + (len(models) - 1) / 2 * spacing - m_index * spacing
+            axes.plot([row[ci_low], row[ci_high]], [y, y], color=colour, lw=2)
+            axes.plot(row[estimate], y, marker="s", color=colour, markersize=7,
+                      label=name if name is not None and position == 0 else None)
+            if annotate:
+                axes.annotate(f"{row[estimate]:.2f} ({row[ci_low]:.2f}-{row[ci_high]:.2f})", xy=(1.01, y),
+                              xycoords=("axes fraction", "data"), va="center", fontsize=8.5, color=colour)
+    axes.axvline(reference_value, color="grey", ls="--", lw=1)
+    axes.set_xscale("log")
+    low = min(float(table[ci_low].min()), reference_value)
+    high = max(float(table[ci_high].max()), reference_value)
+    ticks = [t for t in (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100) if low / 1.5 <= t <= high * 1.5]
+    axes.set_xticks(ticks)
+    axes.set_xticklabels([f"{t:g}" for t in ticks])
+    axes.minorticks_off()
+    axes.set_yticks(range(len(labels)))
+    axes.set_yticklabels(list(reversed(labels)))
+    axes.set_ylim(-0.7, len(labels) - 0.3)
+    axes.set_xlabel(f"{measure} (log scale; 95% CI)")
+    axes.set_title(title)
+    axes.grid(alpha=0.3, axis="x")
+    if model:
+        axes.legend(fontsize=8.5, loc="best")
+    figure.subplots_adjust(left=0.3, right=0.78, bottom=0.75 / height, top=1 - 0.45 / height)
+    return figure
+
+
+def plot_bilsky_distribution(df: pd.DataFrame, *, group: str, grade: str = "bilsky_grade",
+                             grades: Sequence[str] = ("0", "1a", "1b", "1c", "2", "3"),
+                             group_labels: Mapping[Any, str] | None = None,
+                             title: str = "Preoperative Bilsky grade by group"):
+    """Bar chart of the grade distribution within each group (percent of the group; bars labelled with n).
+
+    Parameters
+    ----------
+    df : DataFrame
+        One row per patient.
+    group, grade : str
+        Group column and grade column.
+    grades : sequence of str
+        Grades in display order (all shown, including empty ones).
+    group_labels : mapping, optional
+        Display name per group value.
+    title : str
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    values = df[grade].astype(str)
+    levels = list(df[group].cat.categories) if isinstance(df[group].dtype, pd.CategoricalDtype) else sorted(df[group].unique())
+    width = 0.8 / len(levels)
+    figure, axes = plt.subplots(figsize=(8, 4.5))
+    x = np.arange(len(grades))
+    for index, level in enumerate(levels):
+        members = values[df[group] == level]
+        n = len(members)
+        count = np.array([(members == g).sum() for g in grades])
+        bars = axes.bar(x - 0.4 + width * (index + 0.5), 100 * count / n, width=width * 0.95,
+                        color=PALETTE[index % len(PALETTE)], label=f"{_label(group_labels, level)} (n = {n})")
+        for bar, k in zip(bars, count):
+            axes.annotate(f"{k}", xy=(bar.get_x() + bar.get_width() / 2, bar.get_height()), xytext=(0, 2),
+                          textcoords="offset points", ha="center", va="bottom", fontsize=8.5)
+    axes.set_xticks(x)
+    axes.set_xticklabels(grades)
+    axes.set_xlabel("Bilsky grade (0 = bone only ... 3 = cord compressed, no CSF visible)")
+    axes.set_ylabel("Patients in the group (%)")
+    axes.set_ylim(0, 100)
+    axes.set_title(title)
+    axes.grid(alpha=0.3, axis="y")
+    axes.legend(fontsize=9, loc="upper left", title="bar labels: number of patients", title_fontsize=8)
     figure.tight_layout()
     return figure

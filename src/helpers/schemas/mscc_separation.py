@@ -1,0 +1,68 @@
+"""Schema of the mscc-separation chapter's data: one row per patient operated on for metastatic spinal cord
+compression (MSCC), classified by the 2-3-week postoperative MRI as separated or not.
+
+:data:`MSCC_SEPARATION` is also the column list a user's file must meet. :func:`add_analysis_columns`
+derives the analysis columns (group labels, Bilsky 3 indicator) so that their names are defined here once.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pandera.pandas as pa
+
+from helpers.schemas._core import BINARY
+
+BILSKY_GRADES = ("0", "1a", "1b", "1c", "2", "3")
+"""Bilsky epidural spinal cord compression grades, least to most compression (Bilsky et al. 2010)."""
+
+SEPARATED, NON_SEPARATED = "separated", "non_separated"
+"""Labels of the two groups in the ``group`` column and in ``results.csv``."""
+
+MSCC_SEPARATION = pa.DataFrameSchema(
+    {
+        "patient_id": pa.Column(str, unique=True, required=False, coerce=True,
+                                description="patient identifier (pseudonymous; never a record number)"),
+        "age": pa.Column(float, pa.Check.in_range(18, 110), coerce=True, description="age at surgery (years)"),
+        "sex": pa.Column(str, pa.Check.isin(["female", "male"], error="female or male"), coerce=True,
+                         description="sex: female or male"),
+        "separated": pa.Column(int, BINARY, coerce=True,
+                               description="1 = CSF margin >= 2 mm around the cord on the 2-3-week MRI, 0 = not"),
+        "bilsky_grade": pa.Column(str, pa.Check.isin(list(BILSKY_GRADES), error="one of 0, 1a, 1b, 1c, 2, 3"),
+                                  coerce=True, description="preoperative Bilsky grade (0, 1a, 1b, 1c, 2, 3)"),
+        "sins": pa.Column(int, pa.Check.in_range(0, 18), coerce=True,
+                          description="Spinal Instability Neoplastic Score (0-18 points)"),
+        "motor_grade_post": pa.Column(int, pa.Check.in_range(0, 5), coerce=True,
+                                      description="postoperative motor grade (0-5, MRC scale)"),
+        "ambulatory_post": pa.Column(int, BINARY, coerce=True, description="1 = walking after surgery, 0 = not"),
+        "los_days": pa.Column(float, pa.Check.ge(0), coerce=True, description="length of hospital stay (days)"),
+        "radiotherapy": pa.Column(int, BINARY, coerce=True, description="1 = postoperative radiotherapy given"),
+        "complication": pa.Column(int, BINARY, coerce=True, description="1 = postoperative complication"),
+        "survival_months": pa.Column(float, pa.Check.ge(0), coerce=True,
+                                     description="months from surgery to death or last follow-up"),
+        "death": pa.Column(int, BINARY, coerce=True, description="1 = died, 0 = alive at last follow-up (censored)"),
+    },
+    name="mscc-separation",
+    strict=False,
+)
+
+
+def add_analysis_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of validated data with the chapter's analysis columns added.
+
+    Returns
+    -------
+    DataFrame
+        The input columns plus ``group`` (categorical ``separated`` / ``non_separated``, in that order, so
+        that curves and tables list the separated group first) and ``bilsky_3`` (1 = Bilsky grade 3, 0 = 0
+        to 2). The input is not modified.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"separated": [1, 0], "bilsky_grade": ["3", "1c"]})
+    >>> out = add_analysis_columns(frame)
+    >>> out["group"].tolist(), out["bilsky_3"].tolist()
+    (['separated', 'non_separated'], [1, 0])
+    """
+    group = pd.Categorical(frame["separated"].map({1: SEPARATED, 0: NON_SEPARATED}),
+                           categories=[SEPARATED, NON_SEPARATED])
+    return frame.assign(group=group, bilsky_3=frame["bilsky_grade"].astype(str).eq("3").astype(int))

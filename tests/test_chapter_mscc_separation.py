@@ -1,0 +1,182 @@
+"""The mscc-separation chapter: published vs reproduced, the synthetic generator, the schema, end to end."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers import chapters, schemas
+from helpers.io import InputError, RESULT_COLUMNS
+from helpers.schemas.mscc_separation import BILSKY_GRADES, MSCC_SEPARATION, add_analysis_columns
+from helpers.survival import kaplan_meier
+from helpers.synthetic import write_csv
+from helpers.synthetic.mscc_separation import (CALIBRATED_SEED, LANDMARK_MONTHS, PUBLISHED, TOLERANCES,
+                                               published_vs_reproduced, simulate_mscc_separation)
+
+CHAPTER = "mscc-separation"
+
+
+@pytest.fixture(scope="module")
+def default_data() -> pd.DataFrame:
+    """The committed synthetic file, read and validated as the chapter reads it."""
+    return chapters.load_data(CHAPTER)
+
+
+@pytest.fixture(scope="module")
+def comparison(default_data) -> pd.DataFrame:
+    return published_vs_reproduced(default_data)
+
+
+# --- published vs reproduced ---------------------------------------------------------------------
+
+def test_every_published_number_is_compared(comparison):
+    assert len(comparison) == len(PUBLISHED)
+    assert list(zip(comparison["quantity"], comparison["group"])) == [(p.quantity, p.group) for p in PUBLISHED]
+    np.testing.assert_array_equal(comparison["published"], [p.value for p in PUBLISHED])
+    assert comparison["reproduced"].notna().all()
+
+
+def test_default_data_reproduce_the_paper_within_tolerance(comparison):
+    failures = comparison.loc[~comparison["agrees"], ["quantity", "group", "published", "reproduced",
+                                                      "p_published", "p_reproduced"]]
+    assert failures.empty, f"outside tolerance:\n{failures}"
+
+
+@pytest.mark.parametrize("published", PUBLISHED, ids=lambda p: f"{p.quantity}-{p.group}")
+def test_issue_tolerances_checked_independently(comparison, published):
+    """The issue's rules, written out here again (not through the module's own _agrees)."""
+    row = comparison.set_index(["quantity", "group"]).loc[(published.quantity, published.group)]
+    value, target = row["reproduced"], published.value
+    if published.kind == "count":
+        assert value == target
+    elif published.kind == "mean":
+        assert abs(value - target) <= 0.02 * target
+    elif published.kind == "median":
+        assert abs(value - target) <= 0.05 * target
+    else:
+        assert abs(value - target) <= 0.10 * target
+        if published.ci_low is not None:
+            assert published.ci_low <= value <= published.ci_high
+    if published.p_value is not None:
+        assert (row["p_reproduced"] < 0.05) == (published.p_value < 0.05)
+
+
+def test_published_numbers_are_consistent_with_the_abstract():
+    values = {(p.quantity, p.group): p.value for p in PUBLISHED}
+    assert values[("patients", "separated")] + values[("patients", "non_separated")] == 59
+    # 92.3% and 69.7% walking; 44.1% separated
+    assert round(100 * values[("ambulatory_post_patients", "separated")] / 26, 1) == 92.3
+    assert round(100 * values[("ambulatory_post_patients", "non_separated")] / 33, 1) == 69.7
+    assert round(100 * 26 / 59, 1) == 44.1
+    odds = next(p for p in PUBLISHED if p.quantity == "odds_ratio")
+    assert odds.ci_low < odds.value < odds.ci_high  # and the published Wald interval is centred on it (log scale)
+    assert np.sqrt(odds.ci_low * odds.ci_high) == pytest.approx(odds.value, rel=0.01)
+    assert set(p.kind for p in PUBLISHED) == set(TOLERANCES)
+
+
+def test_comparison_uses_the_test_that_matches_the_paper(comparison):
+    # The 2 x 2 p-values equal Pearson's chi-squared without continuity correction on the published counts.
+    rows = comparison.set_index(["quantity", "group"])
+    assert rows.loc[("bilsky_3_patients", "separated"), "p_reproduced"] == pytest.approx(0.041, abs=5e-4)
+    assert rows.loc[("ambulatory_post_patients", "separated"), "p_reproduced"] == pytest.approx(0.032, abs=5e-4)
+
+
+def test_comparison_can_fail():
+    worse = simulate_mscc_separation(CALIBRATED_SEED)
+    worse.loc[worse.index[:3], "ambulatory_post"] = 1 - worse.loc[worse.index[:3], "ambulatory_post"]
+    result = published_vs_reproduced(schemas.validate(worse, MSCC_SEPARATION))
+    assert not result.loc[result["quantity"] == "ambulatory_post_patients", "agrees"].all()
+
+
+# --- the generator ----------------------------------------------------------------------------------
+
+def test_committed_file_is_the_generator_output(tmp_path, repo):
+    written = write_csv(simulate_mscc_separation(), tmp_path / "again.csv")
+    assert written.read_bytes() == (repo / "data" / "synthetic" / "mscc_separation.csv").read_bytes()
+
+
+def test_generator_is_deterministic(tmp_path):
+    first = write_csv(simulate_mscc_separation(11), tmp_path / "a.csv").read_bytes()
+    second = write_csv(simulate_mscc_separation(np.random.default_rng(11)), tmp_path / "b.csv").read_bytes()
+    other = write_csv(simulate_mscc_separation(12), tmp_path / "c.csv").read_bytes()
+    assert first == second and first != other
+
+
+@pytest.mark.parametrize("seed", [CALIBRATED_SEED, 1, 2])
+def test_published_counts_hold_for_any_seed(seed):
+    cohort = schemas.validate(simulate_mscc_separation(seed), MSCC_SEPARATION)
+    frame = add_analysis_columns(cohort)
+    assert len(frame) == 59 and frame["patient_id"].is_unique
+    by_group = frame.groupby("separated")
+    assert by_group.size().to_dict() == {0: 33, 1: 26}
+    assert by_group["bilsky_3"].sum().to_dict() == {0: 28, 1: 16}
+    assert by_group["ambulatory_post"].sum().to_dict() == {0: 23, 1: 24}
+    assert by_group["motor_grade_post"].sum().to_dict() == {0: 121, 1: 118}
+    assert by_group["los_days"].sum().to_dict() == {0: 790, 1: 411}
+    medians = kaplan_meier(frame, time="survival_months", event="death", group="group").medians.set_index("group")
+    assert medians.loc["separated", "estimate"] == pytest.approx(13.31, abs=0.005)
+    assert medians.loc["non_separated", "estimate"] == pytest.approx(6.02, abs=0.005)
+    # Everybody lived to the separation MRI; walking needs motor grade >= 3; grades are valid.
+    assert (frame["survival_months"] > LANDMARK_MONTHS).all()
+    assert (frame.loc[frame["ambulatory_post"] == 1, "motor_grade_post"] >= 3).all()
+    assert set(frame["bilsky_grade"]) <= set(BILSKY_GRADES)
+
+
+def test_add_analysis_columns_leaves_input_unchanged(default_data):
+    before = default_data.copy()
+    frame = add_analysis_columns(default_data)
+    pd.testing.assert_frame_equal(default_data, before)
+    assert list(frame["group"].cat.categories) == ["separated", "non_separated"]
+    assert (frame["bilsky_3"] == (frame["bilsky_grade"] == "3")).all()
+
+
+def test_schema_reports_bad_values(default_data):
+    bad = default_data.copy().astype({"bilsky_grade": object})
+    bad.loc[0, "bilsky_grade"] = "4"
+    bad.loc[1, "sins"] = 19
+    bad.loc[2, "death"] = 2
+    with pytest.raises(InputError) as error:
+        schemas.validate(bad, MSCC_SEPARATION, source="cohort.csv")
+    message = str(error.value)
+    for word in ("bilsky_grade", "sins", "death", "line 2", "line 3", "line 4"):
+        assert word in message
+    with pytest.raises(InputError, match="missing column"):
+        schemas.validate(default_data.drop(columns="survival_months"), MSCC_SEPARATION)
+
+
+# --- end to end -------------------------------------------------------------------------------------
+
+@pytest.mark.book
+def test_run_on_a_copy_of_the_data_writes_the_required_results(tmp_path, repo):
+    data = tmp_path / "cohort copy.csv"
+    shutil.copy(repo / "data" / "synthetic" / "mscc_separation.csv", data)
+    out = tmp_path / "run"
+    finished = subprocess.run([sys.executable, "-m", "helpers.cli", "run", CHAPTER, "--data", str(data),
+                               "--out", str(out)], cwd=repo, capture_output=True, text=True, timeout=600)
+    assert finished.returncode == 0, finished.stderr
+    assert sorted(path.name for path in out.iterdir()) == sorted(
+        [f"{CHAPTER}.ipynb", "report.html", "results.csv", "provenance.json"])
+    results = pd.read_csv(out / "results.csv")
+    assert list(results.columns) == RESULT_COLUMNS
+    present = set(zip(results["quantity"], results["group"]))
+    for required in [("median_survival_months", "separated"), ("median_survival_months", "non_separated"),
+                     ("logrank", "non_separated_vs_separated"),
+                     ("hazard_ratio", "non_separated_vs_separated_unadjusted"),
+                     ("hazard_ratio", "non_separated_vs_separated_adjusted"), ("odds_ratio", "bilsky_3"),
+                     ("rmst_difference", "separated_minus_non_separated"),
+                     ("ambulation_difference", "separated_minus_non_separated")]:
+        assert required in present, f"{required} missing from results.csv"
+    table = results.set_index(["quantity", "group"])
+    reference = published_vs_reproduced(chapters.load_data(CHAPTER, data)).set_index(["quantity", "group"])
+    assert table.loc[("odds_ratio", "bilsky_3"), "estimate"] == pytest.approx(
+        reference.loc[("odds_ratio", "bilsky_3"), "reproduced"], rel=1e-8)
+    assert table.loc[("hazard_ratio", "non_separated_vs_separated_adjusted"), "estimate"] == pytest.approx(
+        reference.loc[("hazard_ratio", "non_separated_vs_separated_adjusted"), "reproduced"], rel=1e-8)
+    assert table.loc[("median_survival_months", "separated"), "estimate"] == pytest.approx(13.31)
+    assert Path(data).read_bytes() == (repo / "data" / "synthetic" / "mscc_separation.csv").read_bytes()

@@ -1,0 +1,160 @@
+"""Tests of helpers.cox (Cox models, Schoenfeld test) against R's survival package on lung and by hand.
+
+Moved from test_survival.py when the Cox model and the proportional-hazards test moved to helpers.cox.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from lifelines.statistics import proportional_hazard_test
+
+from helpers.cox import _time_transform, cox_model, proportional_hazards_test, smooth_schoenfeld_residuals
+from helpers.io import InputError
+
+
+@pytest.fixture(scope="module")
+def lung(reference_data) -> pd.DataFrame:
+    """R's survival::lung with status recoded: dead = 1 when status == 2 (R's 1 = censored, 2 = dead)."""
+    frame = pd.read_csv(reference_data / "lung.csv")
+    return frame.assign(dead=frame["status"].eq(2).astype(int))
+
+
+# --- R reference values -------------------------------------------------------------------------
+
+def test_cox_sex_matches_r(lung):
+    # R: coxph(Surv(time, status) ~ sex, data = lung)
+    #    coef -0.5310, exp(coef) 0.5880, se 0.1672, z -3.176, p 0.00149; Likelihood ratio test=10.63 on 1 df
+    fit = cox_model(lung, time="time", event="dead", covariates=["sex"])
+    row = fit.table.iloc[0]
+    assert row["coef"] == pytest.approx(-0.5310, abs=5e-4)
+    assert row["hazard_ratio"] == pytest.approx(0.5880, abs=5e-4)
+    assert row["standard_error"] == pytest.approx(0.1672, abs=5e-4)
+    assert row["z"] == pytest.approx(-3.176, abs=5e-4)
+    assert row["p_value"] == pytest.approx(0.00149, abs=5e-6)
+    assert fit.likelihood_ratio == pytest.approx(10.63, abs=5e-3)
+    assert fit.likelihood_ratio_df == 1
+    assert row["ci_low"] < row["hazard_ratio"] < row["ci_high"]
+    assert np.log(row["ci_high"]) - row["coef"] == pytest.approx(1.959964 * row["standard_error"], rel=1e-6)
+
+
+def test_cox_sex_age_matches_r(lung):
+    # R: coxph(Surv(time, status) ~ sex + age, data = lung)
+    #    sex -0.513219 (HR 0.598566, se 0.167458, p 0.00218); age 0.017045 (HR 1.017191, se 0.009223,
+    #    p 0.06459); Concordance= 0.603; Likelihood ratio test= 14.12 on 2 df
+    fit = cox_model(lung, time="time", event="dead", covariates=["sex", "age"])
+    table = fit.table.set_index("term")
+    assert table.loc["sex", "coef"] == pytest.approx(-0.513219, abs=5e-4)
+    assert table.loc["sex", "hazard_ratio"] == pytest.approx(0.598566, abs=5e-4)
+    assert table.loc["sex", "standard_error"] == pytest.approx(0.167458, abs=5e-4)
+    assert table.loc["sex", "p_value"] == pytest.approx(0.00218, abs=5e-5)
+    assert table.loc["age", "coef"] == pytest.approx(0.017045, abs=5e-4)
+    assert table.loc["age", "hazard_ratio"] == pytest.approx(1.017191, abs=5e-4)
+    assert table.loc["age", "standard_error"] == pytest.approx(0.009223, abs=5e-4)
+    assert table.loc["age", "p_value"] == pytest.approx(0.06459, abs=5e-5)
+    assert fit.concordance == pytest.approx(0.603, abs=5e-4)
+    assert fit.likelihood_ratio == pytest.approx(14.12, abs=5e-3)
+    assert fit.likelihood_ratio_df == 2 and fit.n == 228 and fit.n_event == 165
+
+
+def test_cox_categorical_covariate_states_reference(lung):
+    labelled = lung.assign(sex_label=lung["sex"].map({1: "male", 2: "female"}))
+    fit = cox_model(labelled, time="time", event="dead", covariates=["sex_label"], reference={"sex_label": "male"})
+    row = fit.table.iloc[0]
+    assert (row["term"], row["level"], row["reference"]) == ("sex_label[T.female]", "female", "male")
+    assert row["coef"] == pytest.approx(-0.5310, abs=5e-4)  # same as R's numeric 1/2 coding
+    flipped = cox_model(labelled, time="time", event="dead", covariates=["sex_label"])  # sorted: female first
+    assert flipped.table.iloc[0]["reference"] == "female"
+    assert flipped.table.iloc[0]["coef"] == pytest.approx(-row["coef"], rel=1e-5)
+
+
+# --- Schoenfeld test ----------------------------------------------------------------------------
+
+def test_time_transforms_follow_r():
+    durations, events = np.array([1.0, 2.0, 2.0, 3.0, 4.0]), np.array([1, 1, 1, 0, 1])
+    # left-continuous KM: S(1-) = 1, S(2-) = 4/5, S(4-) = 4/5 * 2/4
+    np.testing.assert_allclose(_time_transform(durations, events, "km")[events == 1], [0, 0.2, 0.2, 0.6])
+    np.testing.assert_allclose(_time_transform(durations, events, "rank")[events == 1], [1, 2.5, 2.5, 4])
+    np.testing.assert_allclose(_time_transform(durations, events, "log"), np.log(durations))
+    with pytest.raises(InputError, match="transform"):
+        _time_transform(durations, events, "square")
+
+
+def test_proportional_hazards_test_formula(lung):
+    fit = cox_model(lung, time="time", event="dead", covariates=["sex", "age"])
+    result = proportional_hazards_test(fit, transform="km")
+    # Hand computation of R (< 3.0) cox.zph: z_k = (g' r2)_k^2 / (V_kk D g'g), r2 = s V D.
+    schoenfeld = fit.fitter.compute_residuals(fit.data, kind="schoenfeld")
+    g = pd.Series(_time_transform(fit.data["time"], fit.data["dead"], "km"), index=fit.data.index)
+    g = g.loc[schoenfeld.index] - g.loc[schoenfeld.index].mean()
+    variance, deaths = fit.fitter.variance_matrix_.to_numpy(), len(schoenfeld)
+    scaled = schoenfeld.to_numpy() @ variance * deaths
+    per_term = (g.to_numpy() @ scaled) ** 2 / (np.diag(variance) * deaths * np.sum(g ** 2))
+    table = result.table.set_index("term")
+    np.testing.assert_allclose(table.loc[["sex", "age"], "statistic"], per_term, rtol=1e-8)
+    assert table.loc["GLOBAL", "df"] == 2 and 0 < table.loc["GLOBAL", "p_value"] < 1
+    # lifelines' own "km" (right-continuous) gives a different statistic with tied death times.
+    own = proportional_hazard_test(fit.fitter, fit.data, time_transform="km").summary
+    assert abs(own.loc["sex", "test_statistic"] - table.loc["sex", "statistic"]) > 1e-4
+    # Plot data: one row per term and death, beta(t) = coef + scaled residual.
+    residuals = result.residuals
+    assert len(residuals) == 2 * fit.n_event
+    sex = residuals.loc[residuals["term"] == "sex"]
+    np.testing.assert_allclose(sex["beta_t"] - sex["scaled_residual"], fit.table.iloc[0]["coef"])
+
+
+def test_global_equals_single_term_test(lung):
+    fit = cox_model(lung, time="time", event="dead", covariates=["age"])
+    table = proportional_hazards_test(fit, transform="rank").table.set_index("term")
+    assert table.loc["GLOBAL", "statistic"] == pytest.approx(table.loc["age", "statistic"], rel=1e-8)
+    assert (table["transform"] == "rank").all()
+
+
+def test_smooth_of_linear_residuals_is_the_line(lung):
+    fit = cox_model(lung, time="time", event="dead", covariates=["sex", "age"])
+    result = proportional_hazards_test(fit)
+    # Replace beta(t) by an exact line in transformed time: local linear fits must return it unchanged.
+    line = result.residuals.assign(beta_t=lambda r: 0.3 - 1.7 * r["transformed_time"])
+    smooth = smooth_schoenfeld_residuals(type(result)(table=result.table, residuals=line), fraction=0.5)
+    assert len(smooth) == len(result.residuals) and set(smooth["term"]) == {"sex", "age"}
+    np.testing.assert_allclose(smooth["beta_t_smooth"], 0.3 - 1.7 * smooth["transformed_time"], atol=1e-8)
+    actual = smooth_schoenfeld_residuals(result)
+    sex = actual.loc[actual["term"] == "sex"]
+    assert sex["transformed_time"].is_monotonic_increasing and np.isfinite(sex["beta_t_smooth"]).all()
+    assert result.residuals.loc[result.residuals["term"] == "sex", "beta_t"].min() <= sex["beta_t_smooth"].min()
+    with pytest.raises(InputError, match="fraction"):
+        smooth_schoenfeld_residuals(result, fraction=0)
+
+
+# --- Inputs -------------------------------------------------------------------------------------
+
+def test_input_frame_unchanged(lung):
+    before = lung.copy()
+    fit = cox_model(lung, time="time", event="dead", covariates=["sex", "age"])
+    proportional_hazards_test(fit)
+    pd.testing.assert_frame_equal(lung, before)
+
+
+def test_input_errors(lung):
+    with pytest.raises(InputError, match="ph.ecog"):
+        cox_model(lung, time="time", event="dead", covariates=["ph.ecog"])
+    with pytest.raises(InputError, match="efron"):
+        cox_model(lung, time="time", event="dead", covariates=["sex"], ties="breslow")
+    with pytest.warns(UserWarning, match="1 of 228 rows dropped"):
+        fit = cox_model(lung, time="time", event="dead", covariates=["ph.ecog"], missing="drop")
+    assert fit.n == 227
+    with pytest.raises(InputError, match="transform"):
+        proportional_hazards_test(fit, transform="square")
+
+
+def test_few_events_warn():
+    data = pd.DataFrame({"t": [2, 3, 5, 7, 9, 11, 4, 6], "e": [1, 0, 1, 1, 0, 1, 1, 1],
+                         "age": [70, 62, 75, 50, 58, 66, 80, 55]})
+    with pytest.warns(UserWarning, match="events per parameter"):
+        cox_model(data, time="t", event="e", covariates=["age"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        cox_model(pd.concat([data] * 2, ignore_index=True), time="t", event="e", covariates=["age"])
