@@ -140,7 +140,7 @@ def _scale_to_median(residual: np.ndarray, censor: np.ndarray, target: float, la
 
 
 def simulate_mscc_separation(rng: int | np.random.Generator | None = CALIBRATED_SEED, *,
-                             landmark_months: float = LANDMARK_MONTHS) -> pd.DataFrame:
+                             landmark_months: float = LANDMARK_MONTHS, n: int | None = None) -> pd.DataFrame:
     """A synthetic MSCC separation-surgery cohort calibrated to the published summary.
 
     Parameters
@@ -149,6 +149,9 @@ def simulate_mscc_separation(rng: int | np.random.Generator | None = CALIBRATED_
         Seed or Generator; the default is the calibrated seed (None: the book's seed, not calibrated).
     landmark_months : float
         Every patient is alive at the separation MRI, this many months after surgery.
+    n : int, optional
+        Larger cohorts (benchmarks): the 59-patient calibrated construction repeated ``round(n / 59)``
+        times with further draws from the same generator. Default: one block, the paper's 59 patients.
 
     Returns
     -------
@@ -166,7 +169,8 @@ def simulate_mscc_separation(rng: int | np.random.Generator | None = CALIBRATED_
     """
     generator = as_generator(rng)
     frames = []
-    for separated in (1, 0):
+    blocks = 1 if n is None else max(1, round(n / sum(spec["n"] for spec in _GROUPS.values())))
+    for separated in [group for _ in range(blocks) for group in (1, 0)]:
         spec = _GROUPS[separated]
         n = spec["n"]
         bilsky = np.array([grade for grade, count in spec["bilsky"].items() for _ in range(count)])
