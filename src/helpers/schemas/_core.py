@@ -25,6 +25,21 @@ def _describe_check(check: str) -> str | None:
             "column_in_dataframe": "this column"}.get(check, check)
 
 
+def _hint(check: str) -> str:
+    """How to fix one kind of problem."""
+    if check.startswith("coerce_dtype("):
+        return "numbers only; recode words such as yes/no with a 'values' mapping (--columns)"
+    if check == "not_nullable":
+        return "fill the cell, or leave the patient out of a copy of the file"
+    if check == "field_uniqueness":
+        return "each patient once; long-format chapters use one row per patient and visit"
+    if check.startswith("isin") or "one of" in check or " or " in check:
+        return "recode your codes with a 'values' mapping (--columns; spinebook template writes one)"
+    if any(word in check for word in ("range", "greater", "less", "from", ">=", "<=")):
+        return "check the unit (for example percent, not a fraction) and the value"
+    return "see the data dictionary for what this column holds"
+
+
 def _rows_label(frame: pd.DataFrame, index: list) -> str:
     """Describe offending rows by their line number in the file (header = line 1)."""
     lines = [str(int(i) + 2) for i in index[:5] if isinstance(i, (int, float)) and pd.notna(i)]
@@ -50,6 +65,9 @@ def validate(frame: pd.DataFrame, schema: pa.DataFrameSchema, *, source: str | P
         return schema.validate(frame.copy(), lazy=True)
     except pa.errors.SchemaErrors as errors:
         cases = errors.failure_cases
+        # a range check on a column that also failed conversion only repeats the conversion error
+        noise = cases["failure_case"].astype(str).str.startswith("TypeError(")
+        cases = cases.loc[~noise]
         problems = []
         for (column, check), group in cases.groupby(["column", "check"], dropna=False, sort=False):
             expected = _describe_check(str(check))
@@ -60,7 +78,8 @@ def validate(frame: pd.DataFrame, schema: pa.DataFrameSchema, *, source: str | P
                 continue
             found = ", ".join(map(repr, group["failure_case"].drop_duplicates().head(5).tolist()))
             rows = _rows_label(frame, group["index"].dropna().tolist())
-            problems.append(f"  - column '{column}', {rows}: expected {expected}; found {found}")
+            problems.append(f"  - column '{column}', {rows}: expected {expected}; found {found} "
+                            f"(fix: {_hint(str(check))})")
         problems = sorted(set(problems))
         raise InputError(f"{source}: {len(problems)} problem(s) with the data:\n" + "\n".join(problems)) from None
 

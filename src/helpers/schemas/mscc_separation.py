@@ -41,6 +41,13 @@ MSCC_SEPARATION = pa.DataFrameSchema(
                                      description="months from surgery to death or last follow-up"),
         "death": pa.Column(int, BINARY, coerce=True, description="1 = died, 0 = alive at last follow-up (censored)"),
     },
+    checks=[
+        pa.Check(lambda frame: bool(frame["separated"].eq(1).sum() >= 3 and frame["separated"].eq(0).sum() >= 3),
+                 error="at least 3 patients in each group (separated 1 and 0): every analysis compares the two"),
+        pa.Check(lambda frame: bool(frame["death"].eq(1).sum() >= 5),
+                 error="at least 5 deaths (death = 1): Kaplan-Meier medians, the log-rank test and the Cox "
+                       "model need events"),
+    ],
     name="mscc-separation",
     strict=False,
 )
