@@ -191,3 +191,46 @@ def test_failing_chapter_exits_1_names_the_cell_and_keeps_the_site(project: Path
     after = {p.relative_to(site): digest(p) for p in site.rglob("*") if p.is_file()}
     assert after == before, "the previous site was changed by a failed build"
     assert not [p for p in (project / "book" / "_build").iterdir() if p.name.startswith(".staging")]
+
+
+def test_mapped_copy_gives_the_same_results(project: Path, tmp_path: Path):
+    original = pd.read_csv(chapters.synthetic_data_path("equivocal-mri", project))
+    renamed = original.rename(columns={"test_positive": "CT myelogram", "disease_present": "Myelopathy"})
+    renamed["CT myelogram"] = renamed["CT myelogram"].map({1: "pos", 0: "neg"})
+    renamed["Myelopathy"] = renamed["Myelopathy"].map({1: "yes", 0: "no"})
+    user_file = tmp_path / "registry.xlsx"
+    renamed.to_excel(user_file, index=False)
+    column_map = tmp_path / "map.yaml"
+    column_map.write_text("columns:\n  CT myelogram: test_positive\nvalues:\n  test_positive: {pos: 1, neg: 0}\n"
+                          "  disease_present: {yes: 1, no: 0}\n")
+    mapped = spinebook("run", "equivocal-mri", "--data", str(user_file), "--columns", str(column_map),
+                       "--map", "Myelopathy=disease_present", "--out", str(tmp_path / "mapped"), root=project)
+    assert mapped.returncode == 0, mapped.stderr
+    plain = spinebook("run", "equivocal-mri", "--out", str(tmp_path / "plain"), root=project)
+    assert plain.returncode == 0, plain.stderr
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "mapped" / "results.csv"),
+                                  pd.read_csv(tmp_path / "plain" / "results.csv"))
+    provenance = json.loads((tmp_path / "mapped" / "provenance.json").read_text())
+    assert provenance["column_map"]["columns"] == {"CT myelogram": "test_positive", "Myelopathy": "disease_present"}
+
+
+@pytest.mark.parametrize("column, values", [("name", ["Ann Smith"] * 40), ("MRN", [f"{i:08d}" for i in range(40)]),
+                                            ("contact", [f"p{i}@example.org" for i in range(40)])])
+def test_identifier_columns_are_refused(project: Path, tmp_path: Path, column: str, values: list):
+    user_file = tmp_path / "with-identifiers.csv"
+    frame = pd.DataFrame({"test_positive": [1, 0] * 20, "disease_present": [1, 1, 0, 0] * 10, column: values})
+    frame.to_csv(user_file, index=False)
+    out = tmp_path / "refused"
+    assert_clean_error(spinebook("run", "equivocal-mri", "--data", str(user_file), "--out", str(out), root=project),
+                       column, "--allow-identifiers")
+    assert not out.exists()
+    allowed = spinebook("run", "equivocal-mri", "--data", str(user_file), "--out", str(out), "--allow-identifiers",
+                        root=project)
+    assert allowed.returncode == 0, allowed.stderr
+
+
+def test_template_writes_header_and_mapping_once(project: Path, tmp_path: Path):
+    result = spinebook("template", "equivocal-mri", "--out", str(tmp_path), root=project)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "equivocal-mri-template.csv").read_text().startswith("patient_id,test_positive")
+    assert_clean_error(spinebook("template", "equivocal-mri", "--out", str(tmp_path), root=project), "never overwrite")

@@ -30,7 +30,9 @@ from helpers import chapters as registry
 from helpers.io import InputError, read_table
 
 KERNEL = "python3"
-RESERVED_PARAMETERS = {"data_path": "--data FILE", "output_dir": "--out DIR"}
+GENERATED_PAGES = {"book/data-dictionary": "generated from the schemas by the build"}
+RESERVED_PARAMETERS = {"data_path": "--data FILE", "output_dir": "--out DIR", "column_map": "--map or --columns",
+                       "allow_identifiers": "--allow-identifiers"}
 
 
 class ChapterFailure(RuntimeError):
@@ -112,6 +114,8 @@ def check_toc(root: Path) -> list[str]:
     files = _toc_files(toc)
     problems = []
     for entry in files:
+        if entry in GENERATED_PAGES:
+            continue
         candidates = [root / f"{entry}{suffix}" for suffix in ("", ".md", ".ipynb")]
         if not any(path.is_file() for path in candidates):
             problems.append(f"_toc.yml: '{entry}' has no page (expected {entry}.md or {entry}.ipynb)")
@@ -335,6 +339,7 @@ def _stage_sources(root: Path, staging: Path, selected: list[str], echo: Callabl
     for name in ("_config.yml", "_toc.yml"):
         shutil.copy2(root / name, source / name)
     shutil.copytree(root / "book", source / "book", ignore=shutil.ignore_patterns("_build", ".*"))
+    _write_data_dictionary(root, source / "book" / "data-dictionary.md")
     (source / "notebooks").mkdir()
     for chapter in registry.CHAPTERS.values():
         executed = (staging / "outputs" / chapter.id / f"{chapter.notebook}.ipynb") if chapter.id in selected \
@@ -344,6 +349,18 @@ def _stage_sources(root: Path, staging: Path, selected: list[str], echo: Callabl
             executed = root / "notebooks" / f"{chapter.notebook}.ipynb"
         shutil.copy2(executed, source / "notebooks" / f"{chapter.notebook}.ipynb")
     return source
+
+
+def _write_data_dictionary(root: Path, target: Path) -> Path:
+    """Generate the data-dictionary page from the schemas, with an example row of each synthetic file."""
+    from helpers import schemas
+
+    examples = {chapter_id: registry.load_data(chapter_id, registry.synthetic_data_path(chapter_id, root)).head(1)
+                for chapter_id in registry.CHAPTERS}
+    titles = {chapter.id: chapter.title for chapter in registry.CHAPTERS.values()}
+    ordered = {chapter_id: schemas.SCHEMAS[chapter_id] for chapter_id in registry.CHAPTERS}
+    target.write_text(schemas.data_dictionary_markdown(ordered, examples, titles), encoding="utf-8")
+    return target
 
 
 def _swap_in(new: Path, current: Path) -> None:
@@ -375,9 +392,10 @@ def default_run_folder(chapter_id: str, root: Path) -> Path:
     return candidate
 
 
-def validate_data_file(chapter_id: str, data_path: Path) -> None:
-    """Read a user's file and check it against the chapter's schema (raises :class:`InputError`)."""
-    registry.load_data(chapter_id, data_path)
+def validate_data_file(chapter_id: str, data_path: Path, *, column_map: Mapping | None = None,
+                       allow_identifiers: bool = False) -> None:
+    """Read a user's file, map it and check it as the notebook will (raises :class:`InputError`)."""
+    registry.load_data(chapter_id, data_path, column_map=column_map, allow_identifiers=allow_identifiers)
 
 
 def export_html_report(notebook_path: Path, target: Path) -> Path:
@@ -389,24 +407,33 @@ def export_html_report(notebook_path: Path, target: Path) -> Path:
 
 
 def run_chapter(chapter_id: str, *, data_path: Path | None = None, parameters: Mapping[str, Any] | None = None,
-                out: Path | None = None, root: Path | None = None, progress_bar: bool = True,
-                echo: Callable[[str], None] = _print) -> Path:
+                out: Path | None = None, column_map: Mapping | None = None, allow_identifiers: bool = False,
+                root: Path | None = None, progress_bar: bool = True, echo: Callable[[str], None] = _print) -> Path:
     """Execute one chapter into a new run folder and return it.
 
-    The folder holds the executed notebook, ``report.html``, ``results.csv`` and ``provenance.json``.
-    Nothing is written when the run fails; an existing folder is never overwritten; the input file is
-    only read.
+    The folder holds the executed notebook, ``report.html``, ``results.csv`` and ``provenance.json``
+    (and ``column_map.yaml`` when a mapping was given). Nothing is written when the run fails; an
+    existing folder is never overwritten; the input file is only read.
     """
+    from helpers import mapping as mappings
+
     root = root or registry.project_root()
     chapter = registry.get_chapter(chapter_id)
-    if data_path is not None:
-        data_path = Path(data_path)
-        validate_data_file(chapter.id, data_path)
+    parameters = dict(parameters or {})
+    has_mapping = bool(column_map and (column_map.get("columns") or column_map.get("values")))
+    if data_path is not None or has_mapping:
+        data_path = Path(data_path) if data_path is not None else None
+        validate_data_file(chapter.id, data_path, column_map=column_map if has_mapping else None,
+                           allow_identifiers=allow_identifiers)
+    parameters["allow_identifiers"] = bool(allow_identifiers)
     if out is not None and Path(out).exists():
         raise InputError(f"{out}: already exists; runs never overwrite earlier outputs. Choose a new --out "
                          "folder or leave --out out for a new timestamped folder under runs/.")
     with tempfile.TemporaryDirectory(prefix=f"spinebook-{chapter.id}-") as scratch:
         work = Path(scratch) / "run"
+        work.mkdir()
+        if has_mapping:
+            parameters["column_map"] = str(mappings.write_column_map(column_map, work / "column_map.yaml"))
         echo(f"Running chapter {chapter.id} on {data_path or 'its synthetic data'}")
         started = time.perf_counter()
         notebook = execute_chapter(chapter.id, output_dir=work, parameters=parameters, data_path=data_path,

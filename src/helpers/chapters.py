@@ -78,17 +78,27 @@ def generate_all(root: Path | None = None, *, only_missing: bool = False) -> lis
     return written
 
 
-def load_data(chapter_id: str, data_path: str | Path | None = None) -> pd.DataFrame:
-    """Read a chapter's data (default: its synthetic file) and check it against the chapter's schema.
+def load_data(chapter_id: str, data_path: str | Path | None = None, *, column_map: str | Path | dict | None = None,
+              allow_identifiers: bool = False) -> pd.DataFrame:
+    """Read a chapter's data (default: its synthetic file), map it onto the schema and check it.
 
-    Raises :class:`helpers.io.InputError` listing every problem; the same check runs before
-    ``spinebook run`` executes anything and inside the notebook.
+    Steps: read the file (CSV, TSV, Excel or Parquet); apply the column mapping (a YAML path or a dict,
+    see :mod:`helpers.mapping`); refuse direct identifiers in a user's file unless ``allow_identifiers``
+    (:mod:`helpers.identifiers`); validate against the chapter's schema. Raises
+    :class:`helpers.io.InputError` listing every problem. The same function runs before ``spinebook run``
+    executes anything and inside the notebook.
     """
-    from helpers import schemas
+    from helpers import identifiers, mapping, schemas
     from helpers.io import read_table
 
     path = Path(data_path) if data_path else synthetic_data_path(chapter_id)
-    return schemas.validate(read_table(path), schemas.SCHEMAS[chapter_id], source=path)
+    frame = read_table(path)
+    if column_map:
+        rules = column_map if isinstance(column_map, dict) else mapping.read_column_map(column_map)
+        frame = mapping.apply_column_map(frame, rules, source=path)
+    if path.resolve() != synthetic_data_path(chapter_id).resolve():
+        identifiers.guard_identifiers(frame, source=str(path), allow=allow_identifiers)
+    return schemas.validate(frame, schemas.SCHEMAS[chapter_id], source=path)
 
 
 def resolve_paths(chapter_id: str, data_path: str | Path | None, output_dir: str | Path | None) -> tuple[Path, Path]:

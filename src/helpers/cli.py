@@ -38,6 +38,16 @@ def _parser() -> argparse.ArgumentParser:
                      help="set a chapter parameter (repeatable)")
     run.add_argument("--out", type=Path, metavar="DIR",
                      help="new folder for the outputs (default: runs/<chapter>-<UTC timestamp>/)")
+    run.add_argument("--map", action="append", default=[], metavar="THEIRS=SCHEMA",
+                     help="rename one of your columns to the schema's name (repeatable)")
+    run.add_argument("--columns", type=Path, metavar="MAP.yaml",
+                     help="mapping file: 'columns' (your name: schema name) and 'values' (recoding)")
+    run.add_argument("--allow-identifiers", action="store_true",
+                     help="run even if columns look like direct identifiers (names, record numbers, ...)")
+
+    template = commands.add_parser("template", help="write an empty CSV with the expected header and a mapping file")
+    template.add_argument("chapter", choices=list(CHAPTERS), metavar="CHAPTER", help=f"one of: {', '.join(CHAPTERS)}")
+    template.add_argument("--out", type=Path, default=Path("."), metavar="DIR", help="folder to write into (default: .)")
 
     commands.add_parser("data", help="regenerate data/synthetic/ (identical bytes for the same seed)")
     commands.add_parser("check", help="check notebook pairs, the table of contents and the data files")
@@ -80,7 +90,19 @@ def _dispatch(arguments: argparse.Namespace) -> int:
         return EXIT_OK
     if arguments.command == "run":
         parameters = build.parse_parameters(arguments.chapter, [tuple(pair) for pair in arguments.parameter])
-        build.run_chapter(arguments.chapter, data_path=arguments.data, parameters=parameters, out=arguments.out)
+        from helpers import mapping
+
+        column_map = mapping.merge_column_maps(
+            mapping.read_column_map(arguments.columns) if arguments.columns else mapping.EMPTY,
+            {"columns": mapping.parse_map_arguments(arguments.map), "values": {}})
+        build.run_chapter(arguments.chapter, data_path=arguments.data, parameters=parameters, out=arguments.out,
+                          column_map=column_map, allow_identifiers=arguments.allow_identifiers)
+        return EXIT_OK
+    if arguments.command == "template":
+        from helpers import schemas
+
+        for path in schemas.write_template(arguments.chapter, arguments.out):
+            print(f"wrote {path}")
         return EXIT_OK
     if arguments.command == "data":
         root = chapters.project_root()

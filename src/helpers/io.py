@@ -168,6 +168,11 @@ def provenance_record(*, chapter: str, parameters: Mapping[str, Any], data_path:
         "utc_time": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "platform": platform.platform(),
     }
+    column_map = parameters.get("column_map")
+    if column_map:
+        import yaml
+
+        record["column_map"] = yaml.safe_load(Path(column_map).read_text(encoding="utf-8"))
     if extra:
         record.update(_jsonable(dict(extra)))
     return record

@@ -7,11 +7,12 @@ ids to them and :func:`validate` checks a frame against one, reporting every pro
 
 import pandera.pandas as pa
 
-from helpers.schemas._core import BINARY, validate
+from helpers.schemas._core import BINARY, data_dictionary_markdown, describe_schema, validate, write_template
 from helpers.schemas.equivocal_mri import EQUIVOCAL_MRI
 
 SCHEMAS: dict[str, pa.DataFrameSchema] = {
     "equivocal-mri": EQUIVOCAL_MRI,
 }
 
-__all__ = ["BINARY", "SCHEMAS", "validate", "EQUIVOCAL_MRI"]
+__all__ = ["BINARY", "SCHEMAS", "validate", "describe_schema", "write_template", "data_dictionary_markdown",
+           "EQUIVOCAL_MRI"]

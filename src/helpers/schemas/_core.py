@@ -60,3 +60,91 @@ def validate(frame: pd.DataFrame, schema: pa.DataFrameSchema, *, source: str | P
             problems.append(f"  - column '{column}', {rows}: expected {expected}; found {found}")
         problems = sorted(set(problems))
         raise InputError(f"{source}: {len(problems)} problem(s) with the data:\n" + "\n".join(problems)) from None
+
+
+def _describe_rule(check: pa.Check) -> str:
+    statistics = getattr(check, "statistics", None) or {}
+    name = getattr(check, "name", "") or ""
+    if "allowed_values" in statistics:
+        return "one of " + ", ".join(map(str, statistics["allowed_values"]))
+    if name == "in_range":
+        return f"{statistics.get('min_value')} to {statistics.get('max_value')}"
+    if name == "greater_than_or_equal_to":
+        return f">= {statistics.get('min_value')}"
+    if name == "greater_than":
+        return f"> {statistics.get('min_value')}"
+    if name == "less_than_or_equal_to":
+        return f"<= {statistics.get('max_value')}"
+    if name == "less_than":
+        return f"< {statistics.get('max_value')}"
+    return getattr(check, "error", None) or name
+
+
+def describe_schema(schema: pa.DataFrameSchema) -> pd.DataFrame:
+    """One row per column: ``column``, ``type``, ``required``, ``missing_allowed``, ``allowed``,
+    ``unique`` and ``description`` (units are part of the description)."""
+    rows = []
+    for name, column in schema.columns.items():
+        rows.append({
+            "column": name,
+            "type": str(column.dtype) if column.dtype is not None else "any",
+            "required": "yes" if column.required else "optional",
+            "missing_allowed": "yes" if column.nullable else "no",
+            "allowed": "; ".join(_describe_rule(check) for check in column.checks) or "",
+            "unique": "yes" if column.unique else "",
+            "description": column.description or "",
+        })
+    return pd.DataFrame(rows)
+
+
+def write_template(chapter_id: str, folder: str | Path) -> list[Path]:
+    """Write ``<chapter>-template.csv`` (the expected header) and ``<chapter>-columns.yaml`` (a mapping
+    to fill in) into ``folder``; existing files are never overwritten."""
+    from helpers.schemas import SCHEMAS
+
+    if chapter_id not in SCHEMAS:
+        raise InputError(f"unknown chapter '{chapter_id}'. Chapters: {', '.join(SCHEMAS)}.")
+    schema = SCHEMAS[chapter_id]
+    folder = Path(folder)
+    csv_path, yaml_path = folder / f"{chapter_id}-template.csv", folder / f"{chapter_id}-columns.yaml"
+    taken = [str(p) for p in (csv_path, yaml_path) if p.exists()]
+    if taken:
+        raise InputError(f"{', '.join(taken)}: already exist(s); templates never overwrite files. Choose "
+                         "another --out folder.")
+    folder.mkdir(parents=True, exist_ok=True)
+    table = describe_schema(schema)
+    csv_path.write_text(",".join(table["column"]) + "\n", encoding="utf-8")
+    lines = [f"# Mapping of your file onto the {chapter_id} schema, for:",
+             f"#   spinebook run {chapter_id} --data YOUR_FILE --columns {yaml_path.name}",
+             "# columns: your column name -> schema name (delete lines you do not need).", "columns:"]
+    lines += [f"  # your_{row.column}: {row.column}    # {row.type}; {row.allowed or 'any value'}; {row.description}"
+              for row in table.itertuples()]
+    lines += ["# values: recode your codes to the schema's, per schema column, for example", "values:"]
+    coded = [row for row in table.itertuples() if row.allowed.startswith("one of ")]
+    lines += [f"  # {row.column}: {{your_code: {row.allowed[len('one of '):].split(', ')[0]}}}" for row in coded]
+    yaml_path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return [csv_path, yaml_path]
+
+
+def data_dictionary_markdown(schemas: dict[str, pa.DataFrameSchema], examples: dict[str, pd.DataFrame],
+                             titles: dict[str, str]) -> str:
+    """The book's data-dictionary page (MyST markdown), generated from the schemas at build time."""
+    parts = ["# Data dictionary", "",
+             "Generated from the chapters' schemas (`helpers.schemas`) when the book is built: the columns each",
+             "chapter expects, with type, allowed values, whether they are required, and an example row from the",
+             "synthetic data. `spinebook template CHAPTER` writes an empty file with this header and a mapping",
+             "file for renaming and recoding your own columns (`spinebook run CHAPTER --data FILE --columns MAP`).",
+             ""]
+    for chapter_id, schema in schemas.items():
+        table = describe_schema(schema)
+        example = examples.get(chapter_id)
+        if example is not None and not example.empty:
+            first = example.iloc[0]
+            table["example"] = [str(first[c]) if c in example.columns else "" for c in table["column"]]
+        parts += [f"## {titles.get(chapter_id, chapter_id)} (`{chapter_id}`)", "",
+                  "| " + " | ".join(table.columns) + " |", "| " + " | ".join("---" for _ in table.columns) + " |"]
+        for row in table.itertuples(index=False):
+            cells = [str(value).replace("|", "\\|") for value in row]
+            parts.append("| " + " | ".join(f"`{cells[0]}`" if i == 0 else cell for i, cell in enumerate(cells)) + " |")
+        parts.append("")
+    return "\n".join(parts) + "\n"

@@ -1,0 +1,576 @@
+"""Logistic regression for binary outcomes, with Firth's correction for small samples and separation.
+
+:func:`logistic_regression` fits one model and returns odds ratios with the events per variable and
+a check for separation; :func:`univariable_logistic_regression` fits one model per predictor (the
+"unadjusted" column of a clinical table). Maximum likelihood comes from statsmodels; Firth's
+penalised likelihood (no installed package provides it) is implemented here and tested against its
+defining properties. :func:`design_matrix` turns categorical columns into dummy variables with a
+stated reference level; :mod:`helpers.survival` uses it for Cox models.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from typing import Any, Literal, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+from scipy import optimize, special, stats
+
+from helpers.io import InputError
+
+EPV_THRESHOLD = 10
+"""Events per variable below which a warning is given (Peduzzi et al. 1996)."""
+
+INTERCEPT = "Intercept"
+TERM_COLUMNS = ["term", "variable", "level", "reference"]
+LOGISTIC_COLUMNS = [*TERM_COLUMNS, "coef", "standard_error", "odds_ratio", "ci_low", "ci_high",
+                    "p_value", "n", "n_events", "method"]
+
+
+def _rows(labels: Sequence[Any], limit: int = 5) -> str:
+    shown = ", ".join(map(str, list(labels)[:limit]))
+    more = f" and {len(labels) - limit} more" if len(labels) > limit else ""
+    return shown + more
+
+
+def _require_columns(df: pd.DataFrame, columns: Sequence[str]) -> None:
+    if not isinstance(df, pd.DataFrame):
+        raise InputError(f"expected a pandas DataFrame with one row per patient, got {type(df).__name__}.")
+    absent = [column for column in columns if column not in df.columns]
+    if absent:
+        raise InputError(f"column(s) {absent} not found in the data. Available columns: "
+                         f"{list(map(str, df.columns))}. Check the spelling or rename the column.")
+
+
+def _complete_rows(df: pd.DataFrame, columns: Sequence[str], missing: str) -> pd.DataFrame:
+    """Copy of ``df[columns]`` without rows that have a missing value (``missing='drop'``) or an error."""
+    if missing not in ("raise", "drop"):
+        raise InputError(f"missing must be 'raise' or 'drop', not {missing!r}.")
+    _require_columns(df, columns)
+    frame = df.loc[:, list(dict.fromkeys(columns))].copy()
+    absent = frame.isna()
+    if not absent.any().any():
+        return frame
+    if missing == "raise":
+        problems = [f"'{column}' in rows {_rows(frame.index[absent[column]].tolist())}"
+                    for column in frame.columns if absent[column].any()]
+        raise InputError("missing values in " + "; ".join(problems) + ". Impute or remove them first "
+                         f"(e.g. df.dropna(subset={list(frame.columns)})), or pass missing='drop' to "
+                         "analyse complete cases.")
+    keep = ~absent.any(axis=1)
+    warnings.warn(f"{int((~keep).sum())} of {len(frame)} rows dropped for missing values in "
+                  f"{[c for c in frame.columns if absent[c].any()]}; complete-case analysis.", stacklevel=3)
+    return frame.loc[keep]
+
+
+def _binary(series: pd.Series, role: str) -> np.ndarray:
+    """A 0/1 float array from a bool or 0/1 column; InputError naming the column otherwise."""
+    name = series.name
+    if pd.api.types.is_bool_dtype(series):
+        return series.to_numpy(dtype=float)
+    values = pd.to_numeric(series, errors="coerce")
+    bad = series.index[values.isna() | ~values.isin([0, 1])]
+    if len(bad):
+        found = sorted(map(str, pd.unique(series.loc[bad])))[:5]
+        hint = (" It looks like R's 1 = censored / 2 = event coding: recode it, e.g. "
+                f"df.assign({name}=df['{name}'].eq(2).astype(int))."
+                if set(pd.unique(series.dropna())) <= {1, 2} else
+                f" Recode it, e.g. df.assign({name}=df['{name}'].eq(<event value>).astype(int)).")
+        raise InputError(f"column '{name}' ({role}) must be coded 1 = event, 0 = no event (or True/False); "
+                         f"rows {_rows(bad.tolist())} have {found}.{hint}")
+    return values.to_numpy(dtype=float)
+
+
+@dataclass(frozen=True, eq=False)
+class DesignMatrix:
+    """Model matrix built from data columns.
+
+    Attributes
+    ----------
+    matrix : DataFrame
+        One float column per model term (no intercept), same index as the data.
+    terms : DataFrame
+        ``term`` (column name in ``matrix``), ``variable`` (data column), ``level`` (the dummy's level,
+        empty for numeric variables), ``reference`` (reference level, empty for numeric variables).
+    """
+
+    matrix: pd.DataFrame
+    terms: pd.DataFrame
+
+
+def design_matrix(df: pd.DataFrame, *, predictors: Sequence[str],
+                  reference: Mapping[str, Any] | None = None) -> DesignMatrix:
+    """Expand predictors into model terms: numeric columns as they are, categorical ones as dummies.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Data without missing values in ``predictors`` (not modified).
+    predictors : list of str
+        Columns. Numeric and boolean columns enter as one term each (True = 1); text and category
+        columns enter as one 0/1 dummy per level except the reference level.
+    reference : dict, optional
+        Reference level per categorical column. Default: the first category of a ``category`` column,
+        otherwise the first level in sorted order (R's default for factors).
+
+    Returns
+    -------
+    DesignMatrix
+        ``matrix`` and ``terms``; dummy terms are named ``variable[T.level]`` as in statsmodels.
+
+    Raises
+    ------
+    InputError
+        Unknown column or reference level, or a predictor with a single value.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"age": [60, 70, 80, 65], "grade": ["B", "A", "C", "A"]})
+    >>> design_matrix(df, predictors=["age", "grade"]).terms["term"].tolist()
+    ['age', 'grade[T.B]', 'grade[T.C]']
+    """
+    predictors = list(predictors)
+    reference = dict(reference or {})
+    _require_columns(df, predictors)
+    unknown = set(reference) - set(predictors)
+    if unknown:
+        raise InputError(f"reference levels given for {sorted(unknown)}, which are not predictors {predictors}.")
+    columns: dict[str, pd.Series] = {}
+    rows = []
+    for variable in predictors:
+        series = df[variable]
+        if pd.api.types.is_bool_dtype(series) or pd.api.types.is_numeric_dtype(series):
+            if series.nunique(dropna=True) < 2:
+                raise InputError(f"predictor '{variable}' has a single value ({series.iloc[0]!r}) in every row; "
+                                 "it cannot be estimated. Remove it from the predictors.")
+            columns[variable] = series.astype(float)
+            rows.append({"term": variable, "variable": variable, "level": "", "reference": ""})
+            continue
+        if isinstance(series.dtype, pd.CategoricalDtype):
+            levels = [level for level in series.cat.categories if (series == level).any()]
+        else:
+            levels = sorted(pd.unique(series.dropna()), key=str)
+        if len(levels) < 2:
+            raise InputError(f"predictor '{variable}' has a single level ({levels}); it cannot be estimated. "
+                             "Remove it from the predictors or check the data.")
+        base = reference.get(variable, levels[0])
+        if base not in levels:
+            raise InputError(f"reference level {base!r} of '{variable}' is not among its levels {levels}.")
+        for level in levels:
+            if level == base:
+                continue
+            term = f"{variable}[T.{level}]"
+            columns[term] = (series == level).astype(float)
+            rows.append({"term": term, "variable": variable, "level": str(level), "reference": str(base)})
+    matrix = pd.DataFrame(columns, index=df.index)
+    terms = pd.DataFrame(rows, columns=TERM_COLUMNS)
+    rank = np.linalg.matrix_rank(np.column_stack([np.ones(len(matrix)), matrix.to_numpy()]))
+    if rank < matrix.shape[1] + 1:
+        raise InputError(f"the predictors {predictors} are collinear (model matrix of rank {rank} with "
+                         f"{matrix.shape[1] + 1} columns including the intercept): one term is a linear "
+                         f"combination of others. Remove a redundant predictor ({list(matrix.columns)}).")
+    return DesignMatrix(matrix=matrix, terms=terms)
+
+
+def _detect_separation(x: np.ndarray, y: np.ndarray, *, tolerance: float = 1e-7) -> tuple[str, np.ndarray]:
+    """Check a logistic model matrix for complete or quasi-complete separation by linear programming.
+
+    Parameters
+    ----------
+    x : ndarray, shape (n, p)
+        Model matrix including the intercept column.
+    y : ndarray of 0/1
+        Outcome.
+    tolerance : float
+        Threshold on the (scaled) linear-programme optimum.
+
+    Returns
+    -------
+    kind : {"none", "quasi-complete", "complete"}
+    direction : ndarray, shape (p,)
+        A direction along which the likelihood keeps increasing (zeros when there is none); terms with
+        a non-zero entry have infinite maximum likelihood estimates.
+
+    Notes
+    -----
+    With ``z_i = (2 y_i - 1) x_i``, the maximum likelihood estimate is infinite exactly when some
+    ``b != 0`` has ``z_i b >= 0`` for every row (Albert & Anderson 1984). The linear programme
+    ``max sum_i z_i b`` subject to ``z_i b >= 0`` and ``-1 <= b <= 1`` has a positive optimum then and
+    only then (Konis 2007, the method of R's ``detectseparation``); separation is complete when some
+    ``b`` makes every ``z_i b`` strictly positive. Columns are standardised first so that the
+    tolerance has a fixed scale.
+    """
+    x = np.asarray(x, dtype=float)
+    scale = x.std(axis=0)
+    scale[scale == 0] = 1.0
+    centre = np.where(np.all(x == 1.0, axis=0), 0.0, x.mean(axis=0))
+    standard = x.copy()
+    varying = ~np.all(x == 1.0, axis=0)
+    standard[:, varying] = (x[:, varying] - centre[varying]) / scale[varying]
+    z = (2 * np.asarray(y, dtype=float) - 1)[:, None] * standard
+    n, p = z.shape
+    quasi = optimize.linprog(-z.sum(axis=0), A_ub=-z, b_ub=np.zeros(n), bounds=[(-1, 1)] * p, method="highs")
+    if quasi.status != 0 or -quasi.fun <= tolerance * n:
+        return "none", np.zeros(p)
+    # Complete separation: max t subject to z_i b >= t, t <= 1.
+    complete = optimize.linprog(np.r_[np.zeros(p), -1.0], A_ub=np.column_stack([-z, np.ones(n)]),
+                                b_ub=np.zeros(n), bounds=[(-1, 1)] * p + [(None, 1)], method="highs")
+    kind = "complete" if complete.status == 0 and -complete.fun > tolerance else "quasi-complete"
+    direction = quasi.x.copy()
+    # Back to the original columns: the intercept absorbs the centring.
+    direction[varying] = direction[varying] / scale[varying]
+    direction[np.abs(direction) < 1e-9] = 0.0
+    return kind, direction
+
+
+def _penalised_loglik(beta: np.ndarray, x: np.ndarray, y: np.ndarray) -> float:
+    """Firth's penalised log-likelihood l(b) + log|I(b)| / 2 for logistic regression."""
+    eta = x @ beta
+    loglik = float(np.sum(y * eta - np.logaddexp(0.0, eta)))
+    weight = special.expit(eta) * special.expit(-eta)
+    sign, logdet = np.linalg.slogdet(x.T @ (x * weight[:, None]))
+    return loglik + 0.5 * logdet if sign > 0 and np.isfinite(logdet) else -np.inf
+
+
+def _firth_derivatives(beta: np.ndarray, x: np.ndarray, y: np.ndarray,
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Gradient (the modified score), Fisher information and Hessian of the penalised log-likelihood.
+
+    ``U*(b) = X'(y - pi + h(1/2 - pi))`` with ``h_i = w_i x_i' I^-1 x_i``. With ``A_r = dI/db_r =
+    X' diag(w (1 - 2 pi) x_r) X``, the Hessian is ``-I + (X' diag(q) X - [tr(I^-1 A_r I^-1 A_s)])/2``,
+    ``q_i = w_i ((1 - 2 pi_i)^2 - 2 w_i) x_i' I^-1 x_i``. Raises LinAlgError when I is singular.
+    """
+    prob = special.expit(x @ beta)
+    weight = prob * (1 - prob)
+    information = x.T @ (x * weight[:, None])
+    inverse = np.linalg.inv(information)
+    leverage = np.einsum("ij,jk,ik->i", x, inverse, x)
+    score = x.T @ (y - prob + weight * leverage * (0.5 - prob))
+    derivative = np.einsum("ir,ij,ik,i->rjk", x, x, x, weight * (1 - 2 * prob))
+    product = inverse @ derivative
+    cross = np.einsum("sjk,rkj->rs", product, product)
+    q = weight * ((1 - 2 * prob) ** 2 - 2 * weight) * leverage
+    hessian = -information + 0.5 * (x.T @ (x * q[:, None]) - cross)
+    return score, information, hessian
+
+
+def _firth_maximise(x: np.ndarray, y: np.ndarray, start: np.ndarray, free: np.ndarray, *,
+                    max_iter: int = 200, tolerance: float = 1e-9, max_step: float = 5.0,
+                    ) -> tuple[np.ndarray, float, bool]:
+    """Maximise the penalised log-likelihood over the ``free`` coefficients (the others held fixed).
+
+    Newton-Raphson with the exact Hessian where it is negative definite and the Fisher information
+    otherwise (Firth's modified-score iteration, as logistf), steps capped at ``max_step`` and halved
+    until the penalised log-likelihood does not decrease. Returns (coefficients, maximum, converged);
+    the maximum is -inf when the start is not feasible (singular information).
+    """
+    beta = start.astype(float).copy()
+    current = _penalised_loglik(beta, x, y)
+    if not np.isfinite(current):
+        return beta, -np.inf, False
+    for _ in range(max_iter):
+        try:
+            score, information, hessian = _firth_derivatives(beta, x, y)
+        except np.linalg.LinAlgError:
+            return beta, current, False
+        gradient = score[free]
+        if np.max(np.abs(gradient), initial=0.0) < tolerance:
+            return beta, current, True
+        try:
+            np.linalg.cholesky(-hessian[np.ix_(free, free)])
+            step = np.linalg.solve(-hessian[np.ix_(free, free)], gradient)
+        except np.linalg.LinAlgError:
+            step = np.linalg.solve(information[np.ix_(free, free)], gradient)
+        largest = np.max(np.abs(step), initial=0.0)
+        if largest > max_step:
+            step *= max_step / largest
+        for _ in range(60):
+            candidate = beta.copy()
+            candidate[free] += step
+            value = _penalised_loglik(candidate, x, y)
+            if value >= current - 1e-12:
+                break
+            step /= 2
+        else:
+            return beta, current, False
+        beta, current = candidate, value
+    return beta, current, False
+
+
+def _firth_profile(x: np.ndarray, y: np.ndarray, beta_hat: np.ndarray, maximum: float, index: int,
+                   standard_error: float, critical: float) -> tuple[float, float]:
+    """Profile penalised likelihood limits for coefficient ``index`` (NaN where not found).
+
+    Walks outwards from the estimate in doubling steps, warm-starting each constrained fit from the
+    previous one, until the profile deviance exceeds ``critical``; then solves for the crossing.
+    """
+    free = np.arange(x.shape[1]) != index
+    warm = {"beta": beta_hat.copy()}
+
+    def excess(value: float) -> float:
+        start = warm["beta"].copy()
+        start[index] = value
+        beta, penalised, converged = _firth_maximise(x, y, start, free)
+        if not np.isfinite(penalised):
+            return np.inf
+        warm["beta"] = beta
+        return 2 * (maximum - penalised) - critical
+
+    limits = []
+    for sign in (-1.0, 1.0):
+        warm["beta"] = beta_hat.copy()
+        inner, width, limit = beta_hat[index], max(standard_error, 1e-3) / 2, np.nan
+        for _ in range(30):
+            outer = inner + sign * width
+            beyond = excess(outer)
+            if not np.isfinite(beyond):
+                break
+            if beyond > 0:
+                limit = optimize.brentq(excess, min(inner, outer), max(inner, outer), xtol=1e-10, rtol=1e-12)
+                break
+            inner, width = outer, width * 1.5
+        limits.append(limit)
+    return limits[0], limits[1]
+
+
+def _firth_fit(x: np.ndarray, y: np.ndarray, names: list[str], level: float) -> tuple[pd.DataFrame, float, bool]:
+    p = x.shape[1]
+    beta, maximum, converged = _firth_maximise(x, y, np.zeros(p), np.ones(p, dtype=bool))
+    _, information, _ = _firth_derivatives(beta, x, y)
+    standard_error = np.sqrt(np.diag(np.linalg.inv(information)))
+    critical = stats.chi2.ppf(level, 1)
+    rows = []
+    for j, name in enumerate(names):
+        free = np.arange(p) != j
+        start = beta.copy()
+        start[j] = 0.0
+        _, at_zero, reached = _firth_maximise(x, y, start, free)
+        if not reached:
+            warnings.warn(f"the penalised likelihood with {name} = 0 was not maximised; its p-value is "
+                          "unreliable.", stacklevel=3)
+        p_value = float(stats.chi2.sf(max(2 * (maximum - at_zero), 0.0), 1))
+        low, high = _firth_profile(x, y, beta, maximum, j, standard_error[j], critical)
+        method = "Firth penalised likelihood; profile penalised-likelihood CI; penalised LR test"
+        if not (np.isfinite(low) and np.isfinite(high)):
+            z = stats.norm.ppf(0.5 + level / 2)
+            low, high = beta[j] - z * standard_error[j], beta[j] + z * standard_error[j]
+            method = "Firth penalised likelihood; Wald CI (profile not found); penalised LR test"
+        rows.append({"term": name, "coef": beta[j], "standard_error": standard_error[j],
+                     "coef_low": low, "coef_high": high, "p_value": p_value, "method": method})
+    return pd.DataFrame(rows), maximum, converged
+
+
+def _ml_fit(x: np.ndarray, y: np.ndarray, names: list[str], level: float) -> tuple[pd.DataFrame, float, bool]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # separation and convergence are reported by the caller
+        try:
+            fit = sm.Logit(y, x).fit(disp=0, method="newton", maxiter=100)
+        except np.linalg.LinAlgError:  # singular information, e.g. under separation
+            empty = np.full(len(names), np.nan)
+            return (pd.DataFrame({"term": names, "coef": empty, "standard_error": empty, "coef_low": empty,
+                                  "coef_high": empty, "p_value": empty, "method": "maximum likelihood (failed)"}),
+                    np.nan, False)
+    bounds = np.asarray(fit.conf_int(alpha=1 - level))
+    frame = pd.DataFrame({"term": names, "coef": fit.params, "standard_error": fit.bse,
+                          "coef_low": bounds[:, 0], "coef_high": bounds[:, 1], "p_value": fit.pvalues,
+                          "method": "maximum likelihood (statsmodels Logit); Wald CI and z test"})
+    return frame, float(fit.llf), bool(fit.mle_retvals.get("converged", False))
+
+
+@dataclass(frozen=True, eq=False)
+class LogisticResult:
+    """Fitted logistic regression.
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row per term including the intercept: ``term``, ``variable``, ``level``, ``reference``,
+        ``coef`` (log odds ratio), ``standard_error``, ``odds_ratio`` (exp(coef); the intercept's is the
+        baseline odds), ``ci_low``, ``ci_high`` (odds-ratio scale), ``p_value``, ``n``, ``n_events``,
+        ``method``.
+    n, n_events : int
+        Rows used and rows with outcome 1.
+    n_parameters : int
+        Terms besides the intercept.
+    events_per_variable : float
+        min(events, non-events) / n_parameters.
+    separation : {"none", "quasi-complete", "complete"}
+    separation_terms : tuple of str
+        Terms whose maximum likelihood estimate is infinite.
+    log_likelihood : float
+        Maximised log-likelihood (penalised when ``firth``).
+    converged, firth, level
+        Whether the fit converged, which estimator, the confidence level.
+    """
+
+    table: pd.DataFrame
+    n: int
+    n_events: int
+    n_parameters: int
+    events_per_variable: float
+    separation: str
+    separation_terms: tuple[str, ...]
+    log_likelihood: float
+    converged: bool
+    firth: bool
+    level: float = 0.95
+
+
+def logistic_regression(df: pd.DataFrame, *, outcome: str, predictors: Sequence[str], firth: bool = False,
+                        reference: Mapping[str, Any] | None = None, level: float = 0.95,
+                        missing: Literal["raise", "drop"] = "raise") -> LogisticResult:
+    """Logistic regression of a 0/1 outcome, by maximum likelihood or Firth's penalised likelihood.
+
+    Parameters
+    ----------
+    df : DataFrame
+        One row per patient (not modified).
+    outcome : str
+        Column coded 1 = event, 0 = no event (or True/False).
+    predictors : list of str
+        Columns; categorical ones become dummies (see :func:`design_matrix`).
+    firth : bool
+        Fit Firth's penalised likelihood instead of maximum likelihood (small samples, rare events,
+        separation).
+    reference : dict, optional
+        Reference level per categorical predictor.
+    level : float
+        Confidence level.
+    missing : {"raise", "drop"}
+        Missing values in the used columns raise an InputError, or their rows are dropped with a warning.
+
+    Returns
+    -------
+    LogisticResult
+        See the attributes of :class:`LogisticResult`; ``table`` holds the odds ratios.
+
+    Raises
+    ------
+    InputError
+        Unknown columns, missing values, an outcome not coded 0/1 or with a single class, collinear
+        predictors.
+
+    Warns
+    -----
+    UserWarning
+        Events per variable below 10; separation (maximum likelihood estimates are then infinite);
+        non-convergence.
+
+    Notes
+    -----
+    Maximum likelihood: statsmodels ``Logit``; Wald intervals ``coef +/- z SE`` and Wald z tests (R's
+    ``confint.default``; R's ``confint`` on a glm profiles the likelihood instead).
+
+    Firth (1993), Heinze & Schemper (2002): maximise ``l*(b) = l(b) + log|I(b)|/2`` (the Jeffreys
+    prior) by Newton-Raphson on the modified score ``U*(b) = X'(y - pi + h(1/2 - pi))``, where ``h``
+    is the diagonal of ``W^(1/2) X (X'WX)^(-1) X' W^(1/2)``, with step halving as in R's logistf.
+    Confidence limits are where the profile penalised deviance ``2(l*(b_hat) - max l*(b | b_j))``
+    equals the chi-squared(1) quantile; p-values are penalised likelihood-ratio tests of ``b_j = 0``
+    (logistf's defaults). Standard errors are ``sqrt(diag(I(b_hat)^-1))``.
+
+    Events per variable (EPV) = min(events, non-events) / parameters (Peduzzi et al., J Clin
+    Epidemiol 1996;49:1373-9). Separation is found by the linear programme of Konis (2007; R's detectseparation).
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"dead": [0, 0, 0, 1, 0, 1, 1, 1], "age": [50, 55, 60, 62, 65, 70, 75, 80]})
+    >>> fit = logistic_regression(df, outcome="dead", predictors=["age"], firth=True)
+    >>> fit.table.loc[1, ["odds_ratio", "ci_low", "ci_high"]].astype(float).round(2).tolist()
+    [1.19, 1.0, 1.92]
+    """
+    predictors = list(predictors)
+    if not predictors:
+        raise InputError("give at least one predictor.")
+    if not 0 < level < 1:
+        raise InputError(f"level must lie between 0 and 1, not {level!r}.")
+    data = _complete_rows(df, [outcome, *predictors], missing)
+    y = _binary(data[outcome], "outcome")
+    n, n_events = len(y), int(y.sum())
+    if n_events in (0, n):
+        raise InputError(f"outcome '{outcome}' has {n_events} events in {n} rows: both outcomes are needed "
+                         "to fit a logistic regression.")
+    design = design_matrix(data, predictors=predictors, reference=reference)
+    x = np.column_stack([np.ones(n), design.matrix.to_numpy()])
+    names = [INTERCEPT, *design.matrix.columns]
+    n_parameters = x.shape[1] - 1
+    epv = min(n_events, n - n_events) / n_parameters
+    if epv < EPV_THRESHOLD:
+        warnings.warn(f"{epv:.3g} events per variable (< {EPV_THRESHOLD}; {min(n_events, n - n_events)} of the "
+                      f"rarer outcome for {n_parameters} parameters): estimates may be biased and unstable. "
+                      "Use fewer predictors or firth=True.", stacklevel=2)
+    kind, direction = _detect_separation(x, y)
+    separated = tuple(name for name, value in zip(names, direction) if value != 0 and name != INTERCEPT)
+    if kind != "none":
+        advice = ("Firth's estimates stay finite and are reported." if firth else
+                  "Their maximum likelihood estimates are infinite and the ORs, CIs and p-values shown are "
+                  "meaningless: refit with firth=True.")
+        warnings.warn(f"{kind} separation of '{outcome}' by {list(separated) or 'the predictors'}. {advice}",
+                      stacklevel=2)
+    fitted, loglik, converged = (_firth_fit if firth else _ml_fit)(x, y, names, level)
+    if not converged and kind == "none":
+        warnings.warn("the fit did not converge; treat the estimates with caution.", stacklevel=2)
+    terms = pd.concat([pd.DataFrame([{"term": INTERCEPT, "variable": INTERCEPT, "level": "", "reference": ""}]),
+                       design.terms], ignore_index=True)
+    table = terms.merge(fitted, on="term", how="left", validate="one_to_one")
+    with np.errstate(over="ignore"):  # infinite ORs under separation stay inf
+        table["odds_ratio"] = np.exp(table["coef"])
+        table["ci_low"] = np.exp(table.pop("coef_low"))
+        table["ci_high"] = np.exp(table.pop("coef_high"))
+    table["n"], table["n_events"] = n, n_events
+    return LogisticResult(table=table[LOGISTIC_COLUMNS], n=n, n_events=n_events, n_parameters=n_parameters,
+                          events_per_variable=float(epv), separation=kind, separation_terms=separated,
+                          log_likelihood=loglik, converged=converged, firth=firth, level=level)
+
+
+def univariable_logistic_regression(df: pd.DataFrame, *, outcome: str, predictors: Sequence[str],
+                                    firth: bool = False, reference: Mapping[str, Any] | None = None,
+                                    level: float = 0.95, missing: Literal["raise", "drop"] = "raise",
+                                    ) -> pd.DataFrame:
+    """One logistic regression per predictor: the unadjusted odds ratios of a clinical table.
+
+    Parameters
+    ----------
+    df, outcome, firth, reference, level, missing
+        As in :func:`logistic_regression`; with ``missing='drop'`` each model uses the rows complete
+        for its own predictor.
+    predictors : list of str
+        Each is fitted alone with an intercept.
+
+    Returns
+    -------
+    DataFrame
+        ``model`` (the predictor) followed by the columns of :attr:`LogisticResult.table`, without the
+        intercepts; ``n`` and ``n_events`` are per model.
+
+    Raises
+    ------
+    InputError
+        As in :func:`logistic_regression`.
+
+    Notes
+    -----
+    Warnings from each model (EPV, separation) are re-issued with the predictor's name.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"dead": [0, 1, 0, 1, 0, 1, 1, 0], "age": [50, 55, 60, 62, 65, 70, 75, 80],
+    ...                    "sex": ["f", "m", "f", "m", "m", "f", "m", "f"]})
+    >>> univariable_logistic_regression(df, outcome="dead", predictors=["age", "sex"])["term"].tolist()
+    ['age', 'sex[T.m]']
+    """
+    tables = []
+    reference = dict(reference or {})
+    for predictor in predictors:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = logistic_regression(df, outcome=outcome, predictors=[predictor], firth=firth, level=level,
+                                         reference={k: v for k, v in reference.items() if k == predictor},
+                                         missing=missing)
+        for warning in caught:
+            warnings.warn(f"{predictor}: {warning.message}", stacklevel=2)
+        tables.append(result.table.loc[result.table["term"] != INTERCEPT].assign(model=predictor))
+    table = pd.concat(tables, ignore_index=True)
+    return table[["model", *LOGISTIC_COLUMNS]]

@@ -1,0 +1,351 @@
+"""Tests of helpers.longitudinal: lme4 reference values, hand-written likelihoods, seeded simulations."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import optimize, stats
+
+from helpers.io import InputError
+from helpers.longitudinal import (
+    fit_mixed_model,
+    fit_trajectory_models,
+    gee_sensitivity,
+    logistic_by_visit,
+)
+
+VISITS = (0, 3, 12, 24, 60)
+BASELINE = (8.0, 12.0, 13.0, 13.5, 13.5)   # mean JOA score of the low-fat group at each visit
+EFFECT = (0.0, -1.0, -1.5, -2.0, -2.0)     # high-fat minus low-fat at each visit
+
+
+def simulate_long(n: int = 300, seed: int = 1, visits=VISITS, slope_sd: float = 0.0, dropout: str = "mcar",
+                  units_per_year: float = 12.0, effect=EFFECT, baseline=BASELINE) -> pd.DataFrame:
+    """Long data, one row per patient per attended visit, with drop-out (seeded)."""
+    rng = np.random.default_rng(seed)
+    high = rng.integers(0, 2, n)
+    age = rng.normal(65, 8, n)
+    intercept, slope = rng.normal(0, 2, n), rng.normal(0, slope_sd, n)
+    rows = []
+    for i in range(n):
+        for k, visit in enumerate(visits):
+            mean = (baseline[k] + effect[k] * high[i] - 0.05 * (age[i] - 65) + intercept[i]
+                    + slope[i] * visit / units_per_year)
+            score = mean + rng.normal(0, 1.5)
+            rows.append({"patient": i, "month": visit, "joa": score, "fat": "high" if high[i] else "low",
+                         "age": age[i]})
+            if k > 0 and dropout == "mar" and score < baseline[k] - 0.5 and rng.random() < 0.6:
+                break  # drop-out after a poor observed score: missing at random, not completely at random
+            if k > 0 and dropout == "mcar" and rng.random() < 0.15:
+                break
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture(scope="module")
+def sleepstudy(reference_data) -> pd.DataFrame:
+    return pd.read_csv(reference_data / "sleepstudy.csv")
+
+
+@pytest.fixture(scope="module")
+def long_data() -> pd.DataFrame:
+    return simulate_long()
+
+
+@pytest.fixture(scope="module")
+def trajectory(long_data):
+    return fit_trajectory_models(long_data, outcome="joa", exposure="fat", visit="month", subject="patient",
+                                 confounders=["age"], exposure_reference="low")
+
+
+# ------------------------------------------------------------------------------- fit_mixed_model
+def test_sleepstudy_random_slope_matches_lme4(sleepstudy):
+    # R: fm <- lmer(Reaction ~ Days + (Days | Subject), sleepstudy)   # REML
+    #    REMLcrit(fm) 1743.628; fixef 251.405104848485, 10.467285959595; SE 6.825, 1.546;
+    #    VarCorr: Subject (Intercept) 24.741, Days 5.922, Corr 0.066; Residual 25.592
+    fit = fit_mixed_model(sleepstudy, formula="Reaction ~ Days", group="Subject", re_formula="~Days")
+    assert fit.converged and not fit.singular
+    assert fit.reml_criterion == pytest.approx(1743.628, abs=5e-4)
+    fixed = fit.fixed_effects.set_index("term")
+    assert fixed.loc["Intercept", "estimate"] == pytest.approx(251.405104848485, abs=5e-4)
+    assert fixed.loc["Days", "estimate"] == pytest.approx(10.467285959595, abs=5e-4)
+    assert fixed.loc["Intercept", "standard_error"] == pytest.approx(6.825, abs=5e-4)
+    assert fixed.loc["Days", "standard_error"] == pytest.approx(1.546, abs=5e-4)
+    random = fit.random_effects.set_index("term")["sd"]
+    assert random["(Intercept)"] == pytest.approx(24.741, rel=1e-3)
+    assert random["Days"] == pytest.approx(5.922, rel=1e-3)
+    assert fit.random_correlation.loc["(Intercept)", "Days"] == pytest.approx(0.066, abs=1e-3)
+    assert fit.residual_sd == pytest.approx(25.592, rel=1e-3)
+    assert (fixed["ci_low"] < fixed["estimate"]).all() and (fixed["estimate"] < fixed["ci_high"]).all()
+    assert fit.n_observations == 180 and fit.n_groups == 18
+
+
+def _random_intercept_criterion(log_variances, y, X, groups, reml=True):
+    """-2 log-likelihood (REML or ML) of y = X b + u_group + e, written out (lme4's constants)."""
+    residual_variance, group_variance = np.exp(log_variances)
+    blocks = [np.flatnonzero(groups == g) for g in np.unique(groups)]
+    inverses, log_det = [], 0.0
+    for rows in blocks:
+        V = residual_variance * np.eye(len(rows)) + group_variance * np.ones((len(rows), len(rows)))
+        inverses.append(np.linalg.inv(V))
+        log_det += np.linalg.slogdet(V)[1]
+    information = sum(X[r].T @ W @ X[r] for r, W in zip(blocks, inverses))
+    beta = np.linalg.solve(information, sum(X[r].T @ W @ y[r] for r, W in zip(blocks, inverses)))
+    quadratic = sum((y[r] - X[r] @ beta) @ W @ (y[r] - X[r] @ beta) for r, W in zip(blocks, inverses))
+    n, p = X.shape
+    if reml:
+        return (n - p) * np.log(2 * np.pi) + log_det + np.linalg.slogdet(information)[1] + quadratic, beta
+    return n * np.log(2 * np.pi) + log_det + quadratic, beta
+
+
+@pytest.mark.parametrize("reml", [True, False])
+def test_random_intercept_matches_handwritten_likelihood(sleepstudy, reml):
+    # Independent check: maximise the likelihood written out above with scipy and compare.
+    fit = fit_mixed_model(sleepstudy, formula="Reaction ~ Days", group="Subject", reml=reml)
+    y = sleepstudy["Reaction"].to_numpy(float)
+    X = np.column_stack([np.ones(len(y)), sleepstudy["Days"].to_numpy(float)])
+    groups = sleepstudy["Subject"].to_numpy()
+    best = optimize.minimize(lambda v: _random_intercept_criterion(v, y, X, groups, reml)[0],
+                             x0=np.log([900.0, 1000.0]), method="Nelder-Mead",
+                             options={"xatol": 1e-10, "fatol": 1e-10, "maxiter": 5000})
+    criterion, beta = _random_intercept_criterion(best.x, y, X, groups, reml)
+    assert -2 * fit.log_likelihood == pytest.approx(criterion, abs=1e-6)
+    if reml:
+        assert fit.reml_criterion == pytest.approx(criterion, abs=1e-6)
+    else:
+        assert np.isnan(fit.reml_criterion)
+    assert fit.residual_sd == pytest.approx(np.sqrt(np.exp(best.x[0])), rel=1e-4)
+    assert fit.random_effects["sd"].iloc[0] == pytest.approx(np.sqrt(np.exp(best.x[1])), rel=1e-4)
+    assert fit.fixed_effects["estimate"].to_numpy() == pytest.approx(beta, rel=1e-6)
+    # ML variance components are smaller than REML ones (REML corrects for estimating beta).
+    other = fit_mixed_model(sleepstudy, formula="Reaction ~ Days", group="Subject", reml=not reml)
+    smaller, larger = (other, fit) if reml else (fit, other)
+    assert smaller.residual_sd < larger.residual_sd
+
+
+def test_optimizer_fallback_is_reported(sleepstudy):
+    # Nelder-Mead fails on this model (statsmodels returns a non-finite fit); BFGS must take over.
+    fit = fit_mixed_model(sleepstudy, formula="Reaction ~ Days", group="Subject", re_formula="~Days",
+                          optimizers=("nm", "bfgs"))
+    assert list(fit.attempts["optimizer"]) == ["nm", "bfgs"]
+    assert list(fit.attempts["converged"]) == [False, True]
+    assert fit.optimizer == "bfgs" and fit.converged
+    assert fit.reml_criterion == pytest.approx(1743.628, abs=5e-4)
+
+
+@pytest.mark.filterwarnings("ignore:MixedLM")  # statsmodels' Hessian message at the boundary
+def test_singular_fit_is_flagged():
+    # Group means made identical: the between-patient variance estimate is zero (boundary).
+    rng = np.random.default_rng(0)
+    data = pd.DataFrame({"id": np.repeat(np.arange(20), 5), "t": np.tile(np.arange(5.0), 20)})
+    data["y"] = rng.normal(0, 1, 100)
+    data["y"] -= data.groupby("id")["y"].transform("mean")
+    with pytest.warns(UserWarning, match="singular fit"):
+        fit = fit_mixed_model(data, formula="y ~ t", group="id")
+    assert fit.singular
+    assert fit.random_effects["sd"].iloc[0] < 1e-3 * fit.residual_sd
+
+
+def test_mixed_model_input_errors_and_unchanged_input(sleepstudy):
+    before = sleepstudy.copy()
+    fit_mixed_model(sleepstudy, formula="Reaction ~ Days", group="Subject")
+    pd.testing.assert_frame_equal(sleepstudy, before)
+    broken = sleepstudy.copy()
+    broken.loc[[3, 7], "Subject"] = np.nan
+    with pytest.raises(InputError, match=r"Subject.*\[3, 7\]"):
+        fit_mixed_model(broken, formula="Reaction ~ Days", group="Subject")
+    with pytest.raises(InputError, match="patient_id"):
+        fit_mixed_model(sleepstudy, formula="Reaction ~ Days", group="patient_id")
+    gaps = sleepstudy.copy()
+    gaps.loc[[0, 1], "Reaction"] = np.nan
+    with pytest.warns(UserWarning, match="2 row"):
+        fit = fit_mixed_model(gaps, formula="Reaction ~ Days", group="Subject")
+    assert fit.n_observations == 178
+
+
+# -------------------------------------------------------------------------- fit_trajectory_models
+def test_trajectory_structure_and_interaction(trajectory, long_data):
+    assert trajectory.visits == VISITS
+    assert trajectory.exposure_levels == ("low", "high")
+    assert trajectory.n_subjects == 300 and trajectory.n_observations == len(long_data)
+    test = trajectory.interaction_test.iloc[0]
+    assert test["df"] == len(VISITS) - 1
+    assert test["p_value"] < 1e-6  # the simulated groups diverge after surgery
+    # The Wald statistic is b' V^-1 b over the interaction terms.
+    fixed = trajectory.model.fixed_effects.set_index("term")
+    terms = [t for t in fixed.index if ":" in t]
+    b = fixed.loc[terms, "estimate"].to_numpy()
+    V = trajectory.model.fixed_effects_covariance.loc[terms, terms].to_numpy()
+    assert test["statistic"] == pytest.approx(b @ np.linalg.solve(V, b), rel=1e-8)
+    assert test["p_value"] == pytest.approx(stats.chi2.sf(test["statistic"], len(terms)), rel=1e-8)
+
+
+def test_estimated_means_recover_the_truth(trajectory, long_data):
+    means = trajectory.estimated_means
+    assert list(means.columns) == ["exposure", "visit", "visit_years", "estimate", "standard_error", "ci_low",
+                                   "ci_high", "n_observed", "observed_mean"]
+    assert len(means) == 2 * len(VISITS)
+    for row in means.itertuples():
+        k = VISITS.index(row.visit)
+        truth = BASELINE[k] + (EFFECT[k] if row.exposure == "high" else 0.0)
+        truth -= 0.05 * (long_data.drop_duplicates("patient")["age"].mean() - 65)
+        assert abs(row.estimate - truth) < 4 * row.standard_error
+        assert row.ci_low < row.estimate < row.ci_high
+        assert row.visit_years == pytest.approx(row.visit / 12)
+    # By hand: low-fat group, first visit = intercept + age coefficient x mean age.
+    fixed = trajectory.model.fixed_effects.set_index("term")["estimate"]
+    first = means.iloc[0]
+    mean_age = long_data.drop_duplicates("patient")["age"].mean()
+    assert first["estimate"] == pytest.approx(fixed["Intercept"] + fixed["age"] * mean_age, rel=1e-10)
+    observed = long_data.groupby(["fat", "month"]).size()
+    assert means.set_index(["exposure", "visit"])["n_observed"].to_dict() == observed.to_dict()
+
+
+def test_mixed_model_corrects_missing_at_random_dropout():
+    # Patients with poor scores drop out: observed means at 5 years are too high, model means are not.
+    data = simulate_long(n=400, dropout="mar")
+    fit = fit_trajectory_models(data, outcome="joa", exposure="fat", visit="month", subject="patient",
+                                confounders=["age"], exposure_reference="low", random_slope="never")
+    last = fit.estimated_means.query("visit == 60 and exposure == 'low'").iloc[0]
+    truth = BASELINE[-1] - 0.05 * (data.drop_duplicates("patient")["age"].mean() - 65)
+    assert abs(last["estimate"] - truth) < 3 * last["standard_error"]
+    assert last["observed_mean"] - truth > 3 * last["standard_error"]
+
+
+def test_random_slope_kept_only_when_it_helps():
+    with_slope = simulate_long(n=150, seed=5, slope_sd=1.0)
+    kept = fit_trajectory_models(with_slope, outcome="joa", exposure="fat", visit="month", subject="patient")
+    assert kept.random_effects == "intercept + slope" and "kept" in kept.random_effects_reason
+    assert kept.model.re_formula == "~visit_years"
+    assert kept.slope_test["p_value"].iloc[0] < 0.05
+    assert kept.model.random_effects["sd"].iloc[1] == pytest.approx(1.0, rel=0.3)
+    without = simulate_long(n=150, seed=5, slope_sd=0.0)
+    dropped = fit_trajectory_models(without, outcome="joa", exposure="fat", visit="month", subject="patient")
+    assert dropped.random_effects == "intercept" and "dropped" in dropped.random_effects_reason
+    assert dropped.model is dropped.intercept_model
+    never = fit_trajectory_models(with_slope, outcome="joa", exposure="fat", visit="month", subject="patient",
+                                  random_slope="never")
+    assert never.slope_model is None and never.random_effects == "intercept"
+
+
+def test_other_visit_schedule_three_groups_and_lrt():
+    # Visits in weeks (not the default schedule) and three exposure groups.
+    rng = np.random.default_rng(11)
+    data = simulate_long(n=240, seed=11, visits=(0, 6, 26, 52), units_per_year=52.0,
+                         effect=(0, -1, -1.5, -2), baseline=(8, 11, 12, 12.5))
+    data["fat"] = data["patient"].map(dict(enumerate(rng.choice(["grade 1", "grade 2", "grade 3"], 240))))
+    wald = fit_trajectory_models(data, outcome="joa", exposure="fat", visit="month", subject="patient",
+                                 visit_unit="weeks", random_slope="never")
+    assert wald.visits == (0, 6, 26, 52)
+    assert wald.exposure_levels == ("grade 1", "grade 2", "grade 3")
+    assert wald.interaction_test["df"].iloc[0] == 3 * 2
+    assert set(wald.estimated_means["visit"]) == {0, 6, 26, 52}
+    assert wald.estimated_means["visit_years"].max() == pytest.approx(52 * 7 / 365.25)  # weeks -> years
+    lrt = fit_trajectory_models(data, outcome="joa", exposure="fat", visit="month", subject="patient",
+                                visit_unit="weeks", random_slope="never", interaction_test="lrt")
+    assert "likelihood-ratio" in lrt.interaction_test["method"].iloc[0]
+    assert lrt.interaction_test["df"].iloc[0] == 6
+    # Groups were assigned at random: no interaction; Wald and LR statistics are close.
+    assert lrt.interaction_test["statistic"].iloc[0] == pytest.approx(wald.interaction_test["statistic"].iloc[0],
+                                                                      rel=0.1)
+
+
+def test_trajectory_input_checks(long_data):
+    before = long_data.copy()
+    fit_trajectory_models(long_data, outcome="joa", exposure="fat", visit="month", subject="patient",
+                          random_slope="never")
+    pd.testing.assert_frame_equal(long_data, before)
+    duplicated = pd.concat([long_data, long_data.iloc[[0]]])
+    with pytest.raises(InputError, match="more than once"):
+        fit_trajectory_models(duplicated, outcome="joa", exposure="fat", visit="month", subject="patient")
+    labelled = long_data.assign(month=long_data["month"].map(lambda m: f"{m} months"))
+    with pytest.raises(InputError, match="numeric time"):
+        fit_trajectory_models(labelled, outcome="joa", exposure="fat", visit="month", subject="patient")
+    with pytest.raises(InputError, match="random_slope"):
+        fit_trajectory_models(long_data, outcome="joa", exposure="fat", visit="month", subject="patient",
+                              random_slope="maybe")
+    with pytest.raises(InputError, match="bmi"):
+        fit_trajectory_models(long_data, outcome="joa", exposure="fat", visit="month", subject="patient",
+                              confounders=["bmi"])
+
+
+# ------------------------------------------------------------------------------------------ GEE
+def test_gee_agrees_with_mixed_model_under_mcar(trajectory, long_data):
+    gee = gee_sensitivity(long_data, outcome="joa", exposure="fat", visit="month", subject="patient",
+                          confounders=["age"], exposure_reference="low", compare_with=trajectory)
+    assert 0 < gee.working_correlation < 1
+    comparison = gee.comparison.set_index("term")
+    assert (comparison["difference"].abs() < 0.5 * comparison["mixed_standard_error"]).all()
+    assert gee.interaction_test["df"].iloc[0] == len(VISITS) - 1
+    assert gee.interaction_test["p_value"].iloc[0] < 1e-6
+    assert list(gee.coefficients.columns) == ["term", "estimate", "standard_error", "statistic", "ci_low",
+                                              "ci_high", "p_value"]
+    assert "exchangeable" in gee.method
+    independence = gee_sensitivity(long_data, outcome="joa", exposure="fat", visit="month", subject="patient",
+                                   correlation="independence")
+    assert np.isnan(independence.working_correlation)
+
+
+# ------------------------------------------------------------------------------ logistic_by_visit
+def simulate_binary(n: int = 1500, seed: int = 7, visits=(3, 12, 60), log_or: float = np.log(2.5)):
+    rng = np.random.default_rng(seed)
+    rows = []
+    for visit in visits:
+        exposed = rng.integers(0, 2, n)
+        age = rng.normal(65, 8, n)
+        linear = -0.5 + log_or * exposed + 0.04 * (age - 65)
+        rows.append(pd.DataFrame({"visit": visit, "high_fat": exposed, "age": age,
+                                  "recovered": rng.binomial(1, 1 / (1 + np.exp(-linear)))}))
+    return pd.concat(rows, ignore_index=True)
+
+
+def test_logistic_by_visit_recovers_known_odds_ratio():
+    data = simulate_binary()
+    before = data.copy()
+    # 99.9 % intervals: the truth may fall outside one of three 95 % intervals by chance (5 % each).
+    table = logistic_by_visit(data, outcome="recovered", exposure="high_fat", visit="visit", confounders=["age"],
+                              confidence=0.999)
+    pd.testing.assert_frame_equal(data, before)
+    assert list(table.columns) == ["visit", "model", "term", "quantity", "estimate", "ci_low", "ci_high",
+                                   "p_value", "n", "events", "method", "note"]
+    assert sorted(table["visit"].unique()) == [3, 12, 60]
+    adjusted = table[table["model"] == "adjusted"]
+    assert len(adjusted) == 3
+    assert ((adjusted["ci_low"] < 2.5) & (2.5 < adjusted["ci_high"])).all()
+    for row in table.itertuples():
+        at_visit = data[data["visit"] == row.visit]
+        assert row.n == len(at_visit) and row.events == at_visit["recovered"].sum()
+
+
+def test_unadjusted_odds_ratio_equals_cross_product():
+    data = simulate_binary(n=400, seed=3, visits=(1, 7, 30))  # days, not the default schedule
+    table = logistic_by_visit(data, outcome="recovered", exposure="high_fat", visit="visit")
+    assert set(table["model"]) == {"unadjusted"}
+    for row in table.itertuples():
+        at = data[data["visit"] == row.visit]
+        a = ((at.high_fat == 1) & (at.recovered == 1)).sum()
+        b = ((at.high_fat == 1) & (at.recovered == 0)).sum()
+        c = ((at.high_fat == 0) & (at.recovered == 1)).sum()
+        d = ((at.high_fat == 0) & (at.recovered == 0)).sum()
+        odds_ratio = a * d / (b * c)
+        se = np.sqrt(1 / a + 1 / b + 1 / c + 1 / d)
+        assert row.estimate == pytest.approx(odds_ratio, rel=1e-6)
+        assert row.ci_low == pytest.approx(odds_ratio * np.exp(-1.959963984540054 * se), rel=1e-5)
+        assert row.ci_high == pytest.approx(odds_ratio * np.exp(1.959963984540054 * se), rel=1e-5)
+
+
+def test_logistic_by_visit_categorical_exposure_and_problems():
+    data = simulate_binary(n=300, seed=4)
+    data["fat"] = np.where(data["high_fat"] == 1, "high", "low")
+    table = logistic_by_visit(data, outcome="recovered", exposure="fat", visit="visit", exposure_reference="low")
+    assert set(table["term"]) == {"C(fat)[T.high]"}
+    # The same odds ratio whether the exposure is coded 0/1 or as text.
+    numeric = logistic_by_visit(data, outcome="recovered", exposure="high_fat", visit="visit")
+    assert table["estimate"].to_numpy() == pytest.approx(numeric["estimate"].to_numpy(), rel=1e-6)
+    bad = data.assign(recovered=data["recovered"] * 2)
+    with pytest.raises(InputError, match="0/1"):
+        logistic_by_visit(bad, outcome="recovered", exposure="fat", visit="visit")
+    separated = data[data["visit"] == 3].assign(recovered=lambda d: d["high_fat"])
+    with pytest.warns(UserWarning, match="separation"):
+        result = logistic_by_visit(separated, outcome="recovered", exposure="high_fat", visit="visit")
+    assert "separation" in result["note"].iloc[0]

@@ -1,0 +1,313 @@
+"""Tests of helpers.survival against R's survival package (lung data) and hand calculations."""
+
+from __future__ import annotations
+
+import warnings
+from fractions import Fraction
+
+import numpy as np
+import pandas as pd
+import pytest
+from lifelines import KaplanMeierFitter
+from lifelines.statistics import proportional_hazard_test
+from lifelines.utils import median_survival_times
+
+from helpers.io import InputError
+from helpers.survival import (_rmst_variance, _survival_quantile, _time_transform, cox_model, kaplan_meier,
+                              logrank, proportional_hazards_test, rmst_difference)
+
+
+@pytest.fixture(scope="module")
+def lung(reference_data) -> pd.DataFrame:
+    """R's survival::lung with status recoded: dead = 1 when status == 2 (R's 1 = censored, 2 = dead)."""
+    frame = pd.read_csv(reference_data / "lung.csv")
+    return frame.assign(dead=frame["status"].eq(2).astype(int))
+
+
+@pytest.fixture
+def small() -> pd.DataFrame:
+    """Five patients: events at 2, 5, 7; censored at 3 and 9."""
+    return pd.DataFrame({"time": [2.0, 3.0, 5.0, 7.0, 9.0], "event": [1, 0, 1, 1, 0]})
+
+
+# --- R reference values -------------------------------------------------------------------------
+
+def test_logrank_matches_r_survdiff(lung):
+    # R: survdiff(Surv(time, status) ~ sex, data = lung)
+    #    Chisq= 10.3 on 1 degrees of freedom, p= 0.00131; O 112 / 53, E 91.6 / 73.4
+    result = logrank(lung, time="time", event="dead", group="sex")
+    test = result.test.iloc[0]
+    assert test["statistic"] == pytest.approx(10.3267, abs=5e-4)
+    assert test["df"] == 1
+    assert test["p_value"] == pytest.approx(0.00131116, rel=1e-4)
+    groups = result.groups.set_index("group")
+    assert groups.loc[1, "observed"] == 112 and groups.loc[2, "observed"] == 53
+    assert groups.loc[1, "expected"] == pytest.approx(91.5817, abs=5e-4)
+    assert groups.loc[2, "expected"] == pytest.approx(73.4183, abs=5e-4)
+    assert groups["expected"].sum() == pytest.approx(groups["observed"].sum())
+
+
+@pytest.mark.parametrize("conf_type, male, female", [
+    # R: survfit(Surv(time, status) ~ sex, data = lung)                       (conf.type = "log")
+    ("log", (270, 212, 310), (426, 348, 550)),
+    # R: survfit(Surv(time, status) ~ sex, data = lung, conf.type = "log-log")  (lifelines' default)
+    ("log-log", (270, 210, 306), (426, 345, 524)),
+])
+def test_kaplan_meier_medians_match_r(lung, conf_type, male, female):
+    medians = kaplan_meier(lung, time="time", event="dead", group="sex", conf_type=conf_type).medians
+    medians = medians.set_index("group")
+    assert tuple(medians.loc[1, ["estimate", "ci_low", "ci_high"]]) == pytest.approx(male, abs=1e-3)
+    assert tuple(medians.loc[2, ["estimate", "ci_low", "ci_high"]]) == pytest.approx(female, abs=1e-3)
+    assert medians.loc[1, "n"] == 138 and medians.loc[1, "n_event"] == 112
+    assert conf_type in medians.loc[1, "method"]
+
+
+def test_lifelines_default_median_interval_is_log_log(lung):
+    # Evidence for the method column: lifelines' own median CI uses its log(-log) band, not R's default.
+    males = lung.loc[lung["sex"] == 1]
+    fitter = KaplanMeierFitter().fit(males["time"], males["dead"])
+    assert median_survival_times(fitter.confidence_interval_).to_numpy().ravel().tolist() == [210.0, 306.0]
+
+
+def test_log_log_band_equals_lifelines(lung):
+    table = kaplan_meier(lung, time="time", event="dead", group="sex", conf_type="log-log").table
+    males = lung.loc[lung["sex"] == 1]
+    band = KaplanMeierFitter().fit(males["time"], males["dead"]).confidence_interval_
+    mine = table.loc[table["group"] == 1].set_index("time")
+    theirs = band.loc[mine.index]
+    defined = mine["ci_low"].notna()
+    np.testing.assert_allclose(mine.loc[defined, "ci_low"], theirs.loc[defined].iloc[:, 0], rtol=1e-9)
+    np.testing.assert_allclose(mine.loc[defined, "ci_high"], theirs.loc[defined].iloc[:, 1], rtol=1e-9)
+
+
+def test_cox_sex_matches_r(lung):
+    # R: coxph(Surv(time, status) ~ sex, data = lung)
+    #    coef -0.5310, exp(coef) 0.5880, se 0.1672, z -3.176, p 0.00149; Likelihood ratio test=10.63 on 1 df
+    fit = cox_model(lung, time="time", event="dead", covariates=["sex"])
+    row = fit.table.iloc[0]
+    assert row["coef"] == pytest.approx(-0.5310, abs=5e-4)
+    assert row["hazard_ratio"] == pytest.approx(0.5880, abs=5e-4)
+    assert row["standard_error"] == pytest.approx(0.1672, abs=5e-4)
+    assert row["z"] == pytest.approx(-3.176, abs=5e-4)
+    assert row["p_value"] == pytest.approx(0.00149, abs=5e-6)
+    assert fit.likelihood_ratio == pytest.approx(10.63, abs=5e-3)
+    assert fit.likelihood_ratio_df == 1
+    assert row["ci_low"] < row["hazard_ratio"] < row["ci_high"]
+    assert np.log(row["ci_high"]) - row["coef"] == pytest.approx(1.959964 * row["standard_error"], rel=1e-6)
+
+
+def test_cox_sex_age_matches_r(lung):
+    # R: coxph(Surv(time, status) ~ sex + age, data = lung)
+    #    sex -0.513219 (HR 0.598566, se 0.167458, p 0.00218); age 0.017045 (HR 1.017191, se 0.009223,
+    #    p 0.06459); Concordance= 0.603; Likelihood ratio test= 14.12 on 2 df
+    fit = cox_model(lung, time="time", event="dead", covariates=["sex", "age"])
+    table = fit.table.set_index("term")
+    assert table.loc["sex", "coef"] == pytest.approx(-0.513219, abs=5e-4)
+    assert table.loc["sex", "hazard_ratio"] == pytest.approx(0.598566, abs=5e-4)
+    assert table.loc["sex", "standard_error"] == pytest.approx(0.167458, abs=5e-4)
+    assert table.loc["sex", "p_value"] == pytest.approx(0.00218, abs=5e-5)
+    assert table.loc["age", "coef"] == pytest.approx(0.017045, abs=5e-4)
+    assert table.loc["age", "hazard_ratio"] == pytest.approx(1.017191, abs=5e-4)
+    assert table.loc["age", "standard_error"] == pytest.approx(0.009223, abs=5e-4)
+    assert table.loc["age", "p_value"] == pytest.approx(0.06459, abs=5e-5)
+    assert fit.concordance == pytest.approx(0.603, abs=5e-4)
+    assert fit.likelihood_ratio == pytest.approx(14.12, abs=5e-3)
+    assert fit.likelihood_ratio_df == 2 and fit.n == 228 and fit.n_event == 165
+
+
+def test_cox_categorical_covariate_states_reference(lung):
+    labelled = lung.assign(sex_label=lung["sex"].map({1: "male", 2: "female"}))
+    fit = cox_model(labelled, time="time", event="dead", covariates=["sex_label"], reference={"sex_label": "male"})
+    row = fit.table.iloc[0]
+    assert (row["term"], row["level"], row["reference"]) == ("sex_label[T.female]", "female", "male")
+    assert row["coef"] == pytest.approx(-0.5310, abs=5e-4)  # same as R's numeric 1/2 coding
+    flipped = cox_model(labelled, time="time", event="dead", covariates=["sex_label"])  # sorted: female first
+    assert flipped.table.iloc[0]["reference"] == "female"
+    assert flipped.table.iloc[0]["coef"] == pytest.approx(-row["coef"], rel=1e-5)
+
+
+# --- Kaplan-Meier invariants and R's conventions -----------------------------------------------
+
+@pytest.mark.parametrize("conf_type", ["log", "log-log"])
+def test_kaplan_meier_invariants(lung, conf_type):
+    table = kaplan_meier(lung, time="time", event="dead", group="sex", conf_type=conf_type).table
+    for _, curve in table.groupby("group"):
+        assert (np.diff(curve["survival"]) <= 0).all()
+        assert curve["survival"].between(0, 1).all()
+        defined = curve["ci_low"].notna()
+        assert (curve.loc[defined, "ci_low"] <= curve.loc[defined, "survival"] + 1e-12).all()
+        assert (curve.loc[defined, "survival"] <= curve.loc[defined, "ci_high"] + 1e-12).all()
+        assert curve.loc[defined, ["ci_low", "ci_high"]].stack().between(0, 1).all()
+        assert curve.loc[~defined, "survival"].eq(0).all()  # undefined only where S = 0, as R
+        assert curve["n_at_risk"].iloc[0] == len(lung.loc[lung["sex"] == curve["group"].iloc[0]])
+
+
+def test_kaplan_meier_without_censoring_is_empirical_survival():
+    rng = np.random.default_rng(20240611)
+    times = rng.exponential(10.0, size=40).round(1)
+    table = kaplan_meier(pd.DataFrame({"t": times, "e": 1}), time="t", event="e").table
+    empirical = np.array([(times > when).mean() for when in table["time"]])
+    np.testing.assert_allclose(table["survival"], empirical, atol=1e-12)
+    assert (table["group"] == "all").all()
+
+
+def test_greenwood_standard_error_by_hand(small):
+    # S = 4/5 at 2, 8/15 at 5, 4/15 at 7; Greenwood sum 1/20, 1/20 + 1/6, + 1/2.
+    table = kaplan_meier(small, time="time", event="event").table.set_index("time")
+    assert table.loc[5.0, "survival"] == pytest.approx(8 / 15)
+    assert table.loc[5.0, "standard_error"] == pytest.approx(8 / 15 * np.sqrt(1 / 20 + 1 / 6))
+    z = 1.959963984540054
+    se_log = np.sqrt(1 / 20 + 1 / 6 + 1 / 2)
+    assert table.loc[7.0, "ci_low"] == pytest.approx(4 / 15 * np.exp(-z * se_log))
+    assert table.loc[7.0, "ci_high"] == pytest.approx(min(1, 4 / 15 * np.exp(z * se_log)))
+
+
+def test_median_of_curve_flat_at_half_is_midpoint_as_r():
+    # R: survfit(Surv(1:4, rep(1, 4)) ~ 1) prints median 2.5 (S = 0.5 on [2, 3)); lifelines says 2.
+    data = pd.DataFrame({"t": [1.0, 2.0, 3.0, 4.0], "e": 1})
+    assert kaplan_meier(data, time="t", event="e").medians.loc[0, "estimate"] == 2.5
+    assert KaplanMeierFitter().fit(data["t"], data["e"]).median_survival_time_ == 2.0
+    # Curve ending flat at 0.5 (last two censored): midpoint of its start and the last time.
+    ending = pd.DataFrame({"t": [1.0, 2.0, 3.0, 4.0], "e": [1, 1, 0, 0]})
+    assert kaplan_meier(ending, time="t", event="e").medians.loc[0, "estimate"] == 3.0
+
+
+def test_survival_quantile_not_reached_and_tolerance():
+    assert np.isnan(_survival_quantile([1, 2, 3], [0.9, 0.8, 0.7]))
+    assert _survival_quantile([1, 2, 3], [0.9, 0.5 + 1e-12, 0.2]) == 2.5  # within R's tolerance: flat at 0.5
+    assert _survival_quantile([1, 2, 3], [0.9, 0.5 + 1e-6, 0.2]) == 3.0
+    assert _survival_quantile([1, 2, 3], [0.9, 0.4, np.nan]) == 2.0
+
+
+def test_number_at_risk_and_survival_at(small):
+    fit = kaplan_meier(small, time="time", event="event")
+    risk = fit.number_at_risk([0, 2, 2.5, 5, 9, 10])
+    assert risk["n_at_risk"].tolist() == [5, 5, 4, 3, 1, 0]
+    assert risk["n_event_cumulative"].tolist() == [0, 1, 1, 2, 3, 3]
+    assert risk["n_censored_cumulative"].tolist() == [0, 0, 0, 1, 2, 2]
+    at = fit.survival_at([1, 2, 6, 9, 10])
+    np.testing.assert_allclose(at["survival"], [1, 0.8, 8 / 15, 4 / 15, np.nan])
+    assert at["ci_low"].iloc[1] < 0.8 < at["ci_high"].iloc[1]
+
+
+# --- Schoenfeld test ----------------------------------------------------------------------------
+
+def test_time_transforms_follow_r():
+    durations, events = np.array([1.0, 2.0, 2.0, 3.0, 4.0]), np.array([1, 1, 1, 0, 1])
+    # left-continuous KM: S(1-) = 1, S(2-) = 4/5, S(4-) = 4/5 * 2/4
+    np.testing.assert_allclose(_time_transform(durations, events, "km")[events == 1], [0, 0.2, 0.2, 0.6])
+    np.testing.assert_allclose(_time_transform(durations, events, "rank")[events == 1], [1, 2.5, 2.5, 4])
+    np.testing.assert_allclose(_time_transform(durations, events, "log"), np.log(durations))
+    with pytest.raises(InputError, match="transform"):
+        _time_transform(durations, events, "square")
+
+
+def test_proportional_hazards_test_formula(lung):
+    fit = cox_model(lung, time="time", event="dead", covariates=["sex", "age"])
+    result = proportional_hazards_test(fit, transform="km")
+    # Hand computation of R (< 3.0) cox.zph: z_k = (g' r2)_k^2 / (V_kk D g'g), r2 = s V D.
+    schoenfeld = fit.fitter.compute_residuals(fit.data, kind="schoenfeld")
+    g = pd.Series(_time_transform(fit.data["time"], fit.data["dead"], "km"), index=fit.data.index)
+    g = g.loc[schoenfeld.index] - g.loc[schoenfeld.index].mean()
+    variance, deaths = fit.fitter.variance_matrix_.to_numpy(), len(schoenfeld)
+    scaled = schoenfeld.to_numpy() @ variance * deaths
+    per_term = (g.to_numpy() @ scaled) ** 2 / (np.diag(variance) * deaths * np.sum(g ** 2))
+    table = result.table.set_index("term")
+    np.testing.assert_allclose(table.loc[["sex", "age"], "statistic"], per_term, rtol=1e-8)
+    assert table.loc["GLOBAL", "df"] == 2 and 0 < table.loc["GLOBAL", "p_value"] < 1
+    # lifelines' own "km" (right-continuous) gives a different statistic with tied death times.
+    own = proportional_hazard_test(fit.fitter, fit.data, time_transform="km").summary
+    assert abs(own.loc["sex", "test_statistic"] - table.loc["sex", "statistic"]) > 1e-4
+    # Plot data: one row per term and death, beta(t) = coef + scaled residual.
+    residuals = result.residuals
+    assert len(residuals) == 2 * fit.n_event
+    sex = residuals.loc[residuals["term"] == "sex"]
+    np.testing.assert_allclose(sex["beta_t"] - sex["scaled_residual"], fit.table.iloc[0]["coef"])
+
+
+def test_global_equals_single_term_test(lung):
+    fit = cox_model(lung, time="time", event="dead", covariates=["age"])
+    table = proportional_hazards_test(fit, transform="rank").table.set_index("term")
+    assert table.loc["GLOBAL", "statistic"] == pytest.approx(table.loc["age", "statistic"], rel=1e-8)
+    assert (table["transform"] == "rank").all()
+
+
+# --- RMST ---------------------------------------------------------------------------------------
+
+def test_rmst_variance_by_hand(small):
+    # tau = 8: S = 1 on [0,2), 4/5 on [2,5), 8/15 on [5,7), 4/15 on [7,8)
+    # A(2) = 3*4/5 + 2*8/15 + 1*4/15 = 56/15; A(5) = 20/15; A(7) = 4/15
+    # Var = A(2)^2/(5*4) + A(5)^2/(3*2) + A(7)^2/(2*1)
+    expected = (Fraction(56, 15) ** 2 / 20 + Fraction(20, 15) ** 2 / 6 + Fraction(4, 15) ** 2 / 2)
+    table = kaplan_meier(small, time="time", event="event").table
+    assert _rmst_variance(table["time"], table["n_at_risk"], table["n_event"], table["survival"], 8.0) == \
+        pytest.approx(float(expected), rel=1e-12)
+    two = pd.concat([small.assign(arm="a"), small.assign(arm="b", time=small["time"] * 1.0)], ignore_index=True)
+    groups = rmst_difference(two, time="time", event="event", group="arm", tau=8.0).groups
+    assert groups["rmst"].iloc[0] == pytest.approx(2 + 3 * 4 / 5 + 2 * 8 / 15 + 4 / 15)
+    assert groups["standard_error"].iloc[0] == pytest.approx(np.sqrt(float(expected)), rel=1e-12)
+
+
+def test_rmst_beyond_last_event_is_area_under_curve(lung):
+    females = lung.loc[lung["sex"] == 2]
+    last_event, last_time = females.loc[females["dead"] == 1, "time"].max(), females["time"].max()
+    tau = (last_event + last_time) / 2
+    assert last_event < tau < last_time
+    curve = kaplan_meier(lung, time="time", event="dead", group="sex").table
+    curve = curve.loc[curve["group"] == 2]
+    steps = np.r_[0.0, curve["time"].to_numpy()]
+    levels = np.r_[1.0, curve["survival"].to_numpy()]
+    inside = steps <= tau
+    area = np.sum(np.diff(np.r_[steps[inside], tau]) * levels[inside])
+    result = rmst_difference(lung, time="time", event="dead", group="sex", tau=tau)
+    assert result.groups.set_index("group").loc[2, "rmst"] == pytest.approx(area, rel=1e-10)
+    difference = result.difference.iloc[0]
+    groups = result.groups.set_index("group")
+    assert difference["estimate"] == pytest.approx(groups.loc[2, "rmst"] - groups.loc[1, "rmst"])
+    assert difference["standard_error"] == pytest.approx(np.hypot(*groups["standard_error"]))
+    assert difference["ci_low"] < difference["estimate"] < difference["ci_high"]
+
+
+def test_rmst_tau_beyond_follow_up_raises(lung):
+    with pytest.raises(InputError, match="tau"):
+        rmst_difference(lung, time="time", event="dead", group="sex", tau=5000)
+
+
+# --- Inputs -------------------------------------------------------------------------------------
+
+def test_input_frame_unchanged(lung):
+    before = lung.copy()
+    kaplan_meier(lung, time="time", event="dead", group="sex")
+    logrank(lung, time="time", event="dead", group="sex")
+    fit = cox_model(lung, time="time", event="dead", covariates=["sex", "age"])
+    proportional_hazards_test(fit)
+    rmst_difference(lung, time="time", event="dead", group="sex", tau=365)
+    pd.testing.assert_frame_equal(lung, before)
+
+
+def test_input_errors(lung):
+    with pytest.raises(InputError, match=r"status.*eq\(2\)"):
+        kaplan_meier(lung, time="time", event="status")
+    with pytest.raises(InputError, match="'time'"):
+        kaplan_meier(pd.DataFrame({"time": [1, -2], "e": [1, 0]}), time="time", event="e")
+    with pytest.raises(InputError, match="not found"):
+        logrank(lung, time="time", event="dead", group="gender")
+    with pytest.raises(InputError, match="conf_type"):
+        kaplan_meier(lung, time="time", event="dead", conf_type="plain")
+    with pytest.raises(InputError, match="ph.ecog"):
+        cox_model(lung, time="time", event="dead", covariates=["ph.ecog"])
+    with pytest.raises(InputError, match="efron"):
+        cox_model(lung, time="time", event="dead", covariates=["sex"], ties="breslow")
+    with pytest.warns(UserWarning, match="1 of 228 rows dropped"):
+        fit = cox_model(lung, time="time", event="dead", covariates=["ph.ecog"], missing="drop")
+    assert fit.n == 227
+
+
+def test_few_events_warn():
+    data = pd.DataFrame({"t": [2, 3, 5, 7, 9, 11, 4, 6], "e": [1, 0, 1, 1, 0, 1, 1, 1],
+                         "age": [70, 62, 75, 50, 58, 66, 80, 55]})
+    with pytest.warns(UserWarning, match="events per parameter"):
+        cox_model(data, time="t", event="e", covariates=["age"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        kaplan_meier(data, time="t", event="e")

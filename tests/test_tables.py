@@ -1,0 +1,288 @@
+"""Tests of helpers.tables: R tableone reference values, scipy p-values, hand-computed intervals."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from helpers.io import RESULT_COLUMNS, InputError
+from helpers.tables import COMPARISON_COLUMNS, compare_two_groups, describe_by_group, fisher_exact_table
+
+PBC_CONTINUOUS = ["time", "age", "bili", "chol", "albumin", "copper", "alk.phos", "ast", "trig", "platelet",
+                  "protime"]
+PBC_CATEGORICAL = ["status", "sex", "ascites", "hepato", "spiders", "edema", "stage"]  # 0/1 variables included
+PBC_BIOMARKERS = ["bili", "chol", "copper", "alk.phos", "trig"]
+
+# R: library(survival); library(tableone)
+#    vars <- c("time","status","age","sex","ascites","hepato","spiders","edema","bili","chol","albumin",
+#              "copper","alk.phos","ast","trig","platelet","protime","stage")
+#    t1 <- CreateTableOne(vars, strata = "trt", data = pbc, factorVars = c("status","edema","stage"))
+#    print(t1, nonnormal = biomarkers, exact = "stage", smd = TRUE)   # absolute SMDs, trt present
+R_SMD = {"time": 0.017, "status": 0.054, "age": 0.270, "sex": 0.111, "ascites": 0.089, "hepato": 0.207,
+         "spiders": 0.016, "edema": 0.058, "bili": 0.171, "chol": 0.038, "albumin": 0.018, "alk.phos": 0.037,
+         "ast": 0.084, "trig": 0.017, "platelet": 0.067, "protime": 0.146, "stage": 0.246}
+
+
+@pytest.fixture(scope="module")
+def pbc(reference_data) -> pd.DataFrame:
+    return pd.read_csv(reference_data / "pbc.csv")
+
+
+@pytest.fixture(scope="module")
+def pbc_table(pbc):
+    with pytest.warns(UserWarning, match="106 row"):  # the 106 patients not randomised (trt empty)
+        return describe_by_group(pbc, group="trt", continuous=PBC_CONTINUOUS, categorical=PBC_CATEGORICAL,
+                                 nonnormal=PBC_BIOMARKERS, exact=["stage"])
+
+
+def _enumerated_fisher(table: np.ndarray) -> float:
+    """Fisher's exact p for an r x 2 table by brute force with scipy's multivariate hypergeometric."""
+    rows, first = table.sum(axis=1), int(table[:, 0].sum())
+    candidates = np.array([x for x in itertools.product(*[range(r + 1) for r in rows[:-1]])])
+    last = first - candidates.sum(axis=1)
+    keep = (last >= 0) & (last <= rows[-1])
+    candidates = np.column_stack([candidates[keep], last[keep]])
+    distribution = stats.multivariate_hypergeom(m=rows, n=first)
+    probabilities = distribution.pmf(candidates)
+    observed = distribution.pmf(table[:, 0])
+    return float(probabilities[probabilities <= observed * (1 + 1e-7)].sum())
+
+
+# ---------------------------------------------------------------------------- describe_by_group
+def test_pbc_smd_match_r_tableone(pbc_table):
+    smd = pbc_table.smd.iloc[:, 0]
+    for variable, expected in R_SMD.items():
+        assert abs(smd[variable] - expected) <= 0.0005 + 1e-12, variable
+    assert smd["copper"] < 0.001
+    # The display shows the same rounded absolute values as R's print().
+    shown = pbc_table.table.iloc[:, list(pbc_table.table.columns).index("SMD (1.0,2.0)")]
+    first_rows = shown[shown != ""]
+    assert sorted(first_rows) == sorted([f"{v:.3f}" for v in R_SMD.values()] + ["<0.001"])
+
+
+def test_pbc_tests_follow_the_rule_and_match_scipy(pbc_table, pbc):
+    data = pbc[pbc["trt"].notna()]
+    one, two = (data[data["trt"] == level] for level in (1.0, 2.0))
+    tests = pbc_table.tests.set_index("variable")
+    assert list(tests.index) == PBC_CONTINUOUS + PBC_CATEGORICAL
+    for variable in PBC_CONTINUOUS:
+        x, y = one[variable].dropna(), two[variable].dropna()
+        if variable in PBC_BIOMARKERS:
+            assert tests.loc[variable, "test"] == "Kruskal-Wallis"
+            expected = stats.kruskal(x, y).pvalue
+        else:
+            assert "T-test" in tests.loc[variable, "test"]
+            expected = stats.ttest_ind(x, y, equal_var=False).pvalue
+        assert tests.loc[variable, "p_value"] == pytest.approx(expected, rel=1e-10)
+    for variable in PBC_CATEGORICAL:
+        counts = pd.crosstab(data[variable], data["trt"]).to_numpy()
+        if variable == "stage":  # requested exact, as R's print(..., exact = "stage")
+            assert tests.loc[variable, "test"] == "Fisher's exact"
+            assert tests.loc[variable, "p_value"] == pytest.approx(_enumerated_fisher(counts), rel=1e-9)
+        else:  # every expected count >= 5 in pbc
+            assert tests.loc[variable, "test"] == "Chi-squared"
+            assert stats.contingency.expected_freq(counts).min() >= 5
+            expected = stats.chi2_contingency(counts, correction=True).pvalue
+            assert tests.loc[variable, "p_value"] == pytest.approx(expected, rel=1e-10)
+    assert "expected count is < 5" in pbc_table.rules
+    assert pbc_table.groups == (1.0, 2.0) and pbc_table.n_excluded == 106
+    assert {"Overall", "1.0", "2.0", "P-Value", "Test"} <= {str(c) for c in pbc_table.table.columns}
+
+
+def test_describe_switches_to_fisher_on_small_expected_counts():
+    rng = np.random.default_rng(2)
+    data = pd.DataFrame({"arm": ["A"] * 30 + ["B"] * 30,
+                         "dural_tear": [1] * 2 + [0] * 28 + [1] * 7 + [0] * 23,
+                         "level": rng.choice(["L3-4", "L4-5", "L5-S1"], 60, p=[0.1, 0.5, 0.4]),
+                         "smoker": rng.choice(["no", "yes"], 60),
+                         "age": rng.normal(65, 9, 60)})
+    before = data.copy()
+    out = describe_by_group(data, group="arm", continuous=["age"], categorical=["dural_tear", "level", "smoker"],
+                            equal_variance=True)
+    pd.testing.assert_frame_equal(data, before)
+    tests = out.tests.set_index("variable")
+    counts = pd.crosstab(data["dural_tear"], data["arm"]).to_numpy()
+    assert stats.contingency.expected_freq(counts).min() < 5
+    assert tests.loc["dural_tear", "test"] == "Fisher's exact"
+    assert tests.loc["dural_tear", "p_value"] == pytest.approx(stats.fisher_exact(counts).pvalue, rel=1e-12)
+    levels = pd.crosstab(data["level"], data["arm"]).to_numpy()
+    assert stats.contingency.expected_freq(levels).min() < 5
+    assert tests.loc["level", "test"] == "Fisher's exact"  # 3 x 2: Python tableone alone would keep chi-squared
+    assert tests.loc["level", "p_value"] == pytest.approx(_enumerated_fisher(levels), rel=1e-9)
+    assert "< 5" in tests.loc["level", "reason"]
+    smoker = pd.crosstab(data["smoker"], data["arm"]).to_numpy()
+    assert tests.loc["smoker", "test"] == "Chi-squared"
+    assert tests.loc["smoker", "p_value"] == pytest.approx(stats.chi2_contingency(smoker).pvalue, rel=1e-12)
+    pooled = stats.ttest_ind(data.loc[data.arm == "A", "age"], data.loc[data.arm == "B", "age"], equal_var=True)
+    assert tests.loc["age", "p_value"] == pytest.approx(pooled.pvalue, rel=1e-10)
+    assert "pooled-variance" in out.rules
+
+
+def test_missing_categories_are_excluded_like_r():
+    # R tableone (includeNA = FALSE): missing values are counted apart, not as a level, and not in the SMD.
+    rng = np.random.default_rng(0)
+    data = pd.DataFrame({"arm": rng.integers(0, 2, 80), "sex": rng.choice(["f", "m", None], 80)})
+    out = describe_by_group(data, group="arm", categorical=["sex"])
+    known = data.dropna()
+    share = pd.crosstab(known["sex"], known["arm"], normalize="columns").loc["m"]
+    yang_dalton = abs(share[1] - share[0]) / np.sqrt((share[0] * (1 - share[0]) + share[1] * (1 - share[1])) / 2)
+    assert out.smd.iloc[0, 0] == pytest.approx(yang_dalton, rel=1e-9)
+    assert list(out.table.loc["sex, n (%)"].index) == ["f", "m"]
+    assert str(out.table.loc[("sex, n (%)", "f"), "Missing"]) == str(data["sex"].isna().sum())
+
+
+def test_describe_input_errors():
+    data = pd.DataFrame({"arm": list("ABAB"), "age": [1.0, 2, 3, 4], "sex": list("fmmf")})
+    with pytest.raises(InputError, match="both continuous and categorical"):
+        describe_by_group(data, group="arm", continuous=["age"], categorical=["age"])
+    with pytest.raises(InputError, match="nonnormal"):
+        describe_by_group(data, group="arm", continuous=["age"], categorical=["sex"], nonnormal=["sex"])
+    with pytest.raises(InputError, match="bmi"):
+        describe_by_group(data, group="arm", continuous=["bmi"])
+    with pytest.raises(InputError, match="not numeric"):
+        describe_by_group(data, group="arm", continuous=["sex"])
+
+
+def test_fisher_exact_table_paths():
+    table = np.array([[3, 9], [8, 2], [4, 5]])
+    p_value, method = fisher_exact_table(table)
+    assert method == "Fisher's exact" and p_value == pytest.approx(_enumerated_fisher(table), rel=1e-9)
+    assert fisher_exact_table(table.T)[0] == pytest.approx(p_value, rel=1e-12)
+    two_by_two = np.array([[1, 9], [7, 3]])
+    assert fisher_exact_table(two_by_two)[0] == pytest.approx(stats.fisher_exact(two_by_two).pvalue, rel=1e-12)
+    three_by_three = np.array([[3, 1, 4], [1, 5, 2], [0, 2, 6]])
+    first, method = fisher_exact_table(three_by_three)
+    assert "Monte Carlo" in method and fisher_exact_table(three_by_three)[0] == first  # seeded: reproducible
+    # Exhaustive check of the Monte Carlo p: all 3 x 3 tables with these margins.
+    rows, columns = three_by_three.sum(axis=1), three_by_three.sum(axis=0)
+    def probability(first_row, second_row):  # rows drawn one after the other without replacement
+        return (stats.multivariate_hypergeom(m=columns, n=rows[0]).pmf(first_row)
+                * stats.multivariate_hypergeom(m=columns - np.asarray(first_row), n=rows[1]).pmf(second_row))
+
+    observed = probability(three_by_three[0], three_by_three[1])
+    total = 0.0
+    for a in itertools.product(*[range(c + 1) for c in columns]):
+        rest = columns - np.array(a)
+        for b in itertools.product(*[range(c + 1) for c in rest]):
+            if sum(a) == rows[0] and sum(b) == rows[1] and probability(a, b) <= observed * (1 + 1e-7):
+                total += probability(a, b)
+    assert first == pytest.approx(total, abs=0.01)
+
+
+# ---------------------------------------------------------------------------- compare_two_groups
+def _wilson(events: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
+    p = events / n
+    centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
+    half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / (1 + z**2 / n)
+    return centre - half, centre + half
+
+
+def test_normal_data_get_welch_and_scipy_p():
+    rng = np.random.default_rng(10)
+    data = pd.DataFrame({"fat": ["low"] * 40 + ["high"] * 40,
+                         "odi": np.r_[rng.normal(30, 8, 40), rng.normal(36, 8, 40)]})
+    before = data.copy()
+    row = compare_two_groups(data, outcome="odi", group="fat", reference="low")
+    pd.testing.assert_frame_equal(data, before)
+    assert list(row.columns) == COMPARISON_COLUMNS and COMPARISON_COLUMNS[:len(RESULT_COLUMNS)] == RESULT_COLUMNS
+    low, high = data.loc[data.fat == "low", "odi"], data.loc[data.fat == "high", "odi"]
+    assert min(stats.shapiro(low).pvalue, stats.shapiro(high).pvalue) >= 0.05  # the rule's premise
+    assert len(row) == 1 and row.loc[0, "test"] == "Welch's t-test"
+    welch = stats.ttest_ind(high, low, equal_var=False)
+    assert row.loc[0, "p_value"] == pytest.approx(welch.pvalue, rel=1e-12)
+    assert row.loc[0, "estimate"] == pytest.approx(high.mean() - low.mean(), rel=1e-12)
+    assert row.loc[0, "ci_low"] == pytest.approx(welch.confidence_interval().low, rel=1e-12)
+    assert row.loc[0, "group"] == "high - low" and row.loc[0, "n"] == 80
+    assert "Shapiro-Wilk did not reject" in row.loc[0, "method"]
+    flipped = compare_two_groups(data, outcome="odi", group="fat", reference="high")
+    assert flipped.loc[0, "estimate"] == pytest.approx(-row.loc[0, "estimate"], rel=1e-12)
+
+
+def test_skewed_data_get_mann_whitney_and_hodges_lehmann():
+    rng = np.random.default_rng(11)
+    reference, other = rng.lognormal(0, 1.5, 40), rng.lognormal(0, 1.5, 45) + 3.0  # true shift 3
+    data = pd.DataFrame({"arm": ["A"] * 40 + ["B"] * 45, "los": np.r_[reference, other]})
+    rows = compare_two_groups(data, outcome="los", group="arm").set_index("quantity")
+    assert min(stats.shapiro(reference).pvalue, stats.shapiro(other).pvalue) < 0.05  # the rule's premise
+    assert set(rows["test"]) == {"Mann-Whitney U"}
+    mwu = stats.mannwhitneyu(other, reference, alternative="two-sided")
+    assert rows["p_value"].to_numpy() == pytest.approx([mwu.pvalue] * 2, rel=1e-12)
+    assert rows.loc["mean difference", "estimate"] == pytest.approx(other.mean() - reference.mean(), rel=1e-12)
+    differences = np.subtract.outer(other, reference).ravel()
+    shift = rows.loc["Hodges-Lehmann shift"]
+    assert shift["estimate"] == pytest.approx(np.median(differences), rel=1e-12)
+    assert shift["ci_low"] <= shift["estimate"] <= shift["ci_high"]
+    assert shift["ci_low"] in differences and shift["ci_high"] in differences
+    assert shift["ci_low"] < 3.0 < shift["ci_high"]
+    assert "rejected normality" in shift["method"]
+    # Moses interval (Hollander and Wolfe 1999, 4.3): k-th smallest and k-th largest pairwise difference,
+    # k = round(mn/2 - z sqrt(mn(m+n+1)/12)).
+    m, n = 45, 40
+    k = int(round(m * n / 2 - 1.959963984540054 * np.sqrt(m * n * (m + n + 1) / 12)))
+    ordered = np.sort(differences)
+    assert (shift["ci_low"], shift["ci_high"]) == (ordered[k - 1], ordered[m * n - k])
+    forced = compare_two_groups(data, outcome="los", group="arm", normality="normal")
+    assert forced.loc[0, "test"] == "Welch's t-test" and len(forced) == 1
+
+
+def test_hodges_lehmann_interval_coverage():
+    # 400 seeded samples with a known shift: the 95 % interval covers it about 95 % of the time.
+    rng = np.random.default_rng(12)
+    covered = 0
+    for _ in range(400):
+        data = pd.DataFrame({"arm": ["A"] * 25 + ["B"] * 25,
+                             "y": np.r_[rng.exponential(2.0, 25), rng.exponential(2.0, 25) + 1.0]})
+        shift = compare_two_groups(data, outcome="y", group="arm", normality="nonnormal").iloc[1]
+        covered += shift["ci_low"] <= 1.0 <= shift["ci_high"]
+    assert 0.92 <= covered / 400 <= 0.98
+
+
+def test_binary_outcome_fisher_or_chi_squared():
+    small = pd.DataFrame({"arm": ["A"] * 10 + ["B"] * 10, "reop": [1] * 2 + [0] * 8 + [1] * 7 + [0] * 3})
+    counts = np.array([[2, 8], [7, 3]])
+    assert stats.contingency.expected_freq(counts).min() < 5
+    row = compare_two_groups(small, outcome="reop", group="arm", kind="binary")
+    assert row.loc[0, "test"] == "Fisher's exact"
+    assert row.loc[0, "p_value"] == pytest.approx(stats.fisher_exact(counts).pvalue, rel=1e-12)
+    large = pd.DataFrame({"arm": ["A"] * 100 + ["B"] * 100,
+                          "reop": [1] * 30 + [0] * 70 + [1] * 45 + [0] * 55})
+    row = compare_two_groups(large, outcome="reop", group="arm", kind="binary")
+    counts = np.array([[30, 70], [45, 55]])
+    assert row.loc[0, "test"] == "Chi-squared (Yates)"
+    assert row.loc[0, "p_value"] == pytest.approx(stats.chi2_contingency(counts, correction=True).pvalue,
+                                                  rel=1e-12)
+    assert row.loc[0, "estimate"] == pytest.approx(0.15) and row.loc[0, "n"] == 200
+
+
+def test_risk_difference_newcombe_interval():
+    # Hand-computed Newcombe hybrid score interval (method 10) from Wilson intervals.
+    data = pd.DataFrame({"arm": ["A"] * 80 + ["B"] * 70, "improved": [1] * 48 + [0] * 32 + [1] * 56 + [0] * 14})
+    row = compare_two_groups(data, outcome="improved", group="arm", kind="binary")
+    p1, p2 = 56 / 70, 48 / 80
+    (l1, u1), (l2, u2) = _wilson(56, 70), _wilson(48, 80)
+    low = (p1 - p2) - np.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)
+    high = (p1 - p2) + np.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
+    assert row.loc[0, "estimate"] == pytest.approx(p1 - p2, rel=1e-12)
+    assert row.loc[0, "ci_low"] == pytest.approx(low, rel=1e-9)
+    assert row.loc[0, "ci_high"] == pytest.approx(high, rel=1e-9)
+    # Newcombe (1998, Stat Med 17:873, Table II, example 56/70 vs 48/80, method 10): 0.0524 to 0.3339.
+    assert (round(row.loc[0, "ci_low"], 4), round(row.loc[0, "ci_high"], 4)) == (0.0524, 0.3339)
+    assert "Newcombe" in row.loc[0, "method"]
+
+
+def test_compare_input_errors():
+    data = pd.DataFrame({"arm": list("ABCABC"), "y": [1.0, 2, 3, 4, 5, 6]})
+    with pytest.raises(InputError, match="exactly two groups"):
+        compare_two_groups(data, outcome="y", group="arm")
+    two = pd.DataFrame({"arm": list("AABB"), "y": [1.0, 2, 3, 4]})
+    with pytest.raises(InputError, match="at least 3"):
+        compare_two_groups(two, outcome="y", group="arm")
+    coded = pd.DataFrame({"arm": list("AABB"), "y": [1, 2, 2, 1]})
+    with pytest.raises(InputError, match="0/1"):
+        compare_two_groups(coded, outcome="y", group="arm", kind="binary")
+    with pytest.raises(InputError, match="kind"):
+        compare_two_groups(two, outcome="y", group="arm", kind="ordinal")
