@@ -9,10 +9,18 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.linear_model import LogisticRegression
+from scipy.optimize import brentq
+from scipy.special import expit
 from sklearn.metrics import roc_auc_score
 
 from helpers.io import InputError
-from helpers.prediction import calibration, decision_curve, fit_logistic_model, optimism_corrected_auc
+from helpers.prediction import (
+    bootstrap_validation,
+    calibration,
+    decision_curve,
+    fit_logistic_model,
+    optimism_corrected_auc,
+)
 from helpers.roc import roc_auc
 
 
@@ -104,12 +112,49 @@ def test_optimism_matches_naive_loop(cohort):
     assert result["optimism"] == pytest.approx(np.mean(optimism), abs=1e-6)
 
 
+def test_bootstrap_validation_matches_naive_loop(cohort):
+    table = bootstrap_validation(cohort, outcome="good", predictors=["fa", "f"], n_boot=20, rng=8).set_index("quantity")
+    same_draws = optimism_corrected_auc(cohort, outcome="good", predictors=["fa", "f"], n_boot=20, rng=8).iloc[0]
+    assert table.loc["auc", "optimism"] == pytest.approx(same_draws["optimism"])
+    assert table.loc["auc", "corrected"] == pytest.approx(same_draws["corrected_auc"])
+    # naive: the same draws, sklearn refits; test calibration of each refit on the original data, written
+    # independently: the slope by sklearn, the offset intercept by solving sum(y - expit(a + lp)) = 0
+    generator = np.random.default_rng(8)
+    x, y = cohort[["fa", "f"]].to_numpy(), cohort["good"].to_numpy()
+    intercepts, slopes = [], []
+    for _ in range(20):
+        draw = generator.integers(0, len(y), len(y))
+        lp = LogisticRegression(C=np.inf, tol=1e-12, max_iter=10_000).fit(x[draw], y[draw]).decision_function(x)
+        slopes.append(LogisticRegression(C=np.inf, tol=1e-12, max_iter=10_000).fit(lp[:, None], y).coef_[0, 0])
+        intercepts.append(brentq(lambda a, lp=lp: np.sum(y - expit(a + lp)), -10, 10, xtol=1e-12))
+    assert table.loc["calibration_slope", "corrected"] == pytest.approx(np.mean(slopes), abs=1e-5)
+    assert table.loc["calibration_intercept", "corrected"] == pytest.approx(np.mean(intercepts), abs=1e-5)
+    assert table.loc["calibration_slope", "apparent"] == 1 and table.loc["calibration_intercept", "apparent"] == 0
+
+
+def test_apparent_calibration_is_ideal_and_overfitting_shrinks_the_slope(cohort):
+    # the apparent values bootstrap_validation assumes: intercept 0 and slope 1 in the development data
+    model = fit_logistic_model(cohort, outcome="good", predictors=["fa", "f"])
+    summary = calibration(cohort["good"], model.predicted_probability).summary.set_index("quantity")
+    assert summary.loc["calibration_intercept", "estimate"] == pytest.approx(0, abs=1e-6)
+    assert summary.loc["calibration_slope", "estimate"] == pytest.approx(1, abs=1e-6)
+    rng = np.random.default_rng(4)
+    small = cohort.iloc[:80].assign(**{f"noise_{i}": rng.normal(size=80) for i in range(6)})
+    predictors = ["fa", "f", *(f"noise_{i}" for i in range(6))]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        table = bootstrap_validation(small, outcome="good", predictors=predictors, n_boot=40, rng=2)
+    slope = table.set_index("quantity").loc["calibration_slope", "corrected"]
+    assert slope < 0.9  # six noise predictors in 80 patients: predictions too extreme in new patients
+
+
 def test_input_frame_unchanged(cohort):
     before = cohort.copy(deep=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         model = fit_logistic_model(cohort, outcome="good", predictors=["fa", "f"])
         optimism_corrected_auc(cohort, outcome="good", predictors=["fa", "f"], n_boot=5, rng=1)
+        bootstrap_validation(cohort, outcome="good", predictors=["fa", "f"], n_boot=5, rng=1)
         calibration(cohort["good"], model.predicted_probability)
         decision_curve(cohort["good"], model.predicted_probability)
     pd.testing.assert_frame_equal(cohort, before)

@@ -153,6 +153,31 @@ def fit_logistic_model(df: pd.DataFrame, *, outcome: str, predictors: Sequence[s
                          predicted_probability=probability, n=len(df), n_events=n_events, results=results)
 
 
+def _bootstrap_fits(design: np.ndarray, is_case: np.ndarray, n_boot: int,
+                    generator: np.random.Generator) -> tuple[np.ndarray, np.ndarray, int]:
+    """Refit the model in ``n_boot`` resamples of the rows: (draws (B, N), coefficients (B, p), n_failed).
+
+    Resamples with one class, separation or no convergence are left out, with a warning.
+    """
+    n = len(is_case)
+    draws, coefficients = [], []
+    for _ in range(n_boot):
+        draw = generator.integers(0, n, n)
+        y = is_case[draw]
+        if y.all() or not y.any():
+            continue
+        results, messages = _fit_logit(design[draw], y)
+        if not messages:
+            draws.append(draw)
+            coefficients.append(np.asarray(results.params))
+    n_failed = n_boot - len(draws)
+    if n_failed:
+        warnings.warn(f"{n_failed} of {n_boot} resamples had one class, separation or no convergence and were "
+                      "left out of the optimism estimate.", stacklevel=3)
+    return (np.array(draws).reshape(len(draws), n), np.array(coefficients).reshape(len(draws), design.shape[1]),
+            n_failed)
+
+
 def optimism_corrected_auc(df: pd.DataFrame, *, outcome: str, predictors: Sequence[str], positive: Any = 1,
                            n_boot: int = 200, rng: int | np.random.Generator | None = None) -> pd.DataFrame:
     """Harrell's bootstrap optimism correction of a logistic model's AUC.
@@ -198,26 +223,12 @@ def optimism_corrected_auc(df: pd.DataFrame, *, outcome: str, predictors: Sequen
     design = _design(df, predictors)
     apparent_fit, _ = _fit_logit(design, is_case)
     apparent = float(_rank_auc((design @ np.asarray(apparent_fit.params))[None, :], is_case)[0])
-    generator, n = as_rng(rng), len(df)
-    draws, coefficients = [], []
-    for _ in range(int(n_boot)):
-        draw = generator.integers(0, n, n)
-        y = is_case[draw]
-        if y.all() or not y.any():
-            continue
-        results, messages = _fit_logit(design[draw], y)
-        if not messages:
-            draws.append(draw)
-            coefficients.append(np.asarray(results.params))
+    n = len(df)
+    draws, coefficients, n_failed = _bootstrap_fits(design, is_case, int(n_boot), as_rng(rng))
     n_used = len(draws)
-    n_failed = int(n_boot) - n_used
-    if n_failed:
-        warnings.warn(f"{n_failed} of {n_boot} resamples had one class, separation or no convergence and were "
-                      "left out of the optimism estimate.", stacklevel=2)
     if n_used == 0:
         optimism = np.nan
     else:
-        draws, coefficients = np.array(draws), np.array(coefficients)
         boot_scores = np.einsum("bnp,bp->bn", design[draws], coefficients)
         optimism = float(np.mean(_rank_auc(boot_scores, is_case[draws])
                                  - _rank_auc(coefficients @ design.T, is_case)))
@@ -225,6 +236,83 @@ def optimism_corrected_auc(df: pd.DataFrame, *, outcome: str, predictors: Sequen
         "model": "logistic(" + " + ".join(predictors) + ")", "apparent_auc": apparent, "optimism": optimism,
         "corrected_auc": apparent - optimism, "n_boot": n_used, "n_failed": n_failed, "n": n,
         "n_events": int(is_case.sum()), "method": "Harrell bootstrap optimism correction"}])
+
+
+def _calibration_line(is_case: np.ndarray, linear_predictor: np.ndarray) -> tuple[float, float]:
+    """Calibration-in-the-large intercept (offset model) and calibration slope of a linear predictor."""
+    target, ones = is_case.astype(float), np.ones((len(is_case), 1))
+    binomial = sm.families.Binomial()
+    intercept = sm.GLM(target, ones, family=binomial, offset=linear_predictor).fit()
+    slope = sm.GLM(target, np.column_stack([ones, linear_predictor]), family=binomial).fit()
+    return float(intercept.params[0]), float(slope.params[1])
+
+
+def bootstrap_validation(df: pd.DataFrame, *, outcome: str, predictors: Sequence[str], positive: Any = 1,
+                         n_boot: int = 200, rng: int | np.random.Generator | None = None) -> pd.DataFrame:
+    """Bootstrap internal validation of a logistic model: AUC, calibration intercept and slope corrected
+    for optimism (as R's ``rms::validate``).
+
+    Parameters
+    ----------
+    df, outcome, predictors, positive, n_boot, rng
+        As in :func:`optimism_corrected_auc`; the same seed draws the same resamples, so the AUC row
+        equals :func:`optimism_corrected_auc`.
+
+    Returns
+    -------
+    DataFrame
+        Rows ``auc``, ``calibration_intercept``, ``calibration_slope`` with columns ``quantity,
+        apparent, optimism, corrected, ideal`` (0.5 for no discrimination; 0 and 1 for perfect
+        calibration), ``n_boot, n_failed, n, n_events, method``.
+
+    Notes
+    -----
+    In each resample b refit the model (linear predictor lp_b). Optimism_b = performance of lp_b in
+    resample b - performance of lp_b in the original data; corrected = apparent - mean(optimism_b)
+    (Harrell, Lee & Mark 1996; Steyerberg 2019, ch. 5). Calibration intercept: logit P(y) = a +
+    offset(lp); slope: logit P(y) = a + b lp (Van Calster et al. 2016). In the data a maximum-
+    likelihood logistic model was fitted on, the intercept is 0 and the slope 1 exactly, so the
+    apparent values are 0 and 1 and the corrected slope is the mean test slope: below 1 means the
+    predictions are too extreme in new patients (overfitting), and 1 / slope is the usual
+    shrinkage factor for the coefficients.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(1)
+    >>> good = np.repeat([0, 1], 40)
+    >>> df = pd.DataFrame({"good": good, "fa": rng.normal(0.50 + 0.04 * good, 0.05),
+    ...                    "f": rng.normal(0.12 - 0.02 * good, 0.04)})
+    >>> table = bootstrap_validation(df, outcome="good", predictors=["fa", "f"], n_boot=50, rng=1)
+    >>> table[["quantity", "apparent", "optimism", "corrected"]].round(3)
+                    quantity  apparent  optimism  corrected
+    0                    auc     0.776     0.007      0.769
+    1  calibration_intercept     0.000    -0.004      0.004
+    2      calibration_slope     1.000     0.013      0.987
+    """
+    if int(n_boot) < 1:
+        raise InputError(f"n_boot={n_boot!r}: give a positive number of resamples, e.g. 200.")
+    is_case = case_mask(df, outcome, positive)
+    design = _design(df, predictors)
+    apparent_fit, _ = _fit_logit(design, is_case)
+    apparent_auc = float(_rank_auc((design @ np.asarray(apparent_fit.params))[None, :], is_case)[0])
+    draws, coefficients, n_failed = _bootstrap_fits(design, is_case, int(n_boot), as_rng(rng))
+    optimism = {"auc": np.nan, "calibration_intercept": np.nan, "calibration_slope": np.nan}
+    if len(draws):
+        boot_scores = np.einsum("bnp,bp->bn", design[draws], coefficients)
+        test_scores = coefficients @ design.T
+        optimism["auc"] = float(np.mean(_rank_auc(boot_scores, is_case[draws]) - _rank_auc(test_scores, is_case)))
+        lines = np.array([_calibration_line(is_case, scores) for scores in test_scores])
+        optimism["calibration_intercept"] = float(np.mean(0.0 - lines[:, 0]))
+        optimism["calibration_slope"] = float(np.mean(1.0 - lines[:, 1]))
+    rows = []
+    for quantity, apparent, ideal in (("auc", apparent_auc, 0.5), ("calibration_intercept", 0.0, 0.0),
+                                      ("calibration_slope", 1.0, 1.0)):
+        rows.append({"quantity": quantity, "apparent": apparent, "optimism": optimism[quantity],
+                     "corrected": apparent - optimism[quantity], "ideal": ideal, "n_boot": len(draws),
+                     "n_failed": n_failed, "n": len(df), "n_events": int(is_case.sum()),
+                     "method": "Harrell bootstrap optimism correction (rms::validate)"})
+    return pd.DataFrame(rows)
 
 
 @dataclass(frozen=True, eq=False)
