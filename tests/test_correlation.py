@@ -151,3 +151,20 @@ def test_paired_input_errors_and_missing_rows():
     pd.testing.assert_frame_equal(frame, before)
     with pytest.raises(InputError, match="nothing to test"):
         paired_comparison(pd.DataFrame({"a": [1, 2, 3], "b": [1, 2, 3]}), before="a", after="b", test="wilcoxon")
+
+
+def test_describe_columns_by_hand():
+    from helpers.correlation import describe_columns
+
+    frame = pd.DataFrame({"a": [9.0, 11, 10, 12, 8], "b": [14.0, 15, 13, 16, np.nan]})
+    before = frame.copy()
+    table = describe_columns(frame, columns=["a", "b"]).set_index("variable")
+    # a: mean 10, SD sqrt(2.5); CI 10 -/+ t(0.975, 4) * sqrt(2.5) / sqrt(5), t(0.975, 4) = 2.776445
+    half = 2.7764451051977987 * np.sqrt(2.5) / np.sqrt(5)
+    assert table.loc["a", ["mean", "sd", "mean_ci_low", "mean_ci_high"]].tolist() == \
+        pytest.approx([10, np.sqrt(2.5), 10 - half, 10 + half])
+    assert table.loc["a", ["median", "q1", "q3", "minimum", "maximum"]].tolist() == [10, 9, 11, 8, 12]
+    assert (table.loc["b", "n"], table.loc["b", "n_missing"], table.loc["b", "mean"]) == (4, 1, 14.5)
+    pd.testing.assert_frame_equal(frame, before)
+    with pytest.raises(InputError, match="not numeric"):
+        describe_columns(pd.DataFrame({"s": ["x", "y"]}), columns=["s"])

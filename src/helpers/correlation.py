@@ -1,6 +1,6 @@
-"""Correlation of predictors with an outcome, and a paired before/after comparison.
+"""Column summaries, correlation of predictors with an outcome, and a paired before/after comparison.
 
-Both return one tidy DataFrame (``estimate, ci_low, ci_high, p_value, n, method`` among the columns).
+Each returns one tidy DataFrame (``estimate, ci_low, ci_high, p_value, n, method`` among the columns).
 Correlations come from pingouin (Pearson and Spearman with Fisher-z confidence intervals); the paired
 comparison chooses a paired t-test or a Wilcoxon signed-rank test by a fixed, stated rule.
 """
@@ -36,6 +36,56 @@ def _check_level(level: float) -> float:
     if not 0 < level < 1:
         raise InputError(f"level={level!r}: give a confidence level between 0 and 1, e.g. 0.95.")
     return float(level)
+
+
+def describe_columns(df: pd.DataFrame, *, columns: Sequence[str], level: float = 0.95) -> pd.DataFrame:
+    """Mean with its t confidence interval, SD, median and quartiles of numeric columns.
+
+    Parameters
+    ----------
+    df : DataFrame
+        One row per patient; not modified.
+    columns : list of str
+        Numeric columns.
+    level : float
+        Confidence level of the mean's interval.
+
+    Returns
+    -------
+    DataFrame
+        One row per column: ``variable, n`` (non-missing), ``n_missing, mean, mean_ci_low,
+        mean_ci_high, sd, median, q1, q3, minimum, maximum``.
+
+    Notes
+    -----
+    CI of the mean: mean -/+ t_(n-1) SD / sqrt(n); SD with divisor n - 1; quartiles by linear
+    interpolation (R's type 7, numpy's default).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"mjoa_pre": [9, 11, 10, 12, 8], "mjoa_post": [14, 15, 13, 16, None]})
+    >>> describe_columns(df, columns=["mjoa_pre", "mjoa_post"])[["variable", "n", "mean", "sd"]].round(3)
+        variable  n  mean     sd
+    0   mjoa_pre  5  10.0  1.581
+    1  mjoa_post  4  14.5  1.291
+    """
+    level = _check_level(level)
+    if isinstance(columns, str):
+        raise InputError(f"columns={columns!r}: give a list of column names, e.g. ['mjoa_pre', 'mjoa_post'].")
+    rows = []
+    for column in columns:
+        values = _numeric_column(df, column).dropna().to_numpy()
+        n = len(values)
+        mean = float(values.mean()) if n else np.nan
+        sd = float(values.std(ddof=1)) if n > 1 else np.nan
+        half = float(stats.t.ppf(0.5 + level / 2, n - 1) * sd / np.sqrt(n)) if n > 1 else np.nan
+        q1, median, q3 = np.quantile(values, [0.25, 0.5, 0.75]) if n else (np.nan,) * 3
+        rows.append({"variable": column, "n": n, "n_missing": int(len(df) - n), "mean": mean,
+                     "mean_ci_low": mean - half, "mean_ci_high": mean + half, "sd": sd, "median": float(median),
+                     "q1": float(q1), "q3": float(q3), "minimum": float(values.min()) if n else np.nan,
+                     "maximum": float(values.max()) if n else np.nan})
+    return pd.DataFrame(rows)
 
 
 def correlation_table(df: pd.DataFrame, *, outcome: str, variables: Sequence[str],
