@@ -37,6 +37,8 @@ CHAPTERS: dict[str, Chapter] = {
     for chapter in [
         Chapter("equivocal-mri", "When cervical MRI is equivocal for myelopathy", "equivocal_mri.csv",
                 synthetic.simulate_equivocal_mri, "003_72dfbfb565217ad5.txt"),
+        Chapter("dti-ivim", "DTI and IVIM metrics predicting recovery after surgery for cervical myelopathy",
+                "dti_ivim.csv", synthetic.simulate_dti_ivim, "001_f8fe33b130d86341.txt"),
     ]
 }
 

@@ -3,5 +3,8 @@ statistics helpers return. Every figure has a title and axis labels with units; 
 """
 
 from helpers.plots.diagnostic import plot_fagan_nomogram, plot_imaging_pathway, plot_predictive_values
+from helpers.plots.roc import (plot_calibration, plot_decision_curve, plot_recovery, plot_roc_curves,
+                               plot_scatter_matrix)
 
-__all__ = ["plot_fagan_nomogram", "plot_imaging_pathway", "plot_predictive_values"]
+__all__ = ["plot_fagan_nomogram", "plot_imaging_pathway", "plot_predictive_values", "plot_recovery",
+           "plot_scatter_matrix", "plot_roc_curves", "plot_calibration", "plot_decision_curve"]

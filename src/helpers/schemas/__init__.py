@@ -8,11 +8,13 @@ ids to them and :func:`validate` checks a frame against one, reporting every pro
 import pandera.pandas as pa
 
 from helpers.schemas._core import BINARY, data_dictionary_markdown, describe_schema, validate, write_template
+from helpers.schemas.dti_ivim import DTI_IVIM
 from helpers.schemas.equivocal_mri import EQUIVOCAL_MRI
 
 SCHEMAS: dict[str, pa.DataFrameSchema] = {
     "equivocal-mri": EQUIVOCAL_MRI,
+    "dti-ivim": DTI_IVIM,
 }
 
 __all__ = ["BINARY", "SCHEMAS", "validate", "describe_schema", "write_template", "data_dictionary_markdown",
-           "EQUIVOCAL_MRI"]
+           "EQUIVOCAL_MRI", "DTI_IVIM"]

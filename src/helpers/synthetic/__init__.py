@@ -5,6 +5,7 @@ random state: the same seed gives the same rows, and :func:`write_csv` the same 
 """
 
 from helpers.synthetic._core import DEFAULT_SEED, as_generator, write_csv
+from helpers.synthetic.dti_ivim import simulate_dti_ivim
 from helpers.synthetic.equivocal_mri import simulate_equivocal_mri
 
-__all__ = ["DEFAULT_SEED", "as_generator", "write_csv", "simulate_equivocal_mri"]
+__all__ = ["DEFAULT_SEED", "as_generator", "write_csv", "simulate_equivocal_mri", "simulate_dti_ivim"]
