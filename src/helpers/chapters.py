@@ -47,6 +47,8 @@ CHAPTERS: dict[str, Chapter] = {
                 check_parameters=synthetic.dynamic_mri.check_parameters, paper_n=300),
         Chapter("mscc-separation", "Separation surgery for metastatic cord compression: MRI-confirmed separation and survival",
                 "mscc_separation.csv", synthetic.simulate_mscc_separation, "002_cd1b8612609c8072.txt", paper_n=59),
+        Chapter("dti-ivim", "DTI and IVIM metrics predicting recovery after surgery for cervical myelopathy",
+                "dti_ivim.csv", synthetic.simulate_dti_ivim, "001_f8fe33b130d86341.txt", paper_n=105),
     ]
 }
 

@@ -1,9 +1,11 @@
-"""ROC analysis and prediction-model checks for a binary outcome (e.g. good recovery after surgery).
+"""ROC analysis of a binary outcome (e.g. good recovery after surgery): AUC, comparison, thresholds.
 
 DeLong's variance is implemented once (:func:`delong_auc`, the fast algorithm of Sun & Xu) and every
 AUC, confidence interval and comparison in this module goes through it. Directions follow pROC:
 ``"<"`` means controls < cases (higher values predict the case), ``">"`` the reverse. There is no
 ``"auto"``: choose the direction from the expected sign before looking at the data, and state it.
+Fitted prediction models (logistic regression, optimism correction, calibration, decision curves)
+live in :mod:`helpers.prediction`; their models can be passed wherever a predictor is expected.
 """
 
 from __future__ import annotations
@@ -14,30 +16,26 @@ from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy import stats
-from statsmodels.stats.proportion import proportion_confint
 
+from helpers._inputs import (
+    FittedModel,
+    as_rng,
+    binary_array,
+    case_mask,
+    require_complete,
+    scores_of,
+    z_quantile,
+)
+from helpers.diagnostic import accuracy_from_counts
 from helpers.io import InputError
 
 DIRECTIONS = ("<", ">")
 CONVENTIONS = ("midpoint", "observed")
 DELONG_METHOD = "DeLong (Sun & Xu 2014)"
-_SHOWN = 10  # rows named in an error message
 
 
 # ----------------------------------------------------------------------------- input checks
-def _rows(index: pd.Index) -> str:
-    shown = ", ".join(map(str, index[:_SHOWN]))
-    return shown + (f" and {len(index) - _SHOWN} more" if len(index) > _SHOWN else "")
-
-
-def _z(level: float) -> float:
-    if not 0 < level < 1:
-        raise InputError(f"level={level!r}: give a confidence level between 0 and 1, e.g. 0.95.")
-    return float(stats.norm.ppf(0.5 + level / 2))
-
-
 def _check_direction(direction: str, name: str = "direction") -> str:
     if direction not in DIRECTIONS:
         raise InputError(
@@ -46,103 +44,6 @@ def _check_direction(direction: str, name: str = "direction") -> str:
             "sign before looking at the data, and state it.")
     return direction
 
-
-def _case_mask(df: pd.DataFrame, outcome: str, positive: Any) -> np.ndarray:
-    """Boolean array, True for cases (``df[outcome] == positive``), after checking the column."""
-    if not isinstance(df, pd.DataFrame):
-        raise InputError(f"expected a pandas DataFrame, got {type(df).__name__}.")
-    if outcome not in df.columns:
-        raise InputError(f"column '{outcome}' not found; the data have columns {list(df.columns)}. "
-                         "Pass the name of the binary outcome column as outcome=.")
-    column = df[outcome]
-    missing = column.isna().to_numpy()
-    if missing.any():
-        raise InputError(f"column '{outcome}' is missing in rows {_rows(df.index[missing])}. Drop these "
-                         f"rows first (df.dropna(subset=['{outcome}'])) so the complete-case analysis is explicit.")
-    values = list(pd.unique(column))
-    if len(values) > 2:
-        raise InputError(f"column '{outcome}' has {len(values)} distinct values ({values[:_SHOWN]}); "
-                         "recode it to two (case / control) before an ROC analysis.")
-    is_case = (column == positive).to_numpy(dtype=bool)
-    if not is_case.any():
-        raise InputError(f"positive={positive!r} does not occur in column '{outcome}' (values: {values}); "
-                         "pass positive=<the value that marks a case>.")
-    if is_case.all():
-        raise InputError(f"column '{outcome}' holds only cases ({positive!r}); ROC analysis needs controls too.")
-    return is_case
-
-
-def _scores(df: pd.DataFrame, predictor: Any, position: int) -> tuple[str, np.ndarray]:
-    """Resolve a column name, a :class:`LogisticModel` or an array of scores to (label, float array)."""
-    if isinstance(predictor, LogisticModel):
-        label, values = predictor.label, predictor.predicted_probability
-    elif isinstance(predictor, str):
-        if predictor not in df.columns:
-            raise InputError(f"column '{predictor}' not found; the data have columns {list(df.columns)}.")
-        label, values = predictor, df[predictor]
-    else:
-        name = getattr(predictor, "name", None)
-        label, values = (str(name) if name is not None else f"score_{position}"), predictor
-    if isinstance(values, pd.Series):
-        if not values.index.equals(df.index):
-            if values.index.has_duplicates or set(values.index) != set(df.index):
-                raise InputError(f"the scores '{label}' are indexed differently from the data frame; compute "
-                                 "them from the same frame, or pass a NumPy array in the frame's row order.")
-            values = values.reindex(df.index)
-        try:
-            values = values.to_numpy(dtype=float, na_value=np.nan)
-        except (TypeError, ValueError):
-            values = values.to_numpy()
-    values = np.asarray(values)
-    if values.ndim != 1 or len(values) != len(df):
-        raise InputError(f"the scores '{label}' have shape {values.shape}; expected one value per row "
-                         f"({len(df)} rows).")
-    try:
-        return label, values.astype(float)
-    except (TypeError, ValueError):
-        raise InputError(f"predictor '{label}' is not numeric (dtype {values.dtype}); convert it first, "
-                         "e.g. ordered categories to their integer codes.") from None
-
-
-def _require_complete(df: pd.DataFrame, labels: Sequence[str], arrays: Sequence[np.ndarray]) -> None:
-    missing = np.logical_or.reduce([np.isnan(a) for a in arrays])
-    if missing.any():
-        raise InputError(f"{', '.join(map(repr, labels))} missing in rows {_rows(df.index[missing])}. Drop "
-                         "these rows first (e.g. df.dropna(subset=[...])) so the complete-case analysis is "
-                         "explicit and reported, or impute them.")
-
-
-def _binary_array(y: Any, name: str = "y") -> np.ndarray:
-    array = np.asarray(y)
-    if array.dtype == bool:
-        return array
-    try:
-        numeric = array.astype(float)
-    except (TypeError, ValueError):
-        raise InputError(f"{name} must be 0/1 or True/False, got dtype {array.dtype}.") from None
-    bad = ~np.isin(numeric, (0.0, 1.0))
-    if bad.any():
-        raise InputError(f"{name} must be 0/1 or True/False; positions {np.flatnonzero(bad)[:_SHOWN].tolist()} "
-                         "are not (missing values must be dropped first).")
-    return numeric == 1.0
-
-
-def _probabilities(y: Any, p: Any) -> tuple[np.ndarray, np.ndarray]:
-    is_case = _binary_array(y)
-    prob = np.asarray(p, dtype=float)
-    if prob.shape != is_case.shape or prob.ndim != 1:
-        raise InputError(f"y and p must be one-dimensional and of equal length (got {is_case.shape}, {prob.shape}).")
-    bad = ~((prob > 0) & (prob < 1))
-    if bad.any():
-        raise InputError(f"p must lie strictly between 0 and 1; positions {np.flatnonzero(bad)[:_SHOWN].tolist()} "
-                         "do not (missing, 0 or 1). Drop them or use predictions from a fitted model.")
-    if is_case.all() or not is_case.any():
-        raise InputError("y holds only one class; calibration and net benefit need events and non-events.")
-    return is_case, prob
-
-
-def _rng(rng: int | np.random.Generator | None) -> np.random.Generator:
-    return rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
 
 
 # ----------------------------------------------------------------------------- DeLong core
@@ -189,7 +90,7 @@ def delong_auc(y: Any, scores: Any, directions: str | Sequence[str] = "<") -> De
     >>> float(result.auc[0])
     0.75
     """
-    is_case = _binary_array(y)
+    is_case = binary_array(y)
     values = np.atleast_2d(np.asarray(scores, dtype=float))
     if values.ndim != 2 or values.shape[1] != is_case.shape[0]:
         raise InputError(f"scores have shape {values.shape}; expected (k, {is_case.shape[0]}).")
@@ -257,7 +158,8 @@ def roc_auc(df: pd.DataFrame, *, outcome: str, predictor: Any, positive: Any = 1
     outcome : str
         Binary outcome column.
     predictor : str, LogisticModel or array-like
-        Column name, a fitted :class:`LogisticModel` (its predicted probabilities) or one score per row.
+        Column name, a fitted :class:`helpers.prediction.LogisticModel` (its predicted probabilities)
+        or one score per row.
     positive : default 1
         Value of ``outcome`` that marks a case (1 also matches True).
     direction : {"<", ">"}
@@ -293,11 +195,11 @@ def roc_auc(df: pd.DataFrame, *, outcome: str, predictor: Any, positive: Any = 1
        estimate  ci_low  ci_high
     0     0.711   0.597    0.826
     """
-    z = _z(level)
+    z = z_quantile(level)
     _check_direction(direction)
-    is_case = _case_mask(df, outcome, positive)
-    label, x = _scores(df, predictor, 1)
-    _require_complete(df, [outcome, label], [x])
+    is_case = case_mask(df, outcome, positive)
+    label, x = scores_of(df, predictor, 1)
+    require_complete(df, [outcome, label], [x])
     result = delong_auc(is_case, x, direction)
     auc, variance = float(result.auc[0]), float(result.covariance[0, 0])
     _warn_auc(auc, variance, result.n_cases, result.n_controls, label)
@@ -319,7 +221,8 @@ def compare_auc(df: pd.DataFrame, *, outcome: str, predictors: Sequence[Any], po
     outcome : str
         Binary outcome column.
     predictors : pair of (str, LogisticModel or array-like)
-        The two predictors; each a column name, a fitted :class:`LogisticModel` (e.g. FA + f) or one
+        The two predictors; each a column name, a fitted :class:`helpers.prediction.LogisticModel`
+        (e.g. FA + f) or one
         score per row (a Series aligned on ``df.index`` or an array in row order).
     positive : default 1
         Value of ``outcome`` that marks a case.
@@ -361,7 +264,7 @@ def compare_auc(df: pd.DataFrame, *, outcome: str, predictors: Sequence[Any], po
        estimate  statistic  p_value
     0    -0.014     -0.174    0.861
     """
-    z = _z(level)
+    z = z_quantile(level)
     if isinstance(predictors, (str, bytes)) or len(predictors) != 2:
         raise InputError(f"predictors={predictors!r}: give exactly two, e.g. predictors=('fa', 'adc').")
     dirs = (directions, directions) if isinstance(directions, str) else tuple(directions)
@@ -369,17 +272,17 @@ def compare_auc(df: pd.DataFrame, *, outcome: str, predictors: Sequence[Any], po
         raise InputError(f"directions={directions!r}: give one direction or a pair.")
     for d in dirs:
         _check_direction(d, "directions")
-    is_case = _case_mask(df, outcome, positive)
-    (label1, x1), (label2, x2) = (_scores(df, p, i + 1) for i, p in enumerate(predictors))
-    terms = [set(p.predictors) if isinstance(p, LogisticModel) else {p} if isinstance(p, str) else None
+    is_case = case_mask(df, outcome, positive)
+    (label1, x1), (label2, x2) = (scores_of(df, p, i + 1) for i, p in enumerate(predictors))
+    terms = [set(p.predictors) if isinstance(p, FittedModel) else {p} if isinstance(p, str) else None
              for p in predictors]
-    if (any(isinstance(p, LogisticModel) for p in predictors) and None not in terms
+    if (any(isinstance(p, FittedModel) for p in predictors) and None not in terms
             and (terms[0] <= terms[1] or terms[1] <= terms[0])):
         warnings.warn(f"'{label1}' and '{label2}' are nested models fitted on these data: the DeLong "
                       "test is conservative here (Demler et al. 2012); test the added terms with a Wald or "
                       "likelihood-ratio test and report the AUCs descriptively.", stacklevel=2)
     if paired:
-        _require_complete(df, [outcome, label1, label2], [x1, x2])
+        require_complete(df, [outcome, label1, label2], [x1, x2])
         result = delong_auc(is_case, np.vstack([x1, x2]), dirs)
         (a1, a2), cov = result.auc, result.covariance
         se, diff = np.sqrt(cov[0, 0] + cov[1, 1] - 2 * cov[0, 1]), a1 - a2
@@ -451,9 +354,9 @@ def _threshold_inputs(df, outcome, predictor, positive, direction, convention):
     _check_direction(direction)
     if convention not in CONVENTIONS:
         raise InputError(f"convention={convention!r}: use 'midpoint' (pROC) or 'observed' (scikit-learn).")
-    is_case = _case_mask(df, outcome, positive)
-    label, x = _scores(df, predictor, 1)
-    _require_complete(df, [outcome, label], [x])
+    is_case = case_mask(df, outcome, positive)
+    label, x = scores_of(df, predictor, 1)
+    require_complete(df, [outcome, label], [x])
     sign = -1.0 if direction == ">" else 1.0
     values, codes = np.unique(sign * x, return_inverse=True)
     return label, is_case, sign, values, codes
@@ -562,7 +465,7 @@ def youden_threshold(df: pd.DataFrame, *, outcome: str, predictor: Any, positive
     """
     label, is_case, sign, values, codes = _threshold_inputs(df, outcome, predictor, positive, direction,
                                                             convention)
-    _z(level)
+    z_quantile(level)
     k = len(values)
     case_counts = np.bincount(codes[is_case], minlength=k)[None, :]
     control_counts = np.bincount(codes[~is_case], minlength=k)[None, :]
@@ -580,7 +483,7 @@ def youden_threshold(df: pd.DataFrame, *, outcome: str, predictor: Any, positive
                       stacklevel=2)
     ci_low = ci_high = np.nan
     if n_boot and n_boot > 0:
-        generator = _rng(rng)
+        generator = as_rng(rng)
         boot = []
         case_codes, control_codes = codes[is_case], codes[~is_case]
         chunk = max(1, 2_000_000 // len(codes))
@@ -618,25 +521,11 @@ def youden_threshold(df: pd.DataFrame, *, outcome: str, predictor: Any, positive
 
 
 # ----------------------------------------------------------------------------- at a threshold
-def _wilson(count: int, total: int, level: float) -> tuple[float, float]:
-    if total == 0:
-        return np.nan, np.nan
-    low, high = proportion_confint(count, total, alpha=1 - level, method="wilson")
-    return float(low), float(high)
-
-
-def _likelihood_ratio(a: int, a_total: int, b: int, b_total: int, z: float, name: str) -> tuple[float, float, float]:
-    """(a / a_total) / (b / b_total) with the log-method CI; NaN limits when a cell is zero."""
-    if a_total == 0 or b_total == 0:
-        return np.nan, np.nan, np.nan
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.float64(a) / a_total / (np.float64(b) / b_total)
-    if a == 0 or b == 0:
-        warnings.warn(f"{name}: a zero cell makes the log-method CI undefined (reported as NaN); report the "
-                      "counts, or a 0.5 continuity correction stated as such.", stacklevel=3)
-        return float(ratio), np.nan, np.nan
-    se = np.sqrt(1 / a - 1 / a_total + 1 / b - 1 / b_total)
-    return float(ratio), float(ratio * np.exp(-z * se)), float(ratio * np.exp(z * se))
+_ACCURACY_NAMES = {"sensitivity": "sensitivity", "specificity": "specificity", "ppv": "positive_predictive_value",
+                   "npv": "negative_predictive_value", "lr_positive": "positive_likelihood_ratio",
+                   "lr_negative": "negative_likelihood_ratio", "true_positive": "true_positives",
+                   "false_positive": "false_positives", "false_negative": "false_negatives",
+                   "true_negative": "true_negatives"}
 
 
 def classification_metrics(df: pd.DataFrame, *, outcome: str, predictor: Any, threshold: float,
@@ -660,12 +549,15 @@ def classification_metrics(df: pd.DataFrame, *, outcome: str, predictor: Any, th
 
     Notes
     -----
-    Proportions carry Wilson score intervals (Wilson 1927; statsmodels ``proportion_confint``).
+    The 2x2 table at the threshold goes to :func:`helpers.diagnostic.accuracy_from_counts`, so the
+    book has one convention: proportions carry Wilson score intervals (Wilson 1927);
     LR+ = sens / (1 - spec), LR- = (1 - sens) / spec, CI exp(log LR -/+ z * SE) with
     SE(log LR+) = sqrt(1/TP - 1/(TP+FN) + 1/FP - 1/(FP+TN)) and
     SE(log LR-) = sqrt(1/FN - 1/(TP+FN) + 1/TN - 1/(FP+TN)) (Simel, Samsa & Matchar 1991,
-    J Clin Epidemiol 44:763-770). Predictive values depend on the prevalence in these data. A
-    threshold chosen on the same data (e.g. Youden's) gives optimistic values.
+    J Clin Epidemiol 44:763-770). When a cell a ratio needs (TP or FP for LR+, FN or TN for LR-) is
+    zero, 0.5 is added to every cell for that ratio (estimate and CI), with a warning, and the
+    ``method`` says so. Predictive values depend on the prevalence in these data. A threshold chosen
+    on the same data (e.g. Youden's) gives optimistic values.
 
     Examples
     --------
@@ -680,349 +572,28 @@ def classification_metrics(df: pd.DataFrame, *, outcome: str, predictor: Any, th
     0  sensitivity     0.625   0.470    0.758
     1  specificity     0.700   0.546    0.819
     """
-    z = _z(level)
+    z_quantile(level)
     _check_direction(direction)
-    is_case = _case_mask(df, outcome, positive)
-    label, x = _scores(df, predictor, 1)
-    _require_complete(df, [outcome, label], [x])
+    is_case = case_mask(df, outcome, positive)
+    label, x = scores_of(df, predictor, 1)
+    require_complete(df, [outcome, label], [x])
     called = x >= threshold if direction == "<" else x <= threshold
     tp, fp = int((called & is_case).sum()), int((called & ~is_case).sum())
     fn, tn = int((~called & is_case).sum()), int((~called & ~is_case).sum())
-    rows = []
-    for name, num, den in (("sensitivity", tp, tp + fn), ("specificity", tn, tn + fp),
-                           ("positive_predictive_value", tp, tp + fp), ("negative_predictive_value", tn, tn + fn)):
-        if den == 0:
-            warnings.warn(f"{name} is undefined: no patients in its denominator at threshold {threshold}.",
-                          stacklevel=2)
-        rows.append((name, num / den if den else np.nan, *_wilson(num, den, level), num, den, "Wilson score CI"))
-    rows.append(("positive_likelihood_ratio", *_likelihood_ratio(tp, tp + fn, fp, fp + tn, z, "LR+"),
-                 np.nan, np.nan, "log method CI (Simel 1991)"))
-    rows.append(("negative_likelihood_ratio", *_likelihood_ratio(fn, tp + fn, tn, fp + tn, z, "LR-"),
-                 np.nan, np.nan, "log method CI (Simel 1991)"))
-    for name, count in (("true_positives", tp), ("false_positives", fp), ("false_negatives", fn),
-                        ("true_negatives", tn)):
-        rows.append((name, float(count), np.nan, np.nan, count, len(x), "count"))
-    table = pd.DataFrame(rows, columns=["quantity", "estimate", "ci_low", "ci_high", "numerator", "denominator",
-                                        "method"])
-    table.insert(6, "threshold", float(threshold))
-    table.insert(7, "direction", direction)
-    table.insert(8, "n", len(x))
-    return table
-
-
-# ----------------------------------------------------------------------------- prediction model
-@dataclass(frozen=True, eq=False)
-class LogisticModel:
-    """A fitted logistic model (returned by :func:`fit_logistic_model`).
-
-    Attributes: ``outcome, predictors, positive, coefficients`` (tidy table), ``predicted_probability``
-    (Series on the data's index), ``n, n_events, results`` (the statsmodels results).
-    """
-
-    outcome: str
-    predictors: tuple[str, ...]
-    positive: Any
-    coefficients: pd.DataFrame
-    predicted_probability: pd.Series
-    n: int
-    n_events: int
-    results: Any
-
-    @property
-    def label(self) -> str:
-        return "logistic(" + " + ".join(self.predictors) + ")"
-
-    def predict(self, df: pd.DataFrame) -> pd.Series:
-        """Predicted probabilities for new patients (e.g. an external validation set)."""
-        design = _design(df, self.predictors)
-        return pd.Series(self.results.predict(design), index=df.index, name="predicted_probability")
-
-
-def _design(df: pd.DataFrame, predictors: Sequence[str]) -> np.ndarray:
-    if isinstance(predictors, str) or len(predictors) == 0:
-        raise InputError(f"predictors={predictors!r}: give a list of column names, e.g. ['fa', 'f'].")
-    columns = [_scores(df, p, i + 1)[1] if isinstance(p, str) else None for i, p in enumerate(predictors)]
-    if any(c is None for c in columns):
-        raise InputError(f"predictors={predictors!r}: give column names.")
-    _require_complete(df, list(predictors), columns)
-    return np.column_stack([np.ones(len(df))] + columns)
-
-
-def _fit_logit(design: np.ndarray, y: np.ndarray) -> tuple[Any, list[str]]:
-    """statsmodels Logit by Newton's method; returns the results and the warnings' messages."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        results = sm.Logit(y.astype(float), design).fit(disp=0, method="newton", maxiter=100)
-    messages = sorted({type(w.message).__name__ for w in caught})
-    if not results.mle_retvals.get("converged", True) and "ConvergenceWarning" not in messages:
-        messages.append("ConvergenceWarning")
-    return results, messages
-
-
-def fit_logistic_model(df: pd.DataFrame, *, outcome: str, predictors: Sequence[str], positive: Any = 1,
-                       level: float = 0.95) -> LogisticModel:
-    """Fit a logistic model (e.g. good recovery ~ FA + f) by maximum likelihood (statsmodels).
-
-    Parameters
-    ----------
-    df : DataFrame
-        One row per patient; not modified.
-    outcome : str
-        Binary outcome column; ``positive`` marks the event.
-    predictors : list of str
-        Numeric predictor columns (entered linearly).
-    level : float
-        Confidence level of the Wald intervals.
-
-    Returns
-    -------
-    LogisticModel
-        ``coefficients``: one row per term (``intercept`` first) with ``term, estimate,
-        standard_error, ci_low, ci_high, odds_ratio, odds_ratio_ci_low, odds_ratio_ci_high, z,
-        p_value``; ``predicted_probability``; ``n, n_events, results``.
-
-    Notes
-    -----
-    logit P(event) = b0 + b1 x1 + ...; OR = exp(b) per unit of the predictor, Wald CI
-    exp(b -/+ z SE); rescale a predictor first (e.g. FA x 100) for an OR per meaningful step.
-    Warnings flag fewer than 10 events (or non-events) per predictor (Peduzzi et al. 1996,
-    J Clin Epidemiol 49:1373-1379), separation and non-convergence.
-
-    Examples
-    --------
-    >>> import numpy as np, pandas as pd
-    >>> rng = np.random.default_rng(1)
-    >>> good = np.repeat([0, 1], 40)
-    >>> df = pd.DataFrame({"good": good, "fa": rng.normal(0.50 + 0.04 * good, 0.05),
-    ...                    "f": rng.normal(0.12 - 0.02 * good, 0.04)})
-    >>> model = fit_logistic_model(df, outcome="good", predictors=["fa", "f"])
-    >>> model.coefficients[["term", "estimate", "p_value"]].round(3)
-            term  estimate  p_value
-    0  intercept    -7.635    0.029
-    1         fa    18.873    0.005
-    2          f   -20.275    0.005
-    """
-    z = _z(level)
-    is_case = _case_mask(df, outcome, positive)
-    design = _design(df, predictors)
-    results, messages = _fit_logit(design, is_case)
-    n_events = int(is_case.sum())
-    if min(n_events, len(df) - n_events) < 10 * len(predictors):
-        warnings.warn(f"{min(n_events, len(df) - n_events)} events (or non-events) for {len(predictors)} "
-                      "predictor(s): fewer than 10 per predictor; expect overfitting.", stacklevel=2)
-    if messages:
-        warnings.warn(f"logistic fit reported {', '.join(messages)}: check for separation (a predictor that "
-                      "splits the outcome perfectly); estimates and CIs are unreliable.", stacklevel=2)
-    estimate, se = np.asarray(results.params), np.asarray(results.bse)
-    table = pd.DataFrame({"term": ["intercept", *predictors], "estimate": estimate, "standard_error": se,
-                          "ci_low": estimate - z * se, "ci_high": estimate + z * se})
-    table["odds_ratio"] = np.exp(table["estimate"])
-    table["odds_ratio_ci_low"], table["odds_ratio_ci_high"] = np.exp(table["ci_low"]), np.exp(table["ci_high"])
-    table["z"] = estimate / se
-    table["p_value"] = 2 * stats.norm.sf(np.abs(table["z"]))
-    probability = pd.Series(results.predict(design), index=df.index, name="predicted_probability")
-    return LogisticModel(outcome=outcome, predictors=tuple(predictors), positive=positive, coefficients=table,
-                         predicted_probability=probability, n=len(df), n_events=n_events, results=results)
-
-
-def optimism_corrected_auc(df: pd.DataFrame, *, outcome: str, predictors: Sequence[str], positive: Any = 1,
-                           n_boot: int = 200, rng: int | np.random.Generator | None = None) -> pd.DataFrame:
-    """Harrell's bootstrap optimism correction of a logistic model's AUC.
-
-    Parameters
-    ----------
-    df, outcome, predictors, positive
-        As in :func:`fit_logistic_model`.
-    n_boot : int
-        Bootstrap resamples (rows drawn with replacement).
-    rng : int, numpy.random.Generator or None
-        Seed or generator; pass an int for reproducible results.
-
-    Returns
-    -------
-    DataFrame
-        One row: ``model, apparent_auc, optimism, corrected_auc, n_boot`` (resamples used),
-        ``n_failed`` (resamples with one class, separation or no convergence, left out), ``n,
-        n_events, method``.
-
-    Notes
-    -----
-    Fit on the data: apparent AUC. In each resample b refit the model; optimism_b = AUC of model b
-    on resample b - AUC of model b on the original data. Corrected = apparent - mean(optimism_b)
-    (Harrell, Lee & Mark 1996, Stat Med 15:361-387; Steyerberg 2019, ch. 5). The model is refitted
-    per resample; the AUCs of all resamples are computed at once from ranks of the linear predictor.
-
-    Examples
-    --------
-    >>> import numpy as np, pandas as pd
-    >>> rng = np.random.default_rng(1)
-    >>> good = np.repeat([0, 1], 40)
-    >>> df = pd.DataFrame({"good": good, "fa": rng.normal(0.50 + 0.04 * good, 0.05),
-    ...                    "f": rng.normal(0.12 - 0.02 * good, 0.04)})
-    >>> result = optimism_corrected_auc(df, outcome="good", predictors=["fa", "f"], n_boot=100, rng=1)
-    >>> result[["apparent_auc", "optimism", "corrected_auc"]].round(3)
-       apparent_auc  optimism  corrected_auc
-    0         0.776     0.013          0.763
-    """
-    if int(n_boot) < 1:
-        raise InputError(f"n_boot={n_boot!r}: give a positive number of resamples, e.g. 200.")
-    is_case = _case_mask(df, outcome, positive)
-    design = _design(df, predictors)
-    apparent_fit, _ = _fit_logit(design, is_case)
-    apparent = float(_rank_auc((design @ np.asarray(apparent_fit.params))[None, :], is_case)[0])
-    generator, n = _rng(rng), len(df)
-    draws, coefficients = [], []
-    for _ in range(int(n_boot)):
-        draw = generator.integers(0, n, n)
-        y = is_case[draw]
-        if y.all() or not y.any():
-            continue
-        results, messages = _fit_logit(design[draw], y)
-        if not messages:
-            draws.append(draw)
-            coefficients.append(np.asarray(results.params))
-    n_used = len(draws)
-    n_failed = int(n_boot) - n_used
-    if n_failed:
-        warnings.warn(f"{n_failed} of {n_boot} resamples had one class, separation or no convergence and were "
-                      "left out of the optimism estimate.", stacklevel=2)
-    if n_used == 0:
-        optimism = np.nan
-    else:
-        draws, coefficients = np.array(draws), np.array(coefficients)
-        boot_scores = np.einsum("bnp,bp->bn", design[draws], coefficients)
-        optimism = float(np.mean(_rank_auc(boot_scores, is_case[draws])
-                                 - _rank_auc(coefficients @ design.T, is_case)))
-    return pd.DataFrame([{
-        "model": "logistic(" + " + ".join(predictors) + ")", "apparent_auc": apparent, "optimism": optimism,
-        "corrected_auc": apparent - optimism, "n_boot": n_used, "n_failed": n_failed, "n": n,
-        "n_events": int(is_case.sum()), "method": "Harrell bootstrap optimism correction"}])
-
-
-@dataclass(frozen=True, eq=False)
-class CalibrationResult:
-    """``summary``: calibration intercept and slope; ``bins``: observed vs predicted per risk group."""
-
-    summary: pd.DataFrame
-    bins: pd.DataFrame
-
-
-def calibration(y: Any, p: Any, *, n_bins: int = 10, level: float = 0.95) -> CalibrationResult:
-    """Calibration intercept and slope of predicted probabilities, and a binned calibration table.
-
-    Parameters
-    ----------
-    y : array-like of bool or 0/1
-        Observed outcomes.
-    p : array-like of float in (0, 1)
-        Predicted probabilities of the event.
-    n_bins : int
-        Number of risk groups (quantiles of p; tied quantiles merge).
-    level : float
-        Confidence level.
-
-    Returns
-    -------
-    CalibrationResult
-        ``summary``: rows ``calibration_intercept`` (ideal 0) and ``calibration_slope`` (ideal 1) with
-        ``quantity, estimate, ci_low, ci_high, standard_error, ideal, n, method``. ``bins``: ``bin, n,
-        events, mean_predicted, observed, ci_low, ci_high`` (Wilson CI of the observed proportion).
-
-    Notes
-    -----
-    Intercept: logit P(y) = a + offset(logit p), intercept only. Slope: logit P(y) = a + b logit p.
-    Wald CIs (Cox 1958, Biometrika 45:562-565; Van Calster et al. 2016, J Clin Epidemiol
-    74:167-176). In the development data of a maximum-likelihood logistic model both are ideal by
-    construction; assess them on validation data or bootstrap them.
-
-    Examples
-    --------
-    >>> import numpy as np, pandas as pd
-    >>> rng = np.random.default_rng(1)
-    >>> good = np.repeat([0, 1], 40)
-    >>> df = pd.DataFrame({"good": good, "fa": rng.normal(0.50 + 0.04 * good, 0.05),
-    ...                    "f": rng.normal(0.12 - 0.02 * good, 0.04)})
-    >>> model = fit_logistic_model(df, outcome="good", predictors=["fa", "f"])
-    >>> calibration(df["good"], model.predicted_probability, n_bins=4).bins[["n", "mean_predicted", "observed"]].round(3)
-        n  mean_predicted  observed
-    0  20           0.195      0.25
-    1  20           0.388      0.35
-    2  20           0.594      0.50
-    3  20           0.823      0.90
-    """
-    z = _z(level)
-    is_case, prob = _probabilities(y, p)
-    logit = np.log(prob / (1 - prob))
-    target = is_case.astype(float)
-    binomial = sm.families.Binomial()
-    intercept = sm.GLM(target, np.ones((len(prob), 1)), family=binomial, offset=logit).fit()
-    slope = sm.GLM(target, np.column_stack([np.ones(len(prob)), logit]), family=binomial).fit()
-    rows = []
-    for name, fit, index, ideal, text in (
-            ("calibration_intercept", intercept, 0, 0.0, "logistic model with offset logit(p), Wald CI"),
-            ("calibration_slope", slope, 1, 1.0, "logistic regression on logit(p), Wald CI")):
-        estimate, se = float(fit.params[index]), float(fit.bse[index])
-        rows.append({"quantity": name, "estimate": estimate, "ci_low": estimate - z * se,
-                     "ci_high": estimate + z * se, "standard_error": se, "ideal": ideal, "n": len(prob),
-                     "method": text})
-    groups = pd.qcut(prob, q=n_bins, labels=False, duplicates="drop")
-    frame = pd.DataFrame({"bin": groups, "y": target, "p": prob})
-    bins = frame.groupby("bin").agg(n=("y", "size"), events=("y", "sum"), mean_predicted=("p", "mean"),
-                                    observed=("y", "mean")).reset_index()
-    limits = [_wilson(int(e), int(t), level) for e, t in zip(bins["events"], bins["n"])]
-    bins["ci_low"], bins["ci_high"] = [low for low, _ in limits], [high for _, high in limits]
-    return CalibrationResult(summary=pd.DataFrame(rows), bins=bins)
-
-
-def decision_curve(y: Any, p: Any, thresholds: Any = None) -> pd.DataFrame:
-    """Net benefit of treating by a model's risk, of treating all and of treating none.
-
-    Parameters
-    ----------
-    y : array-like of bool or 0/1
-        Observed outcomes (the event is the one the decision acts on).
-    p : array-like of float in (0, 1)
-        Predicted probabilities.
-    thresholds : array-like of float in [0, 1), optional
-        Threshold probabilities; default 0.01, 0.02, ..., 0.99.
-
-    Returns
-    -------
-    DataFrame
-        One row per threshold: ``threshold, net_benefit_model, net_benefit_treat_all,
-        net_benefit_treat_none, true_positives, false_positives, n``.
-
-    Notes
-    -----
-    Treat when p >= t. Net benefit = TP / N - FP / N * t / (1 - t); treat all:
-    prevalence - (1 - prevalence) * t / (1 - t); treat none: 0 (Vickers & Elkin 2006, Med Decis
-    Making 26:565-574).
-
-    Examples
-    --------
-    >>> import numpy as np, pandas as pd
-    >>> rng = np.random.default_rng(1)
-    >>> good = np.repeat([0, 1], 40)
-    >>> df = pd.DataFrame({"good": good, "fa": rng.normal(0.50 + 0.04 * good, 0.05),
-    ...                    "f": rng.normal(0.12 - 0.02 * good, 0.04)})
-    >>> model = fit_logistic_model(df, outcome="good", predictors=["fa", "f"])
-    >>> curve = decision_curve(df["good"], model.predicted_probability, thresholds=[0.3, 0.5])
-    >>> curve[["threshold", "net_benefit_model", "net_benefit_treat_all"]].round(3)
-       threshold  net_benefit_model  net_benefit_treat_all
-    0        0.3              0.298                  0.286
-    1        0.5              0.262                  0.000
-    """
-    is_case, prob = _probabilities(y, p)
-    t = np.linspace(0.01, 0.99, 99) if thresholds is None else np.atleast_1d(np.asarray(thresholds, dtype=float))
-    if not ((t >= 0) & (t < 1)).all():
-        raise InputError(f"thresholds must lie in [0, 1); got {t[~((t >= 0) & (t < 1))][:_SHOWN].tolist()}.")
-    n = len(prob)
-    case_p, control_p = np.sort(prob[is_case]), np.sort(prob[~is_case])
-    tp = len(case_p) - np.searchsorted(case_p, t, side="left")
-    fp = len(control_p) - np.searchsorted(control_p, t, side="left")
-    odds = t / (1 - t)
-    prevalence = is_case.mean()
-    return pd.DataFrame({"threshold": t, "net_benefit_model": tp / n - fp / n * odds,
-                         "net_benefit_treat_all": prevalence - (1 - prevalence) * odds,
-                         "net_benefit_treat_none": np.zeros_like(t), "true_positives": tp,
-                         "false_positives": fp, "n": n})
+    fractions = {"sensitivity": (tp, tp + fn), "specificity": (tn, tn + fp), "ppv": (tp, tp + fp),
+                 "npv": (tn, tn + fn)}
+    for name, (_, denominator) in fractions.items():
+        if denominator == 0:
+            warnings.warn(f"{_ACCURACY_NAMES[name]} is undefined: no patients in its denominator at threshold "
+                          f"{threshold}.", stacklevel=2)
+    two_by_two = pd.DataFrame({"test_positive": called.astype(int), "disease_present": is_case.astype(int)})
+    table = accuracy_from_counts(two_by_two, level=level, interval="wilson")
+    table = table[table["quantity"].isin(list(_ACCURACY_NAMES))].set_index("quantity").loc[list(_ACCURACY_NAMES)]
+    counts = {"true_positive": tp, "false_positive": fp, "false_negative": fn, "true_negative": tn}
+    numerator = [fractions[q][0] if q in fractions else counts.get(q, np.nan) for q in table.index]
+    denominator = [fractions[q][1] if q in fractions else len(x) if q in counts else np.nan for q in table.index]
+    return pd.DataFrame({
+        "quantity": [_ACCURACY_NAMES[q] for q in table.index], "estimate": table["estimate"].to_numpy(float),
+        "ci_low": table["ci_low"].to_numpy(float), "ci_high": table["ci_high"].to_numpy(float),
+        "numerator": numerator, "denominator": denominator, "threshold": float(threshold),
+        "direction": direction, "n": len(x), "method": table["method"].to_numpy()})

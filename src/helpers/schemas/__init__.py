@@ -9,6 +9,7 @@ import pandera.pandas as pa
 
 from helpers.schemas._core import BINARY, data_dictionary_markdown, describe_schema, validate, write_template
 from helpers.schemas.dynamic_mri import DYNAMIC_MRI
+from helpers.schemas.dti_ivim import DTI_IVIM
 from helpers.schemas.equivocal_mri import EQUIVOCAL_MRI
 from helpers.schemas.mscc_separation import MSCC_SEPARATION
 
@@ -16,7 +17,8 @@ SCHEMAS: dict[str, pa.DataFrameSchema] = {
     "equivocal-mri": EQUIVOCAL_MRI,
     "dynamic-mri": DYNAMIC_MRI,
     "mscc-separation": MSCC_SEPARATION,
+    "dti-ivim": DTI_IVIM,
 }
 
 __all__ = ["BINARY", "SCHEMAS", "validate", "describe_schema", "write_template", "data_dictionary_markdown",
-           "EQUIVOCAL_MRI", "DYNAMIC_MRI", "MSCC_SEPARATION"]
+           "EQUIVOCAL_MRI", "DYNAMIC_MRI", "MSCC_SEPARATION", "DTI_IVIM"]

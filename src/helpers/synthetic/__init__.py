@@ -6,8 +6,9 @@ random state: the same seed gives the same rows, and :func:`write_csv` the same 
 
 from helpers.synthetic._core import DEFAULT_SEED, as_generator, write_csv
 from helpers.synthetic.dynamic_mri import simulate_dynamic_mri
+from helpers.synthetic.dti_ivim import simulate_dti_ivim
 from helpers.synthetic.equivocal_mri import simulate_equivocal_mri
 from helpers.synthetic.mscc_separation import simulate_mscc_separation
 
 __all__ = ["DEFAULT_SEED", "as_generator", "write_csv", "simulate_equivocal_mri", "simulate_dynamic_mri",
-           "simulate_mscc_separation"]
+           "simulate_mscc_separation", "simulate_dti_ivim"]

@@ -1,0 +1,444 @@
+"""Prediction models for a binary outcome: logistic regression, optimism-corrected AUC, calibration and
+decision curves (e.g. a model of good recovery from FA and f).
+
+A fitted :class:`LogisticModel` can be passed to :func:`helpers.roc.roc_auc` and
+:func:`helpers.roc.compare_auc` as a predictor; every AUC here is the Mann-Whitney AUC of
+:mod:`helpers.roc`.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+from scipy import stats
+
+from helpers._inputs import SHOWN, as_rng, binary_array, case_mask, require_complete, scores_of, z_quantile
+from helpers.diagnostic import proportion_interval
+from helpers.io import InputError
+from helpers.roc import _rank_auc
+
+
+# ----------------------------------------------------------------------------- input checks
+def _probabilities(y: Any, p: Any) -> tuple[np.ndarray, np.ndarray]:
+    is_case = binary_array(y)
+    prob = np.asarray(p, dtype=float)
+    if prob.shape != is_case.shape or prob.ndim != 1:
+        raise InputError(f"y and p must be one-dimensional and of equal length (got {is_case.shape}, {prob.shape}).")
+    bad = ~((prob > 0) & (prob < 1))
+    if bad.any():
+        raise InputError(f"p must lie strictly between 0 and 1; positions {np.flatnonzero(bad)[:SHOWN].tolist()} "
+                         "do not (missing, 0 or 1). Drop them or use predictions from a fitted model.")
+    if is_case.all() or not is_case.any():
+        raise InputError("y holds only one class; calibration and net benefit need events and non-events.")
+    return is_case, prob
+
+
+# ----------------------------------------------------------------------------- logistic model
+@dataclass(frozen=True, eq=False)
+class LogisticModel:
+    """A fitted logistic model (returned by :func:`fit_logistic_model`).
+
+    Attributes: ``outcome, predictors, positive, coefficients`` (tidy table), ``predicted_probability``
+    (Series on the data's index), ``n, n_events, results`` (the statsmodels results).
+    """
+
+    outcome: str
+    predictors: tuple[str, ...]
+    positive: Any
+    coefficients: pd.DataFrame
+    predicted_probability: pd.Series
+    n: int
+    n_events: int
+    results: Any
+
+    @property
+    def label(self) -> str:
+        return "logistic(" + " + ".join(self.predictors) + ")"
+
+    def predict(self, df: pd.DataFrame) -> pd.Series:
+        """Predicted probabilities for new patients (e.g. an external validation set)."""
+        design = _design(df, self.predictors)
+        return pd.Series(self.results.predict(design), index=df.index, name="predicted_probability")
+
+
+def _design(df: pd.DataFrame, predictors: Sequence[str]) -> np.ndarray:
+    if isinstance(predictors, str) or len(predictors) == 0:
+        raise InputError(f"predictors={predictors!r}: give a list of column names, e.g. ['fa', 'f'].")
+    columns = [scores_of(df, p, i + 1)[1] if isinstance(p, str) else None for i, p in enumerate(predictors)]
+    if any(c is None for c in columns):
+        raise InputError(f"predictors={predictors!r}: give column names.")
+    require_complete(df, list(predictors), columns)
+    return np.column_stack([np.ones(len(df))] + columns)
+
+
+def _fit_logit(design: np.ndarray, y: np.ndarray) -> tuple[Any, list[str]]:
+    """statsmodels Logit by Newton's method; returns the results and the warnings' messages."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        results = sm.Logit(y.astype(float), design).fit(disp=0, method="newton", maxiter=100)
+    messages = sorted({type(w.message).__name__ for w in caught})
+    if not results.mle_retvals.get("converged", True) and "ConvergenceWarning" not in messages:
+        messages.append("ConvergenceWarning")
+    return results, messages
+
+
+def fit_logistic_model(df: pd.DataFrame, *, outcome: str, predictors: Sequence[str], positive: Any = 1,
+                       level: float = 0.95) -> LogisticModel:
+    """Fit a logistic model (e.g. good recovery ~ FA + f) by maximum likelihood (statsmodels).
+
+    Parameters
+    ----------
+    df : DataFrame
+        One row per patient; not modified.
+    outcome : str
+        Binary outcome column; ``positive`` marks the event.
+    predictors : list of str
+        Numeric predictor columns (entered linearly).
+    level : float
+        Confidence level of the Wald intervals.
+
+    Returns
+    -------
+    LogisticModel
+        ``coefficients``: one row per term (``intercept`` first) with ``term, estimate,
+        standard_error, ci_low, ci_high, odds_ratio, odds_ratio_ci_low, odds_ratio_ci_high, z,
+        p_value``; ``predicted_probability``; ``n, n_events, results``.
+
+    Notes
+    -----
+    logit P(event) = b0 + b1 x1 + ...; OR = exp(b) per unit of the predictor, Wald CI
+    exp(b -/+ z SE); rescale a predictor first (e.g. FA x 100) for an OR per meaningful step.
+    Warnings flag fewer than 10 events (or non-events) per predictor (Peduzzi et al. 1996,
+    J Clin Epidemiol 49:1373-1379), separation and non-convergence.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(1)
+    >>> good = np.repeat([0, 1], 40)
+    >>> df = pd.DataFrame({"good": good, "fa": rng.normal(0.50 + 0.04 * good, 0.05),
+    ...                    "f": rng.normal(0.12 - 0.02 * good, 0.04)})
+    >>> model = fit_logistic_model(df, outcome="good", predictors=["fa", "f"])
+    >>> model.coefficients[["term", "estimate", "p_value"]].round(3)
+            term  estimate  p_value
+    0  intercept    -7.635    0.029
+    1         fa    18.873    0.005
+    2          f   -20.275    0.005
+    """
+    z = z_quantile(level)
+    is_case = case_mask(df, outcome, positive)
+    design = _design(df, predictors)
+    results, messages = _fit_logit(design, is_case)
+    n_events = int(is_case.sum())
+    if min(n_events, len(df) - n_events) < 10 * len(predictors):
+        warnings.warn(f"{min(n_events, len(df) - n_events)} events (or non-events) for {len(predictors)} "
+                      "predictor(s): fewer than 10 per predictor; expect overfitting.", stacklevel=2)
+    if messages:
+        warnings.warn(f"logistic fit reported {', '.join(messages)}: check for separation (a predictor that "
+                      "splits the outcome perfectly); estimates and CIs are unreliable.", stacklevel=2)
+    estimate, se = np.asarray(results.params), np.asarray(results.bse)
+    table = pd.DataFrame({"term": ["intercept", *predictors], "estimate": estimate, "standard_error": se,
+                          "ci_low": estimate - z * se, "ci_high": estimate + z * se})
+    table["odds_ratio"] = np.exp(table["estimate"])
+    table["odds_ratio_ci_low"], table["odds_ratio_ci_high"] = np.exp(table["ci_low"]), np.exp(table["ci_high"])
+    table["z"] = estimate / se
+    table["p_value"] = 2 * stats.norm.sf(np.abs(table["z"]))
+    probability = pd.Series(results.predict(design), index=df.index, name="predicted_probability")
+    return LogisticModel(outcome=outcome, predictors=tuple(predictors), positive=positive, coefficients=table,
+                         predicted_probability=probability, n=len(df), n_events=n_events, results=results)
+
+
+def _bootstrap_fits(design: np.ndarray, is_case: np.ndarray, n_boot: int,
+                    generator: np.random.Generator) -> tuple[np.ndarray, np.ndarray, int]:
+    """Refit the model in ``n_boot`` resamples of the rows: (draws (B, N), coefficients (B, p), n_failed).
+
+    Resamples with one class, separation or no convergence are left out, with a warning.
+    """
+    n = len(is_case)
+    draws, coefficients = [], []
+    for _ in range(n_boot):
+        draw = generator.integers(0, n, n)
+        y = is_case[draw]
+        if y.all() or not y.any():
+            continue
+        results, messages = _fit_logit(design[draw], y)
+        if not messages:
+            draws.append(draw)
+            coefficients.append(np.asarray(results.params))
+    n_failed = n_boot - len(draws)
+    if n_failed:
+        warnings.warn(f"{n_failed} of {n_boot} resamples had one class, separation or no convergence and were "
+                      "left out of the optimism estimate.", stacklevel=3)
+    return (np.array(draws).reshape(len(draws), n), np.array(coefficients).reshape(len(draws), design.shape[1]),
+            n_failed)
+
+
+def optimism_corrected_auc(df: pd.DataFrame, *, outcome: str, predictors: Sequence[str], positive: Any = 1,
+                           n_boot: int = 200, rng: int | np.random.Generator | None = None) -> pd.DataFrame:
+    """Harrell's bootstrap optimism correction of a logistic model's AUC.
+
+    Parameters
+    ----------
+    df, outcome, predictors, positive
+        As in :func:`fit_logistic_model`.
+    n_boot : int
+        Bootstrap resamples (rows drawn with replacement).
+    rng : int, numpy.random.Generator or None
+        Seed or generator; pass an int for reproducible results.
+
+    Returns
+    -------
+    DataFrame
+        One row: ``model, apparent_auc, optimism, corrected_auc, n_boot`` (resamples used),
+        ``n_failed`` (resamples with one class, separation or no convergence, left out), ``n,
+        n_events, method``.
+
+    Notes
+    -----
+    Fit on the data: apparent AUC. In each resample b refit the model; optimism_b = AUC of model b
+    on resample b - AUC of model b on the original data. Corrected = apparent - mean(optimism_b)
+    (Harrell, Lee & Mark 1996, Stat Med 15:361-387; Steyerberg 2019, ch. 5). The model is refitted
+    per resample; the AUCs of all resamples are computed at once from ranks of the linear predictor.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(1)
+    >>> good = np.repeat([0, 1], 40)
+    >>> df = pd.DataFrame({"good": good, "fa": rng.normal(0.50 + 0.04 * good, 0.05),
+    ...                    "f": rng.normal(0.12 - 0.02 * good, 0.04)})
+    >>> result = optimism_corrected_auc(df, outcome="good", predictors=["fa", "f"], n_boot=100, rng=1)
+    >>> result[["apparent_auc", "optimism", "corrected_auc"]].round(3)
+       apparent_auc  optimism  corrected_auc
+    0         0.776     0.013          0.763
+    """
+    if int(n_boot) < 1:
+        raise InputError(f"n_boot={n_boot!r}: give a positive number of resamples, e.g. 200.")
+    is_case = case_mask(df, outcome, positive)
+    design = _design(df, predictors)
+    apparent_fit, _ = _fit_logit(design, is_case)
+    apparent = float(_rank_auc((design @ np.asarray(apparent_fit.params))[None, :], is_case)[0])
+    n = len(df)
+    draws, coefficients, n_failed = _bootstrap_fits(design, is_case, int(n_boot), as_rng(rng))
+    n_used = len(draws)
+    if n_used == 0:
+        optimism = np.nan
+    else:
+        boot_scores = np.einsum("bnp,bp->bn", design[draws], coefficients)
+        optimism = float(np.mean(_rank_auc(boot_scores, is_case[draws])
+                                 - _rank_auc(coefficients @ design.T, is_case)))
+    return pd.DataFrame([{
+        "model": "logistic(" + " + ".join(predictors) + ")", "apparent_auc": apparent, "optimism": optimism,
+        "corrected_auc": apparent - optimism, "n_boot": n_used, "n_failed": n_failed, "n": n,
+        "n_events": int(is_case.sum()), "method": "Harrell bootstrap optimism correction"}])
+
+
+def _calibration_line(is_case: np.ndarray, linear_predictor: np.ndarray) -> tuple[float, float]:
+    """Calibration-in-the-large intercept (offset model) and calibration slope of a linear predictor."""
+    target, ones = is_case.astype(float), np.ones((len(is_case), 1))
+    binomial = sm.families.Binomial()
+    intercept = sm.GLM(target, ones, family=binomial, offset=linear_predictor).fit()
+    slope = sm.GLM(target, np.column_stack([ones, linear_predictor]), family=binomial).fit()
+    return float(intercept.params[0]), float(slope.params[1])
+
+
+def bootstrap_validation(df: pd.DataFrame, *, outcome: str, predictors: Sequence[str], positive: Any = 1,
+                         n_boot: int = 200, rng: int | np.random.Generator | None = None) -> pd.DataFrame:
+    """Bootstrap internal validation of a logistic model: AUC, calibration intercept and slope corrected
+    for optimism (as R's ``rms::validate``).
+
+    Parameters
+    ----------
+    df, outcome, predictors, positive, n_boot, rng
+        As in :func:`optimism_corrected_auc`; the same seed draws the same resamples, so the AUC row
+        equals :func:`optimism_corrected_auc`.
+
+    Returns
+    -------
+    DataFrame
+        Rows ``auc``, ``calibration_intercept``, ``calibration_slope`` with columns ``quantity,
+        apparent, optimism, corrected, ideal`` (0.5 for no discrimination; 0 and 1 for perfect
+        calibration), ``n_boot, n_failed, n, n_events, method``.
+
+    Notes
+    -----
+    In each resample b refit the model (linear predictor lp_b). Optimism_b = performance of lp_b in
+    resample b - performance of lp_b in the original data; corrected = apparent - mean(optimism_b)
+    (Harrell, Lee & Mark 1996; Steyerberg 2019, ch. 5). Calibration intercept: logit P(y) = a +
+    offset(lp); slope: logit P(y) = a + b lp (Van Calster et al. 2016). In the data a maximum-
+    likelihood logistic model was fitted on, the intercept is 0 and the slope 1 exactly, so the
+    apparent values are 0 and 1 and the corrected slope is the mean test slope: below 1 means the
+    predictions are too extreme in new patients (overfitting), and 1 / slope is the usual
+    shrinkage factor for the coefficients.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(1)
+    >>> good = np.repeat([0, 1], 40)
+    >>> df = pd.DataFrame({"good": good, "fa": rng.normal(0.50 + 0.04 * good, 0.05),
+    ...                    "f": rng.normal(0.12 - 0.02 * good, 0.04)})
+    >>> table = bootstrap_validation(df, outcome="good", predictors=["fa", "f"], n_boot=50, rng=1)
+    >>> table[["quantity", "apparent", "optimism", "corrected"]].round(3)
+                    quantity  apparent  optimism  corrected
+    0                    auc     0.776     0.007      0.769
+    1  calibration_intercept     0.000    -0.004      0.004
+    2      calibration_slope     1.000     0.013      0.987
+    """
+    if int(n_boot) < 1:
+        raise InputError(f"n_boot={n_boot!r}: give a positive number of resamples, e.g. 200.")
+    is_case = case_mask(df, outcome, positive)
+    design = _design(df, predictors)
+    apparent_fit, _ = _fit_logit(design, is_case)
+    apparent_auc = float(_rank_auc((design @ np.asarray(apparent_fit.params))[None, :], is_case)[0])
+    draws, coefficients, n_failed = _bootstrap_fits(design, is_case, int(n_boot), as_rng(rng))
+    optimism = {"auc": np.nan, "calibration_intercept": np.nan, "calibration_slope": np.nan}
+    if len(draws):
+        boot_scores = np.einsum("bnp,bp->bn", design[draws], coefficients)
+        test_scores = coefficients @ design.T
+        optimism["auc"] = float(np.mean(_rank_auc(boot_scores, is_case[draws]) - _rank_auc(test_scores, is_case)))
+        lines = np.array([_calibration_line(is_case, scores) for scores in test_scores])
+        optimism["calibration_intercept"] = float(np.mean(0.0 - lines[:, 0]))
+        optimism["calibration_slope"] = float(np.mean(1.0 - lines[:, 1]))
+    rows = []
+    for quantity, apparent, ideal in (("auc", apparent_auc, 0.5), ("calibration_intercept", 0.0, 0.0),
+                                      ("calibration_slope", 1.0, 1.0)):
+        rows.append({"quantity": quantity, "apparent": apparent, "optimism": optimism[quantity],
+                     "corrected": apparent - optimism[quantity], "ideal": ideal, "n_boot": len(draws),
+                     "n_failed": n_failed, "n": len(df), "n_events": int(is_case.sum()),
+                     "method": "Harrell bootstrap optimism correction (rms::validate)"})
+    return pd.DataFrame(rows)
+
+
+@dataclass(frozen=True, eq=False)
+class CalibrationResult:
+    """``summary``: calibration intercept and slope; ``bins``: observed vs predicted per risk group."""
+
+    summary: pd.DataFrame
+    bins: pd.DataFrame
+
+
+def calibration(y: Any, p: Any, *, n_bins: int = 10, level: float = 0.95) -> CalibrationResult:
+    """Calibration intercept and slope of predicted probabilities, and a binned calibration table.
+
+    Parameters
+    ----------
+    y : array-like of bool or 0/1
+        Observed outcomes.
+    p : array-like of float in (0, 1)
+        Predicted probabilities of the event.
+    n_bins : int
+        Number of risk groups (quantiles of p; tied quantiles merge).
+    level : float
+        Confidence level.
+
+    Returns
+    -------
+    CalibrationResult
+        ``summary``: rows ``calibration_intercept`` (ideal 0) and ``calibration_slope`` (ideal 1) with
+        ``quantity, estimate, ci_low, ci_high, standard_error, ideal, n, method``. ``bins``: ``bin, n,
+        events, mean_predicted, observed, ci_low, ci_high`` (Wilson CI of the observed proportion).
+
+    Notes
+    -----
+    Intercept: logit P(y) = a + offset(logit p), intercept only. Slope: logit P(y) = a + b logit p.
+    Wald CIs (Cox 1958, Biometrika 45:562-565; Van Calster et al. 2016, J Clin Epidemiol
+    74:167-176). In the development data of a maximum-likelihood logistic model both are ideal by
+    construction; assess them on validation data or bootstrap them.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(1)
+    >>> good = np.repeat([0, 1], 40)
+    >>> df = pd.DataFrame({"good": good, "fa": rng.normal(0.50 + 0.04 * good, 0.05),
+    ...                    "f": rng.normal(0.12 - 0.02 * good, 0.04)})
+    >>> model = fit_logistic_model(df, outcome="good", predictors=["fa", "f"])
+    >>> calibration(df["good"], model.predicted_probability, n_bins=4).bins[["n", "mean_predicted", "observed"]].round(3)
+        n  mean_predicted  observed
+    0  20           0.195      0.25
+    1  20           0.388      0.35
+    2  20           0.594      0.50
+    3  20           0.823      0.90
+    """
+    z = z_quantile(level)
+    is_case, prob = _probabilities(y, p)
+    logit = np.log(prob / (1 - prob))
+    target = is_case.astype(float)
+    binomial = sm.families.Binomial()
+    intercept = sm.GLM(target, np.ones((len(prob), 1)), family=binomial, offset=logit).fit()
+    slope = sm.GLM(target, np.column_stack([np.ones(len(prob)), logit]), family=binomial).fit()
+    rows = []
+    for name, fit, index, ideal, text in (
+            ("calibration_intercept", intercept, 0, 0.0, "logistic model with offset logit(p), Wald CI"),
+            ("calibration_slope", slope, 1, 1.0, "logistic regression on logit(p), Wald CI")):
+        estimate, se = float(fit.params[index]), float(fit.bse[index])
+        rows.append({"quantity": name, "estimate": estimate, "ci_low": estimate - z * se,
+                     "ci_high": estimate + z * se, "standard_error": se, "ideal": ideal, "n": len(prob),
+                     "method": text})
+    groups = pd.qcut(prob, q=n_bins, labels=False, duplicates="drop")
+    frame = pd.DataFrame({"bin": groups, "y": target, "p": prob})
+    bins = frame.groupby("bin").agg(n=("y", "size"), events=("y", "sum"), mean_predicted=("p", "mean"),
+                                    observed=("y", "mean")).reset_index()
+    limits = [proportion_interval(int(e), int(t), level=level) for e, t in zip(bins["events"], bins["n"])]
+    bins["ci_low"], bins["ci_high"] = [low for low, _ in limits], [high for _, high in limits]
+    return CalibrationResult(summary=pd.DataFrame(rows), bins=bins)
+
+
+def decision_curve(y: Any, p: Any, thresholds: Any = None) -> pd.DataFrame:
+    """Net benefit of treating by a model's risk, of treating all and of treating none.
+
+    Parameters
+    ----------
+    y : array-like of bool or 0/1
+        Observed outcomes (the event is the one the decision acts on).
+    p : array-like of float in (0, 1)
+        Predicted probabilities.
+    thresholds : array-like of float in [0, 1), optional
+        Threshold probabilities; default 0.01, 0.02, ..., 0.99.
+
+    Returns
+    -------
+    DataFrame
+        One row per threshold: ``threshold, net_benefit_model, net_benefit_treat_all,
+        net_benefit_treat_none, true_positives, false_positives, n``.
+
+    Notes
+    -----
+    Treat when p >= t. Net benefit = TP / N - FP / N * t / (1 - t); treat all:
+    prevalence - (1 - prevalence) * t / (1 - t); treat none: 0 (Vickers & Elkin 2006, Med Decis
+    Making 26:565-574).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(1)
+    >>> good = np.repeat([0, 1], 40)
+    >>> df = pd.DataFrame({"good": good, "fa": rng.normal(0.50 + 0.04 * good, 0.05),
+    ...                    "f": rng.normal(0.12 - 0.02 * good, 0.04)})
+    >>> model = fit_logistic_model(df, outcome="good", predictors=["fa", "f"])
+    >>> curve = decision_curve(df["good"], model.predicted_probability, thresholds=[0.3, 0.5])
+    >>> curve[["threshold", "net_benefit_model", "net_benefit_treat_all"]].round(3)
+       threshold  net_benefit_model  net_benefit_treat_all
+    0        0.3              0.298                  0.286
+    1        0.5              0.262                  0.000
+    """
+    is_case, prob = _probabilities(y, p)
+    t = np.linspace(0.01, 0.99, 99) if thresholds is None else np.atleast_1d(np.asarray(thresholds, dtype=float))
+    if not ((t >= 0) & (t < 1)).all():
+        raise InputError(f"thresholds must lie in [0, 1); got {t[~((t >= 0) & (t < 1))][:SHOWN].tolist()}.")
+    n = len(prob)
+    case_p, control_p = np.sort(prob[is_case]), np.sort(prob[~is_case])
+    tp = len(case_p) - np.searchsorted(case_p, t, side="left")
+    fp = len(control_p) - np.searchsorted(control_p, t, side="left")
+    odds = t / (1 - t)
+    prevalence = is_case.mean()
+    return pd.DataFrame({"threshold": t, "net_benefit_model": tp / n - fp / n * odds,
+                         "net_benefit_treat_all": prevalence - (1 - prevalence) * odds,
+                         "net_benefit_treat_none": np.zeros_like(t), "true_positives": tp,
+                         "false_positives": fp, "n": n})
