@@ -258,7 +258,7 @@ def execute_chapter(chapter_id: str, *, output_dir: Path, parameters: Mapping[st
                                    cwd=str(root / "notebooks"), progress_bar=progress_bar, log_output=False,
                                    report_mode=False,
                                    # the kernel's start-up notice about TCP transport is noise on loopback
-                                   extra_arguments=["--IPKernelApp.log_level=ERROR"])
+                                   extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
     except Exception as error:  # papermill re-raises the notebook's exception wrapped
         raise _describe_failure(chapter_id, error) from None
     _collapse_parameter_cells(target)
