@@ -79,6 +79,18 @@ def test_mapped_copy_gives_the_same_results(chapter_id: str, project: Path, tmp_
     plain_results = pd.read_csv(tmp_path / "plain" / "results.csv")
     pd.testing.assert_frame_equal(mapped_results, plain_results)
     assert (tmp_path / "mapped" / "column_map.yaml").is_file()
+    # pages run on user data show aggregates only: no patient identifier appears in any output
+    import nbformat
+
+    executed = nbformat.read(tmp_path / "mapped" / f"{chapter_id}.ipynb", as_version=4)
+    shown = "\n".join(str(output) for cell in executed.cells for output in cell.get("outputs", []))
+    identifiers = pd.read_csv(chapters.synthetic_data_path(chapter_id))["patient_id"].astype(str).unique()
+    leaked = [identifier for identifier in identifiers if identifier in shown]
+    assert not leaked, f"{chapter_id}: patient ids shown on a page run on user data: {leaked[:5]}"
+    if chapter_id == "mscc-separation":  # the same check sees ids where example rows are allowed
+        synthetic_run = nbformat.read(tmp_path / "plain" / f"{chapter_id}.ipynb", as_version=4)
+        shown = "\n".join(str(output) for cell in synthetic_run.cells for output in cell.get("outputs", []))
+        assert any(identifier in shown for identifier in identifiers)
 
 
 def test_the_copy_really_differs_from_the_original(tmp_path: Path):

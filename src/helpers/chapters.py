@@ -108,9 +108,22 @@ def load_data(chapter_id: str, data_path: str | Path | None = None, *, column_ma
     if column_map:
         rules = column_map if isinstance(column_map, dict) else mapping.read_column_map(column_map)
         frame = mapping.apply_column_map(frame, rules, source=path)
-    if path.resolve() != synthetic_data_path(chapter_id).resolve():
+    if not is_synthetic(chapter_id, path):
         identifiers.guard_identifiers(frame, source=str(path), allow=allow_identifiers)
     return schemas.validate(frame, schemas.SCHEMAS[chapter_id], source=path)
+
+
+def is_synthetic(chapter_id: str, data_path: str | Path) -> bool:
+    """Whether ``data_path`` is the book's own synthetic file for the chapter (not a user's data)."""
+    return Path(data_path).resolve() == synthetic_data_path(chapter_id).resolve()
+
+
+def example_rows(chapter_id: str, data_path: str | Path, frame: pd.DataFrame, n: int = 5) -> pd.DataFrame:
+    """The first rows of the book's synthetic data, to show what a row looks like; for a user's data only a
+    note (pages run on user data show aggregate tables and figures, never individual patients)."""
+    if is_synthetic(chapter_id, data_path):
+        return frame.head(n)
+    return pd.DataFrame({"note": [f"{len(frame)} rows read; individual rows are not shown for your own data."]})
 
 
 def resolve_paths(chapter_id: str, data_path: str | Path | None, output_dir: str | Path | None) -> tuple[Path, Path]:
