@@ -138,6 +138,8 @@ CASES = [
          synthetic_copy("mscc-separation", "dupes.csv",
                         lambda d: d.assign(patient_id=d["patient_id"].where(d.index != 1, d["patient_id"].iloc[0]))),
          ["patient_id", "each patient once"]),
+    Case("suppress-threshold-too-small", "equivocal-mri", text("ok.csv", GOOD_2X2), ["--suppress-small-cells", "at least 2"],
+         ["--suppress-small-cells", "1"]),
     Case("unknown-parameter", "equivocal-mri", text("ok.csv", GOOD_2X2), ["unknown parameter"],
          ["-p", "prevalence", "0.2"]),
     Case("parameter-out-of-range", "equivocal-mri", text("ok.csv", GOOD_2X2), ["pretest_probability"],

@@ -257,3 +257,23 @@ def test_build_reuses_the_cache_and_rebuilds_corrupt_entries(project: Path):
     assert "Executing 1 chapter(s)" in repaired.stdout
     forced = spinebook("build", "--force", root=project)
     assert forced.returncode == 0 and f"Executing {len(chapters.CHAPTERS)} chapter(s)" in forced.stdout
+
+
+def test_small_cells_are_suppressed_on_request(project: Path, tmp_path: Path):
+    user_file = tmp_path / "small.csv"
+    pd.DataFrame({"test_positive": [1, 1, 1, 0] + [0] * 30 + [1] * 3,
+                  "disease_present": [1, 1, 1, 1] + [0] * 30 + [0] * 3}).to_csv(user_file, index=False)
+    out = tmp_path / "suppressed"
+    result = spinebook("run", "equivocal-mri", "--data", str(user_file), "--suppress-small-cells", "--out", str(out),
+                       root=project)
+    assert result.returncode == 0, result.stderr
+    results = pd.read_csv(out / "results.csv").set_index(["quantity", "group"])
+    assert pd.isna(results.loc[("true_positive", "data"), "estimate"])  # 3 < 5
+    assert results.loc[("true_negative", "data"), "estimate"] == 30
+    assert pd.isna(results.loc[("sensitivity", "data"), "estimate"])  # n = 4 diseased
+    import nbformat
+
+    executed = nbformat.read(out / "equivocal-mri.ipynb", as_version=4)
+    shown = "\n".join(str(output) for cell in executed.cells for output in cell.get("outputs", []))
+    assert "suppressed (&lt;5)" in shown
+    assert json.loads((out / "provenance.json").read_text())["parameters"]["suppress_small_cells"] == 5

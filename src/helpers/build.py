@@ -34,7 +34,7 @@ from helpers.io import InputError, read_table
 KERNEL = "python3"
 GENERATED_PAGES = {"book/data-dictionary": "generated from the schemas by the build"}
 RESERVED_PARAMETERS = {"data_path": "--data FILE", "output_dir": "--out DIR", "column_map": "--map or --columns",
-                       "allow_identifiers": "--allow-identifiers"}
+                       "allow_identifiers": "--allow-identifiers", "suppress_small_cells": "--suppress-small-cells"}
 
 
 class ChapterFailure(RuntimeError):

@@ -44,6 +44,8 @@ def _parser() -> argparse.ArgumentParser:
                      help="rename one of your columns to the schema's name (repeatable)")
     run.add_argument("--columns", type=Path, metavar="MAP.yaml",
                      help="mapping file: 'columns' (your name: schema name) and 'values' (recoding)")
+    run.add_argument("--suppress-small-cells", nargs="?", type=int, const=5, default=0, metavar="K",
+                     help="mask counts from 1 to K-1 in the page's tables and results.csv (K defaults to 5)")
     run.add_argument("--allow-identifiers", action="store_true",
                      help="run even if columns look like direct identifiers (names, record numbers, ...)")
 
@@ -92,6 +94,11 @@ def _dispatch(arguments: argparse.Namespace) -> int:
         return EXIT_OK
     if arguments.command == "run":
         parameters = build.parse_parameters(arguments.chapter, [tuple(pair) for pair in arguments.parameter])
+        if arguments.suppress_small_cells:
+            if arguments.suppress_small_cells < 2:
+                raise InputError(f"--suppress-small-cells: expected a count of at least 2, got "
+                                 f"{arguments.suppress_small_cells}.")
+            parameters["suppress_small_cells"] = arguments.suppress_small_cells
         from helpers import mapping
 
         column_map = mapping.merge_column_maps(

@@ -186,11 +186,17 @@ def write_outputs(results: pd.DataFrame, *, output_dir: str | Path, chapter: str
                   extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Write ``results.csv`` and ``provenance.json`` into ``output_dir`` and return the provenance.
 
-    ``results`` must have exactly the columns of :data:`RESULT_COLUMNS`. Existing files are replaced
+    ``results`` must have exactly the columns of :data:`RESULT_COLUMNS`. With a ``suppress_small_cells``
+    parameter above 1, small counts are masked (:func:`helpers.privacy.suppress_small_results`). Existing files are replaced
     only inside ``output_dir``, which the caller owns (the command line gives every run a new folder).
     """
     if list(results.columns) != RESULT_COLUMNS:
         raise ValueError(f"results must have columns {RESULT_COLUMNS}, got {list(results.columns)}")
+    threshold = int(parameters.get("suppress_small_cells") or 0)
+    if threshold > 1:
+        from helpers.privacy import suppress_small_results
+
+        results = suppress_small_results(results, threshold)
     output_dir = Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
     record = provenance_record(chapter=chapter, parameters=parameters, data_path=data_path, extra=extra)

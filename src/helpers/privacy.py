@@ -1,0 +1,126 @@
+"""Small-cell suppression for pages and results run on a user's data (``--suppress-small-cells K``).
+
+Counts from 1 to K - 1 can identify patients in a small cohort. With suppression on, every table a chapter
+displays passes through :func:`suppress_small_cells` (registered once as an IPython display formatter by
+:func:`enable_small_cell_suppression`), and ``results.csv`` through :func:`suppress_small_results`. Zero
+is not masked: an empty cell identifies nobody.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+COUNT_COLUMN = re.compile(
+    r"^(n|count|counts|events?|n_\w+|\w+_n|\w*count\w*|\w*events?|observed|true_positive|false_positive|"
+    r"true_negative|false_negative|numerator|denominator|n_at_risk|patients|pairs)$", re.I)
+"""Column names treated as counts (integers in these columns are masked)."""
+
+COUNT_WITH_PERCENT = re.compile(r"^\s*(\d+)\s*\(")
+"""Cells such as ``"3 (4.2)"`` (count and percentage, as tableone prints them)."""
+
+
+def _masked(value: object, threshold: int) -> object:
+    label = f"<{threshold}"
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        return label if 0 < value < threshold else value
+    if isinstance(value, (float, np.floating)) and np.isfinite(value) and float(value).is_integer():
+        return label if 0 < value < threshold else value
+    if isinstance(value, str):
+        match = COUNT_WITH_PERCENT.match(value)
+        if match and 0 < int(match.group(1)) < threshold:
+            return f"{label} (suppressed)"
+    return value
+
+
+def suppress_small_cells(frame: pd.DataFrame, threshold: int) -> pd.DataFrame:
+    """A copy of ``frame`` in which counts from 1 to ``threshold - 1`` read ``"<threshold"``.
+
+    Counts are integers in count-like columns (:data:`COUNT_COLUMN`) and ``"n (%)"`` strings in any column.
+    ``threshold`` 0 or 1 returns an unchanged copy.
+    """
+    masked = frame.copy()
+    if threshold is None or threshold <= 1:
+        return masked
+    if {"estimate", "method", "n"} <= set(masked.columns):  # a tidy results table: counts sit in 'estimate'
+        for column in ("ci_low", "ci_high", "p_value"):
+            if column not in masked.columns:
+                masked[column] = np.nan
+        masked = suppress_small_results(masked, threshold)
+        hidden = masked["method"].astype(str).str.contains("(suppressed", regex=False)
+        masked["estimate"] = masked["estimate"].astype(object)
+        masked.loc[hidden, "estimate"] = f"suppressed (<{threshold})"
+        masked = masked[list(frame.columns)]
+    for column in masked.columns:
+        series = masked[column]
+        count_like = bool(COUNT_COLUMN.match(str(column)))
+        if count_like or series.dtype == object:
+            values = [_masked(value, threshold) if (count_like or isinstance(value, str)) else value
+                      for value in series]
+            if any(a is not b for a, b in zip(values, series)):
+                masked[column] = pd.Series(values, index=series.index, dtype=object)
+    return masked
+
+
+def suppress_small_results(results: pd.DataFrame, threshold: int) -> pd.DataFrame:
+    """``results.csv`` with small cells masked: count rows (``method == "count"``) with estimate from 1 to
+    ``threshold - 1``, and every row whose ``n`` is below ``threshold``, lose estimate, interval and n."""
+    masked = results.copy()
+    if threshold is None or threshold <= 1:
+        return masked
+    masked[["estimate", "ci_low", "ci_high", "p_value"]] = masked[["estimate", "ci_low", "ci_high", "p_value"]].astype(float)
+    estimate = pd.to_numeric(masked["estimate"], errors="coerce")
+    n = pd.to_numeric(masked["n"], errors="coerce")
+    small_count = masked["method"].astype(str).eq("count") & estimate.between(1, threshold - 1)
+    small_n = n.between(1, threshold - 1)
+    rows = small_count | small_n
+    masked.loc[rows, ["estimate", "ci_low", "ci_high", "p_value"]] = np.nan
+    masked["n"] = masked["n"].astype("Int64")
+    masked.loc[rows, "n"] = pd.NA
+    masked.loc[rows, "method"] = masked.loc[rows, "method"].astype(str) + f" (suppressed: count or n below {threshold})"
+    return masked
+
+
+def enable_small_cell_suppression(threshold: int) -> bool:
+    """Mask small cells in every DataFrame or Styler the notebook displays from now on.
+
+    Returns whether suppression is on (``threshold`` > 1 and running inside IPython).
+    """
+    if threshold is None or threshold <= 1:
+        return False
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    if shell is None:
+        return False
+    from pandas.io.formats.style import Styler
+
+    html = shell.display_formatter.formatters["text/html"]
+    plain = shell.display_formatter.formatters["text/plain"]
+
+    html.for_type(pd.DataFrame, lambda frame: suppress_small_cells(frame, threshold).to_html())
+    html.for_type(Styler, lambda styler: styler_to_html(styler, threshold))
+    plain.for_type(pd.DataFrame, lambda frame, printer, cycle: printer.text(
+        suppress_small_cells(frame, threshold).to_string()))
+    return True
+
+
+def styler_to_html(styler, threshold: int) -> str:
+    """HTML of a pandas Styler's data with small cells masked (the chapter's number formats are replaced by
+    four significant digits: masked cells hold text)."""
+    masked = suppress_small_cells(styler.data, threshold)
+    restyled = masked.style.format(lambda value: value if isinstance(value, str) else _plain(value), escape="html")
+    if getattr(styler, "hide_index_", False) and any(styler.hide_index_ if isinstance(styler.hide_index_, list)
+                                                     else [styler.hide_index_]):
+        restyled = restyled.hide(axis="index")
+    return restyled.to_html()
+
+
+def _plain(value: object) -> str:
+    if isinstance(value, (float, np.floating)):
+        return "" if not np.isfinite(value) else f"{value:.4g}"
+    return str(value)

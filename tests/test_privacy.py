@@ -1,0 +1,60 @@
+"""helpers.privacy: small counts are masked in displayed tables and in results.csv; nothing else changes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from helpers import privacy
+from helpers.io import results_frame
+
+
+def test_counts_below_the_threshold_are_masked():
+    table = pd.DataFrame({"group": ["a", "b", "c"], "n": [3, 12, 0], "events": [1, 7, 0],
+                          "mean_age": [61.2, 3.0, 4.0], "Bilsky 3, n (%)": ["2 (66.7)", "10 (83.3)", "0 (0.0)"]})
+    before = table.copy()
+    masked = privacy.suppress_small_cells(table, 5)
+    pd.testing.assert_frame_equal(table, before)  # input unchanged
+    assert masked["n"].tolist() == ["<5", 12, 0]
+    assert masked["events"].tolist() == ["<5", 7, 0]
+    assert masked["mean_age"].tolist() == [61.2, 3.0, 4.0]  # not a count column: left alone
+    assert masked["Bilsky 3, n (%)"].tolist() == ["<5 (suppressed)", "10 (83.3)", "0 (0.0)"]
+    pd.testing.assert_frame_equal(privacy.suppress_small_cells(table, 0), table)
+
+
+def test_results_rows_with_small_counts_or_n_lose_their_numbers():
+    results = results_frame([
+        {"quantity": "true_positive", "group": "data", "estimate": 3, "method": "count", "n": 40},
+        {"quantity": "true_negative", "group": "data", "estimate": 27, "method": "count", "n": 40},
+        {"quantity": "sensitivity", "group": "data", "estimate": 0.75, "ci_low": 0.3, "ci_high": 0.95,
+         "method": "Wilson score interval", "n": 4},
+        {"quantity": "specificity", "group": "data", "estimate": 0.9, "ci_low": 0.74, "ci_high": 0.97,
+         "method": "Wilson score interval", "n": 30},
+    ])
+    masked = privacy.suppress_small_results(results, 5).set_index("quantity")
+    assert np.isnan(masked.loc["true_positive", "estimate"]) and "suppressed" in masked.loc["true_positive", "method"]
+    assert np.isnan(masked.loc["sensitivity", "ci_low"]) and pd.isna(masked.loc["sensitivity", "n"])
+    assert masked.loc["true_negative", "estimate"] == 27
+    assert masked.loc["specificity", "estimate"] == 0.9 and masked.loc["specificity", "n"] == 30
+    assert list(privacy.suppress_small_results(results, 5).columns) == list(results.columns)
+
+
+def test_display_hook_is_off_without_a_threshold_or_outside_ipython():
+    assert privacy.enable_small_cell_suppression(0) is False
+    assert privacy.enable_small_cell_suppression(5) is False  # no IPython shell in pytest
+
+
+def test_displayed_results_tables_hide_small_counts_in_the_estimate_column():
+    table = results_frame([{"quantity": "false_negative", "group": "data", "estimate": 2, "method": "count", "n": 40},
+                           {"quantity": "ppv", "group": "data", "estimate": 0.6, "method": "Wilson", "n": 3}])
+    shown = privacy.suppress_small_cells(table[["quantity", "estimate", "method", "n"]], 5)
+    assert shown.loc[0, "estimate"] == "suppressed (<5)" and shown.loc[1, "estimate"] == "suppressed (<5)"
+    assert list(shown.columns) == ["quantity", "estimate", "method", "n"]
+
+
+def test_styled_tables_are_masked_and_keep_a_hidden_index():
+    table = pd.DataFrame({"quantity": ["true_positive", "true_negative"], "estimate": [3.0, 30.0],
+                          "method": ["count", "count"], "n": [40, 40]})
+    html = privacy.styler_to_html(table.style.format({"estimate": "{:.3f}"}).hide(axis="index"), 5)
+    assert "30" in html and ">3.000<" not in html and ">3<" not in html
+    assert "row_heading" not in html  # the index stays hidden
