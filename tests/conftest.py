@@ -35,3 +35,19 @@ def built_site(repo: Path) -> Path:
     site = repo / "book" / "_build" / "html"
     assert (site / "index.html").is_file()
     return site
+
+
+@pytest.fixture()
+def roc_cohort():
+    """Seeded synthetic cohort for the ROC and prediction tests: 300 patients, FA and f related to good recovery."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(20240601)
+    n = 300
+    fa = rng.normal(0.55, 0.06, n)
+    f = rng.normal(0.10, 0.03, n)
+    risk = 1 / (1 + np.exp(-(-0.5 + 25 * (fa - 0.55) - 15 * (f - 0.10))))
+    good = (rng.random(n) < risk).astype(int)
+    return pd.DataFrame({"good": good, "fa": fa, "f": f, "noise": rng.normal(size=n)},
+                        index=pd.RangeIndex(1000, 1000 + n))

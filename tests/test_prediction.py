@@ -24,17 +24,6 @@ from helpers.prediction import (
 from helpers.roc import roc_auc
 
 
-@pytest.fixture()
-def cohort():
-    """Seeded synthetic cohort: 300 patients, FA and f related to good recovery."""
-    rng = np.random.default_rng(20240601)
-    n = 300
-    fa = rng.normal(0.55, 0.06, n)
-    f = rng.normal(0.10, 0.03, n)
-    risk = 1 / (1 + np.exp(-(-0.5 + 25 * (fa - 0.55) - 15 * (f - 0.10))))
-    good = (rng.random(n) < risk).astype(int)
-    return pd.DataFrame({"good": good, "fa": fa, "f": f, "noise": rng.normal(size=n)},
-                        index=pd.RangeIndex(1000, 1000 + n))
 
 
 def test_decision_curve_reference_strategies():
@@ -72,36 +61,36 @@ def test_calibration_of_true_probabilities():
     assert overfitted.summary.set_index("quantity").loc["calibration_slope", "estimate"] == pytest.approx(0.5, abs=0.05)
 
 
-def test_logistic_model_matches_sklearn(cohort):
-    model = fit_logistic_model(cohort, outcome="good", predictors=["fa", "f"])
-    reference = LogisticRegression(C=np.inf, tol=1e-10, max_iter=10_000).fit(cohort[["fa", "f"]], cohort["good"])
+def test_logistic_model_matches_sklearn(roc_cohort):
+    model = fit_logistic_model(roc_cohort, outcome="good", predictors=["fa", "f"])
+    reference = LogisticRegression(C=np.inf, tol=1e-10, max_iter=10_000).fit(roc_cohort[["fa", "f"]], roc_cohort["good"])
     table = model.coefficients.set_index("term")
     np.testing.assert_allclose(table["estimate"], [reference.intercept_[0], *reference.coef_[0]], rtol=1e-4)
     np.testing.assert_allclose(table["odds_ratio"], np.exp(table["estimate"]))
     assert (table["ci_low"] < table["estimate"]).all() and (table["estimate"] < table["ci_high"]).all()
-    np.testing.assert_allclose(model.predicted_probability, reference.predict_proba(cohort[["fa", "f"]])[:, 1],
+    np.testing.assert_allclose(model.predicted_probability, reference.predict_proba(roc_cohort[["fa", "f"]])[:, 1],
                                rtol=1e-4)
-    assert model.predicted_probability.index.equals(cohort.index)
-    pd.testing.assert_series_equal(model.predict(cohort), model.predicted_probability)
+    assert model.predicted_probability.index.equals(roc_cohort.index)
+    pd.testing.assert_series_equal(model.predict(roc_cohort), model.predicted_probability)
 
 
-def test_optimism_correction(cohort):
-    result = optimism_corrected_auc(cohort, outcome="good", predictors=["fa", "f", "noise"], n_boot=60, rng=1).iloc[0]
-    model = fit_logistic_model(cohort, outcome="good", predictors=["fa", "f", "noise"])
-    apparent = roc_auc(cohort, outcome="good", predictor=model)["estimate"].iloc[0]
+def test_optimism_correction(roc_cohort):
+    result = optimism_corrected_auc(roc_cohort, outcome="good", predictors=["fa", "f", "noise"], n_boot=60, rng=1).iloc[0]
+    model = fit_logistic_model(roc_cohort, outcome="good", predictors=["fa", "f", "noise"])
+    apparent = roc_auc(roc_cohort, outcome="good", predictor=model)["estimate"].iloc[0]
     assert result["apparent_auc"] == pytest.approx(apparent)
     assert result["optimism"] > 0  # a noise predictor in 300 patients: the apparent AUC is optimistic
     assert result["corrected_auc"] == pytest.approx(result["apparent_auc"] - result["optimism"])
     assert result["n_boot"] + result["n_failed"] == 60
-    again = optimism_corrected_auc(cohort, outcome="good", predictors=["fa", "f", "noise"], n_boot=60, rng=1)
+    again = optimism_corrected_auc(roc_cohort, outcome="good", predictors=["fa", "f", "noise"], n_boot=60, rng=1)
     assert again["optimism"].iloc[0] == result["optimism"]
 
 
-def test_optimism_matches_naive_loop(cohort):
-    result = optimism_corrected_auc(cohort, outcome="good", predictors=["fa", "f"], n_boot=25, rng=8).iloc[0]
+def test_optimism_matches_naive_loop(roc_cohort):
+    result = optimism_corrected_auc(roc_cohort, outcome="good", predictors=["fa", "f"], n_boot=25, rng=8).iloc[0]
     # naive: the same draws (one row index vector per resample), sklearn refit and AUCs
     generator = np.random.default_rng(8)
-    x, y = cohort[["fa", "f"]].to_numpy(), cohort["good"].to_numpy()
+    x, y = roc_cohort[["fa", "f"]].to_numpy(), roc_cohort["good"].to_numpy()
     optimism = []
     for _ in range(25):
         draw = generator.integers(0, len(y), len(y))
@@ -112,15 +101,15 @@ def test_optimism_matches_naive_loop(cohort):
     assert result["optimism"] == pytest.approx(np.mean(optimism), abs=1e-6)
 
 
-def test_bootstrap_validation_matches_naive_loop(cohort):
-    table = bootstrap_validation(cohort, outcome="good", predictors=["fa", "f"], n_boot=20, rng=8).set_index("quantity")
-    same_draws = optimism_corrected_auc(cohort, outcome="good", predictors=["fa", "f"], n_boot=20, rng=8).iloc[0]
+def test_bootstrap_validation_matches_naive_loop(roc_cohort):
+    table = bootstrap_validation(roc_cohort, outcome="good", predictors=["fa", "f"], n_boot=20, rng=8).set_index("quantity")
+    same_draws = optimism_corrected_auc(roc_cohort, outcome="good", predictors=["fa", "f"], n_boot=20, rng=8).iloc[0]
     assert table.loc["auc", "optimism"] == pytest.approx(same_draws["optimism"])
     assert table.loc["auc", "corrected"] == pytest.approx(same_draws["corrected_auc"])
     # naive: the same draws, sklearn refits; test calibration of each refit on the original data, written
     # independently: the slope by sklearn, the offset intercept by solving sum(y - expit(a + lp)) = 0
     generator = np.random.default_rng(8)
-    x, y = cohort[["fa", "f"]].to_numpy(), cohort["good"].to_numpy()
+    x, y = roc_cohort[["fa", "f"]].to_numpy(), roc_cohort["good"].to_numpy()
     intercepts, slopes = [], []
     for _ in range(20):
         draw = generator.integers(0, len(y), len(y))
@@ -132,14 +121,14 @@ def test_bootstrap_validation_matches_naive_loop(cohort):
     assert table.loc["calibration_slope", "apparent"] == 1 and table.loc["calibration_intercept", "apparent"] == 0
 
 
-def test_apparent_calibration_is_ideal_and_overfitting_shrinks_the_slope(cohort):
+def test_apparent_calibration_is_ideal_and_overfitting_shrinks_the_slope(roc_cohort):
     # the apparent values bootstrap_validation assumes: intercept 0 and slope 1 in the development data
-    model = fit_logistic_model(cohort, outcome="good", predictors=["fa", "f"])
-    summary = calibration(cohort["good"], model.predicted_probability).summary.set_index("quantity")
+    model = fit_logistic_model(roc_cohort, outcome="good", predictors=["fa", "f"])
+    summary = calibration(roc_cohort["good"], model.predicted_probability).summary.set_index("quantity")
     assert summary.loc["calibration_intercept", "estimate"] == pytest.approx(0, abs=1e-6)
     assert summary.loc["calibration_slope", "estimate"] == pytest.approx(1, abs=1e-6)
     rng = np.random.default_rng(4)
-    small = cohort.iloc[:80].assign(**{f"noise_{i}": rng.normal(size=80) for i in range(6)})
+    small = roc_cohort.iloc[:80].assign(**{f"noise_{i}": rng.normal(size=80) for i in range(6)})
     predictors = ["fa", "f", *(f"noise_{i}" for i in range(6))]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -148,23 +137,23 @@ def test_apparent_calibration_is_ideal_and_overfitting_shrinks_the_slope(cohort)
     assert slope < 0.9  # six noise predictors in 80 patients: predictions too extreme in new patients
 
 
-def test_input_frame_unchanged(cohort):
-    before = cohort.copy(deep=True)
+def test_input_frame_unchanged(roc_cohort):
+    before = roc_cohort.copy(deep=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        model = fit_logistic_model(cohort, outcome="good", predictors=["fa", "f"])
-        optimism_corrected_auc(cohort, outcome="good", predictors=["fa", "f"], n_boot=5, rng=1)
-        bootstrap_validation(cohort, outcome="good", predictors=["fa", "f"], n_boot=5, rng=1)
-        calibration(cohort["good"], model.predicted_probability)
-        decision_curve(cohort["good"], model.predicted_probability)
-    pd.testing.assert_frame_equal(cohort, before)
+        model = fit_logistic_model(roc_cohort, outcome="good", predictors=["fa", "f"])
+        optimism_corrected_auc(roc_cohort, outcome="good", predictors=["fa", "f"], n_boot=5, rng=1)
+        bootstrap_validation(roc_cohort, outcome="good", predictors=["fa", "f"], n_boot=5, rng=1)
+        calibration(roc_cohort["good"], model.predicted_probability)
+        decision_curve(roc_cohort["good"], model.predicted_probability)
+    pd.testing.assert_frame_equal(roc_cohort, before)
 
 
 def test_speed():
     rng = np.random.default_rng(0)
     n = 10_500
     y = rng.random(n) < 0.4
-    cohort = pd.DataFrame({"y": y, "x": rng.normal(size=n) + y, "z": rng.normal(size=n)})
+    roc_cohort = pd.DataFrame({"y": y, "x": rng.normal(size=n) + y, "z": rng.normal(size=n)})
     start = time.perf_counter()
-    optimism_corrected_auc(cohort, outcome="y", predictors=["x", "z"], positive=True, n_boot=200, rng=1)
+    optimism_corrected_auc(roc_cohort, outcome="y", predictors=["x", "z"], positive=True, n_boot=200, rng=1)
     assert time.perf_counter() - start < 30.0

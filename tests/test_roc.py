@@ -30,17 +30,6 @@ def asah(reference_data):
     return pd.read_csv(reference_data / "aSAH.csv")
 
 
-@pytest.fixture()
-def cohort():
-    """Seeded synthetic cohort: 300 patients, FA and f related to good recovery."""
-    rng = np.random.default_rng(20240601)
-    n = 300
-    fa = rng.normal(0.55, 0.06, n)
-    f = rng.normal(0.10, 0.03, n)
-    risk = 1 / (1 + np.exp(-(-0.5 + 25 * (fa - 0.55) - 15 * (f - 0.10))))
-    good = (rng.random(n) < risk).astype(int)
-    return pd.DataFrame({"good": good, "fa": fa, "f": f, "noise": rng.normal(size=n)},
-                        index=pd.RangeIndex(1000, 1000 + n))
 
 
 def brute_force_delong(y, scores):
@@ -175,29 +164,29 @@ def test_delong_covariance_matches_brute_force():
     np.testing.assert_allclose(result.covariance, expected_cov, rtol=1e-10)
 
 
-def test_compare_accepts_model_scores_and_arrays(cohort):
-    model = fit_logistic_model(cohort, outcome="good", predictors=["fa", "f"])
-    with_model = compare_auc(cohort, outcome="good", predictors=(model, "noise")).iloc[0]
-    frame = cohort.assign(score=model.predicted_probability)
+def test_compare_accepts_model_scores_and_arrays(roc_cohort):
+    model = fit_logistic_model(roc_cohort, outcome="good", predictors=["fa", "f"])
+    with_model = compare_auc(roc_cohort, outcome="good", predictors=(model, "noise")).iloc[0]
+    frame = roc_cohort.assign(score=model.predicted_probability)
     with_column = compare_auc(frame, outcome="good", predictors=("score", "noise")).iloc[0]
-    with_array = compare_auc(cohort, outcome="good", predictors=(model.predicted_probability.to_numpy(), "noise"))
+    with_array = compare_auc(roc_cohort, outcome="good", predictors=(model.predicted_probability.to_numpy(), "noise"))
     assert with_model["predictor_1"] == "logistic(fa + f)" and with_array["predictor_1"].iloc[0] == "score_1"
     assert with_model["statistic"] == pytest.approx(with_column["statistic"])
     assert with_array["statistic"].iloc[0] == pytest.approx(with_column["statistic"])
     with pytest.warns(UserWarning, match="Demler"):
-        compare_auc(cohort, outcome="good", predictors=(model, "fa"))
+        compare_auc(roc_cohort, outcome="good", predictors=(model, "fa"))
     shuffled = model.predicted_probability.sample(frac=1, random_state=1)  # aligned on the index
-    assert compare_auc(cohort, outcome="good", predictors=(shuffled, "noise"))["statistic"].iloc[0] == \
+    assert compare_auc(roc_cohort, outcome="good", predictors=(shuffled, "noise"))["statistic"].iloc[0] == \
         pytest.approx(with_model["statistic"])
 
 
-def test_unpaired_test_uses_welch_formula(cohort):
-    half = len(cohort) // 2
-    frame = cohort.assign(fa_a=cohort["fa"].where(np.arange(len(cohort)) < half),
-                          f_b=cohort["f"].where(np.arange(len(cohort)) >= half))
+def test_unpaired_test_uses_welch_formula(roc_cohort):
+    half = len(roc_cohort) // 2
+    frame = roc_cohort.assign(fa_a=roc_cohort["fa"].where(np.arange(len(roc_cohort)) < half),
+                          f_b=roc_cohort["f"].where(np.arange(len(roc_cohort)) >= half))
     row = compare_auc(frame, outcome="good", predictors=("fa_a", "f_b"), directions=("<", ">"), paired=False).iloc[0]
-    first = roc_auc(cohort.iloc[:half], outcome="good", predictor="fa").iloc[0]
-    second = roc_auc(cohort.iloc[half:], outcome="good", predictor="f", direction=">").iloc[0]
+    first = roc_auc(roc_cohort.iloc[:half], outcome="good", predictor="fa").iloc[0]
+    second = roc_auc(roc_cohort.iloc[half:], outcome="good", predictor="f", direction=">").iloc[0]
     se = np.sqrt(first["variance"] + second["variance"])
     assert row["statistic"] == pytest.approx((first["estimate"] - second["estimate"]) / se)
     assert row["df"] > 0 and np.isnan(row["correlation"])
