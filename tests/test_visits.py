@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 from helpers.io import InputError
-from helpers.visits import logistic_by_visit
+from helpers.longitudinal import fit_trajectory_models
+from helpers.visits import MEAN_DIFFERENCE_COLUMNS, logistic_by_visit, mean_difference_by_visit
 
 
 # ------------------------------------------------------------------------------ logistic_by_visit
@@ -73,3 +74,49 @@ def test_logistic_by_visit_categorical_exposure_and_problems():
     with pytest.warns(UserWarning, match="separation"):
         result = logistic_by_visit(separated, outcome="recovered", exposure="high_fat", visit="visit")
     assert "separation" in result["note"].iloc[0]
+
+
+# ------------------------------------------------------------------------ mean_difference_by_visit
+def simulate_groups(n: int = 200, seed: int = 2, visits=(0, 6, 18, 36)) -> pd.DataFrame:
+    """Long data with two exposure groups diverging after the first visit (months 0, 6, 18, 36)."""
+    rng = np.random.default_rng(seed)
+    group = rng.choice(["lean", "fatty"], n)
+    age = rng.normal(65, 9, n)
+    level = rng.normal(0, 8, n)
+    rows = []
+    for i in range(n):
+        for k, visit in enumerate(visits):
+            mean = 45 - (20 if k else 0) + (6 if group[i] == "fatty" and k else 0) + 0.2 * (age[i] - 65)
+            rows.append({"id": i, "month": visit, "odi": mean + level[i] + rng.normal(0, 6), "fat": group[i],
+                         "age": age[i]})
+    return pd.DataFrame(rows)
+
+
+def test_mean_difference_by_visit_matches_the_model():
+    data = simulate_groups()
+    fit = fit_trajectory_models(data, outcome="odi", exposure="fat", visit="month", subject="id", confounders=["age"],
+                                exposure_reference="lean", random_slope="never")
+    table = mean_difference_by_visit(fit, exposure="fat", visit="month")
+    assert list(table.columns) == MEAN_DIFFERENCE_COLUMNS
+    assert list(table["visit"]) == [0, 6, 18, 36] and (table["contrast"] == "fatty - lean").all()
+    # Equal to the difference of the two estimated means (no exposure x covariate terms)...
+    means = fit.estimated_means.pivot(index="visit", columns="exposure", values="estimate")
+    assert table["estimate"].to_numpy() == pytest.approx((means["fatty"] - means["lean"]).to_numpy(), abs=1e-9)
+    # ...and at the reference visit to the exposure's main-effect coefficient and its standard error.
+    fixed = fit.model.fixed_effects.set_index("term")
+    main = fixed.loc["C(fat)[T.fatty]"]
+    assert table["estimate"].iloc[0] == pytest.approx(main["estimate"], rel=1e-10)
+    assert table["standard_error"].iloc[0] == pytest.approx(main["standard_error"], rel=1e-10)
+    assert table["p_value"].iloc[0] == pytest.approx(main["p_value"], rel=1e-8)
+    # At a later visit: main effect + interaction, variance a'Va written out.
+    terms = ["C(fat)[T.fatty]", "C(month)[T.18]:C(fat)[T.fatty]"]
+    covariance = fit.model.fixed_effects_covariance.loc[terms, terms].to_numpy()
+    assert table["estimate"].iloc[2] == pytest.approx(fixed.loc[terms, "estimate"].sum(), rel=1e-10)
+    assert table["standard_error"].iloc[2] == pytest.approx(np.sqrt(covariance.sum()), rel=1e-10)
+    # The simulated truth: no difference before surgery, 6 points after (4 standard errors, two-sided).
+    truth = np.array([0, 6, 6, 6])
+    assert (np.abs(table["estimate"] - truth) < 4 * table["standard_error"]).all()
+    assert (table["ci_low"] < table["estimate"]).all() and (table["estimate"] < table["ci_high"]).all()
+    assert table["n_observed"].tolist() == [200] * 4
+    with pytest.raises(InputError, match="group"):
+        mean_difference_by_visit(fit, exposure="group", visit="month")

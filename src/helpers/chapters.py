@@ -37,6 +37,8 @@ CHAPTERS: dict[str, Chapter] = {
     for chapter in [
         Chapter("equivocal-mri", "When cervical MRI is equivocal for myelopathy", "equivocal_mri.csv",
                 synthetic.simulate_equivocal_mri, "003_72dfbfb565217ad5.txt"),
+        Chapter("paraspinal-imf", "Paraspinal fat and 5-year recovery after decompression for lumbar stenosis",
+                "paraspinal_imf.csv", synthetic.simulate_paraspinal_imf, "004_697f0fdbcb95d937.txt"),
     ]
 }
 

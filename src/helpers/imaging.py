@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Mapping
 
 import numpy as np
+import pandas as pd
 from scipy import ndimage
 
 from helpers.io import InputError
@@ -286,3 +287,16 @@ def measure_imf(image: np.ndarray, mask: np.ndarray, *, threshold: float | None 
     return IMFMeasurement(imf_percent=100.0 * n_fat / n_pixels, threshold=float(threshold), fat_mask=fat_mask,
                           n_pixels=n_pixels, n_fat_pixels=n_fat, area_mm2=n_pixels * pixel_size_mm ** 2,
                           method=method)
+
+
+def measure_slice(axial: AxialSlice, *, muscles: tuple[str, ...] = MUSCLES) -> pd.DataFrame:
+    """Measure every muscle of a synthetic slice: muscle, true_imf_percent, measured_imf_percent,
+    difference (measured - true, percentage points), threshold, area_mm2."""
+    rows = []
+    for muscle in muscles:
+        result = measure_imf(axial.image, axial.masks[muscle], pixel_size_mm=axial.pixel_size_mm)
+        truth = axial.true_imf_percent[muscle]
+        rows.append({"muscle": muscle, "true_imf_percent": truth, "measured_imf_percent": result.imf_percent,
+                     "difference": result.imf_percent - truth, "threshold": result.threshold,
+                     "area_mm2": result.area_mm2})
+    return pd.DataFrame(rows)

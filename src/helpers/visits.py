@@ -1,9 +1,10 @@
-"""Visit-by-visit analyses of long data: a binary outcome's odds ratios at each visit.
+"""Visit-by-visit results of long data: odds ratios of a binary outcome, group differences of a mixed model.
 
 Long data in: one row per patient per attended visit. :func:`logistic_by_visit` fits one logistic model
-per visit (unadjusted and adjusted), the analysis papers report as "odds ratios at each time point". These
-per-visit analyses are complete-case: they use the patients seen at that visit, unlike the mixed models
-of :mod:`helpers.longitudinal`, which use every observation under missing at random.
+per visit (unadjusted and adjusted), the analysis papers report as "odds ratios at each time point"; these
+are complete-case (the patients seen at that visit). :func:`mean_difference_by_visit` reads the group
+difference at each visit off a mixed model of :mod:`helpers.longitudinal`, which uses every observation
+under missing at random.
 """
 
 from __future__ import annotations
@@ -13,10 +14,12 @@ from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
+import patsy
 import statsmodels.formula.api as smf
+from scipy import stats
 
 from helpers.io import InputError
-from helpers.longitudinal import _ordered_levels, _quote, _require_columns, _rows, _term, _z
+from helpers.longitudinal import TrajectoryResult, _ordered_levels, _quote, _require_columns, _rows, _term, _z
 
 LOGISTIC_COLUMNS = ["visit", "model", "term", "quantity", "estimate", "ci_low", "ci_high", "p_value", "n",
                     "events", "method", "note"]
@@ -122,3 +125,75 @@ def logistic_by_visit(df: pd.DataFrame, *, outcome: str, exposure: str, visit: s
                 rows.append({**common, "term": term, "estimate": odds_ratio, "ci_low": low, "ci_high": high,
                              "p_value": float(fit.pvalues[term]), "method": method, "note": "; ".join(notes)})
     return pd.DataFrame(rows, columns=LOGISTIC_COLUMNS)
+
+
+# --------------------------------------------------------------------- mean differences by visit
+MEAN_DIFFERENCE_COLUMNS = ["visit", "contrast", "estimate", "standard_error", "ci_low", "ci_high", "p_value",
+                           "n_observed", "method"]
+"""Columns of :func:`mean_difference_by_visit`."""
+
+
+def mean_difference_by_visit(trajectory: TrajectoryResult, *, exposure: str, visit: str,
+                             confidence: float = 0.95) -> pd.DataFrame:
+    """Model-estimated difference between exposure groups at each visit, from a mixed-model fit.
+
+    Parameters
+    ----------
+    trajectory : TrajectoryResult
+        The result of :func:`helpers.longitudinal.fit_trajectory_models` (its kept model is used).
+    exposure, visit : str
+        The exposure and visit columns given to that fit.
+    confidence : float
+        Level of the Wald confidence intervals.
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`MEAN_DIFFERENCE_COLUMNS`, one row per visit and non-reference group: visit,
+        contrast ("<group> - <reference>"), estimate, standard_error, ci_low, ci_high, p_value (Wald z),
+        n_observed (patients with the outcome at that visit, both groups), method.
+
+    Raises
+    ------
+    InputError
+        When ``exposure`` or ``visit`` is not a column of the fitted model's data.
+
+    Notes
+    -----
+    The difference at visit :math:`v` is :math:`c_v^T\\hat\\beta`, with :math:`c_v` the difference of the
+    two design rows (group set to each level, visit to :math:`v`, covariates equal, so they cancel), and
+    variance :math:`c_v^T \\hat V c_v`. It equals the difference of the two estimated means of
+    :func:`~helpers.longitudinal.fit_trajectory_models` (the model has no exposure x covariate terms) but
+    with the correct standard error, which the two means' own intervals do not give (they are correlated).
+    At the reference visit it is the exposure's main-effect coefficient. Wald z (emmeans would use
+    Kenward-Roger degrees of freedom).
+    """
+    fit = trajectory.model.fit
+    frame = fit.model.data.frame
+    _require_columns(frame, [exposure, visit])
+    spec = fit.model.data.model_spec
+    names = list(fit.fe_params.index)
+    beta = fit.fe_params.to_numpy(dtype=float)
+    covariance = trajectory.model.fixed_effects_covariance.loc[names, names].to_numpy(dtype=float)
+    levels, visits = list(trajectory.exposure_levels), list(trajectory.visits)
+    reference = levels[0]
+    z = _z(confidence)
+    observed = frame.groupby(visit, observed=False).size()
+    rows = []
+    for level in levels[1:]:
+        grid = pd.concat([frame.iloc[[0]]] * (2 * len(visits)), ignore_index=True)
+        grid[visit] = pd.Categorical(visits * 2, categories=visits)
+        grid[exposure] = pd.Categorical([level] * len(visits) + [reference] * len(visits), categories=levels)
+        design = patsy.build_design_matrices([spec], grid, return_type="dataframe")[0][names].to_numpy(dtype=float)
+        contrasts = design[: len(visits)] - design[len(visits):]
+        for time, contrast in zip(visits, contrasts):
+            estimate = float(contrast @ beta)
+            standard_error = float(np.sqrt(contrast @ covariance @ contrast))
+            rows.append({"visit": time, "contrast": f"{level} - {reference}", "estimate": estimate,
+                         "standard_error": standard_error, "ci_low": estimate - z * standard_error,
+                         "ci_high": estimate + z * standard_error,
+                         "p_value": float(2.0 * stats.norm.sf(abs(estimate / standard_error))),
+                         "n_observed": int(observed.get(time, 0)),
+                         "method": f"difference of model-estimated means ({trajectory.random_effects} mixed "
+                                   f"model), Wald z {confidence:.0%} CI"})
+    return pd.DataFrame(rows, columns=MEAN_DIFFERENCE_COLUMNS)

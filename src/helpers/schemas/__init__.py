@@ -9,9 +9,11 @@ import pandera.pandas as pa
 
 from helpers.schemas._core import BINARY, validate
 from helpers.schemas.equivocal_mri import EQUIVOCAL_MRI
+from helpers.schemas.paraspinal_imf import PARASPINAL_IMF
 
 SCHEMAS: dict[str, pa.DataFrameSchema] = {
     "equivocal-mri": EQUIVOCAL_MRI,
+    "paraspinal-imf": PARASPINAL_IMF,
 }
 
-__all__ = ["BINARY", "SCHEMAS", "validate", "EQUIVOCAL_MRI"]
+__all__ = ["BINARY", "SCHEMAS", "validate", "EQUIVOCAL_MRI", "PARASPINAL_IMF"]

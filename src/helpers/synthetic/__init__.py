@@ -6,5 +6,6 @@ random state: the same seed gives the same rows, and :func:`write_csv` the same 
 
 from helpers.synthetic._core import DEFAULT_SEED, as_generator, write_csv
 from helpers.synthetic.equivocal_mri import simulate_equivocal_mri
+from helpers.synthetic.paraspinal_imf import simulate_paraspinal_imf
 
-__all__ = ["DEFAULT_SEED", "as_generator", "write_csv", "simulate_equivocal_mri"]
+__all__ = ["DEFAULT_SEED", "as_generator", "write_csv", "simulate_equivocal_mri", "simulate_paraspinal_imf"]
