@@ -48,6 +48,14 @@ def muscle_label(muscle: str) -> str:
     return f"{side} {'erector spinae' if name == 'erector' else name}"
 
 
+VARIABLE_LABELS = {"age": "age (years)", "bmi": "BMI (kg/m2)", "sex": "sex",
+                   **{f"imf_{m}": f"IMF {muscle_label(m)} (%)" for m in MUSCLES},
+                   "baseline_disability": "disability before surgery (0-100)",
+                   "baseline_leg_pain": "leg pain before surgery (0-10)",
+                   "baseline_back_pain": "back pain before surgery (0-10)"}
+"""Display names of the patient-level variables (for :func:`helpers.tables.describe_by_group`)."""
+
+
 # ------------------------------------------------------------------------------------ preparation
 def prepare_cohort(df: pd.DataFrame, *, cutoff: float = PUBLISHED["imf_cutoff_percent"],
                    recovery_gpe_max: int = ASSUMPTIONS["recovery_gpe_max"],

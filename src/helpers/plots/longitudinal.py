@@ -58,7 +58,7 @@ def plot_imf_distributions(patients: pd.DataFrame, summary: pd.DataFrame, *, cut
 
 def plot_odds_ratio_forest(table: pd.DataFrame, *, published_range: tuple[float, float] | None = None,
                            title: str = "Odds ratios of non-severe vs severe IMF, per muscle and visit"):
-    """Forest plot of odds ratios with 95 % CIs: one panel per outcome, rows = muscle x visit.
+    """Forest plot of odds ratios with 95 % CIs: one panel per outcome (stacked), rows = muscle x visit.
 
     ``table``: :func:`helpers.paraspinal_imf.odds_ratio_table` (muscle, label, outcome, visit, model,
     estimate, ci_low, ci_high). Adjusted odds ratios are filled markers, unadjusted open ones; the
@@ -67,8 +67,9 @@ def plot_odds_ratio_forest(table: pd.DataFrame, *, published_range: tuple[float,
     outcomes = list(dict.fromkeys(table["outcome"]))
     rows = table[["muscle", "label", "visit"]].drop_duplicates().reset_index(drop=True)
     position = {(r.muscle, r.visit): len(rows) - i for i, r in enumerate(rows.itertuples())}
-    figure, panels = plt.subplots(1, len(outcomes), figsize=(6.2 * len(outcomes), 0.32 * len(rows) + 2.2),
-                                  sharey=True, squeeze=False)
+    figure, panels = plt.subplots(len(outcomes), 1, figsize=(8.5, (0.26 * len(rows) + 1.3) * len(outcomes) + 0.8),
+                                  sharex=True, squeeze=False)
+    panels = panels.T
     finite = table[np.isfinite(table["ci_low"]) & np.isfinite(table["ci_high"])]
     low = max(min(finite["ci_low"].min(), 0.5) * 0.8, 0.02)
     high = min(max(finite["ci_high"].max(), 10.0) * 1.25, 200.0)
@@ -87,14 +88,14 @@ def plot_odds_ratio_forest(table: pd.DataFrame, *, published_range: tuple[float,
         axes.set_xscale("log")
         axes.set_xlim(low, high)
         axes.set_xlabel("Odds ratio, non-severe vs severe IMF (log scale)")
+        axes.xaxis.set_tick_params(labelbottom=True)
         axes.set_title(outcome.replace("_", " ").capitalize())
+        axes.set_yticks([position[(r.muscle, r.visit)] for r in rows.itertuples()])
+        axes.set_yticklabels([f"{r.label}, {r.visit:g} mo" for r in rows.itertuples()], fontsize=9)
+        axes.set_ylabel("Muscle, visit (months after surgery)")
         axes.grid(axis="x", alpha=0.3, which="both")
         for boundary in range(1, rows["muscle"].nunique()):
             axes.axhline(len(rows) - boundary * rows["visit"].nunique() + 0.5, color="#bbbbbb", linewidth=0.8)
-    labels = [f"{r.label}, {r.visit:g} mo" for r in rows.itertuples()]
-    panels[0, 0].set_yticks([position[(r.muscle, r.visit)] for r in rows.itertuples()])
-    panels[0, 0].set_yticklabels(labels, fontsize=9)
-    panels[0, 0].set_ylabel("Muscle, visit (months after surgery)")
     handles = [Line2D([], [], marker="o", color="#444444", linestyle="-", label="adjusted (95 % CI)"),
                Line2D([], [], marker="D", color="#444444", markerfacecolor="white", linestyle="-",
                       label="unadjusted (95 % CI)")]
@@ -102,13 +103,13 @@ def plot_odds_ratio_forest(table: pd.DataFrame, *, published_range: tuple[float,
         handles.append(Patch(color="#f3d9a4", label=f"published range {published_range[0]:g}-{published_range[1]:g}"))
     figure.legend(handles=handles, loc="lower center", ncol=3, frameon=False, bbox_to_anchor=(0.5, 0.0))
     figure.suptitle(title)
-    figure.tight_layout(rect=(0, 0.05, 1, 1))
+    figure.tight_layout(rect=(0, 0.035, 1, 1))
     return figure
 
 
 def plot_trajectories(means: Mapping[str, pd.DataFrame], *, labels: Mapping[str, str] | None = None,
                       title: str = "Model-estimated course by IMF group (95 % CI)"):
-    """Estimated means with 95 % CIs by group at each visit, one panel per outcome.
+    """Estimated means with 95 % CIs by group at each visit, one panel per outcome (stacked).
 
     ``means``: outcome -> ``estimated_means`` of a :class:`~helpers.longitudinal.TrajectoryResult`
     (exposure, visit, estimate, ci_low, ci_high). ``labels``: outcome -> y-axis label with units.
@@ -116,8 +117,8 @@ def plot_trajectories(means: Mapping[str, pd.DataFrame], *, labels: Mapping[str,
     Returns the Figure.
     """
     labels = dict(labels or {})
-    figure, panels = plt.subplots(1, len(means), figsize=(4.8 * len(means), 4.2), squeeze=False)
-    for axes, (outcome, table) in zip(panels[0], means.items()):
+    figure, panels = plt.subplots(len(means), 1, figsize=(8.0, 2.9 * len(means) + 0.8), squeeze=False)
+    for axes, (outcome, table) in zip(panels[:, 0], means.items()):
         visits = sorted(table["visit"].unique())
         spread = 0.012 * (max(visits) - min(visits))
         for k, (group, part) in enumerate(table.groupby("exposure", sort=False)):
@@ -165,7 +166,7 @@ def plot_spaghetti(df: pd.DataFrame, *, outcome: str, group: str, subject: str =
     """
     generator = as_generator(rng)
     groups = [g for g in ("non-severe", "severe") if g in set(df[group])] or sorted(df[group].unique())
-    figure, panels = plt.subplots(1, len(groups), figsize=(5.4 * len(groups), 4.2), sharey=True, squeeze=False)
+    figure, panels = plt.subplots(1, len(groups), figsize=(4.8 * len(groups), 4.4), sharey=True, squeeze=False)
     visits = sorted(df[visit].unique())
     for axes, level in zip(panels[0], groups):
         part = df[(df[group] == level) & df[outcome].notna()]
@@ -197,7 +198,8 @@ def plot_axial_imf(image: np.ndarray, mask: np.ndarray, fat_mask: np.ndarray, *,
     Arguments come from :func:`helpers.imaging.simulate_axial_slice` and :func:`helpers.imaging.measure_imf`.
     Returns the Figure.
     """
-    figure, panels = plt.subplots(1, 4, figsize=(16, 4.4), gridspec_kw={"width_ratios": [1, 1, 1, 1.25]})
+    figure, grid = plt.subplots(2, 2, figsize=(10, 9.6))
+    panels = grid.ravel()
     extent = None
     unit = "pixels"
     if pixel_size_mm is not None:

@@ -54,9 +54,10 @@ PARASPINAL_IMF = pa.DataFrameSchema(
         "bmi": pa.Column(float, pa.Check.in_range(12, 70, error="BMI 12-70 kg/m2"), coerce=True,
                          description="body mass index (kg/m2)"),
         **{column: pa.Column(float, pa.Check.in_range(0, 100, error="% fat 0-100"), coerce=True,
-                             description=f"intramuscular fat of the {column[4:].replace('_', ' ')} (% of its "
-                                         "cross-section, pre-operative MRI)")
-           for column in IMF_COLUMNS},
+                             description=f"intramuscular fat of the {muscle} (% of its cross-section, "
+                                         "pre-operative MRI)")
+           for column, muscle in zip(IMF_COLUMNS, ("left multifidus", "right multifidus", "left erector spinae",
+                                                   "right erector spinae"))},
         "leg_pain": pa.Column(float, pa.Check.in_range(0, 10, error="0-10"), **_SCORE,
                               description="leg pain, numeric rating scale 0-10"),
         "back_pain": pa.Column(float, pa.Check.in_range(0, 10, error="0-10"), **_SCORE,
