@@ -63,7 +63,8 @@ def test_four_published_percentages_within_two_points(synthetic):
     follow_up = synthetic[synthetic["visit_month"] > 0]
     severe = follow_up["imf_multifidus_right"] >= PUBLISHED["imf_cutoff_percent"]
     recovery = follow_up["gpe"] <= ASSUMPTIONS["recovery_gpe_max"]
-    baseline = follow_up["patient_id"].map(synthetic[synthetic["visit_month"] == 0].set_index("patient_id")["disability"])
+    before = synthetic[synthetic["visit_month"] == 0].set_index("patient_id")["disability"]
+    baseline = follow_up["patient_id"].map(before)
     success = (baseline - follow_up["disability"]) / baseline * 100 >= ASSUMPTIONS["success_improvement_percent"]
     for outcome, values in (("recovery", recovery), ("success", success)):
         assert abs(100 * values[~severe].mean() - PUBLISHED[f"{outcome}_percent_non_severe"]) <= 2.0
@@ -100,9 +101,9 @@ def test_published_table_comes_from_one_helper_and_agrees(cohort, odds_ratios, t
     assert rows.loc["patients", "published_value"] == PUBLISHED["n_patients"]
     assert rows.loc["age, mean (years)", "reproduced_value"] == pytest.approx(pi.patients(cohort)["age"].mean())
     disability = trajectories.summary.set_index(["muscle", "outcome"]).loc[("multifidus_right", "disability")]
-    assert rows.loc["disability, right multifidus: group-by-time p", "reproduced_value"] == disability["group_by_time_p"]
-    assert rows.loc["disability, right multifidus: group-by-time p", "published_value"] == \
-        PUBLISHED["disability_p_multifidus_right"]
+    row = rows.loc["disability, right multifidus: group-by-time p"]
+    assert row["reproduced_value"] == disability["group_by_time_p"]
+    assert row["published_value"] == PUBLISHED["disability_p_multifidus_right"]
     # A wrong cohort must fail the rules: fewer patients, swapped groups.
     smaller = cohort[cohort["patient_id"].isin(pi.patients(cohort)["patient_id"].iloc[:140])]
     assert not pi.published_vs_reproduced(smaller, odds_ratios, trajectories).set_index("quantity").loc[
@@ -209,7 +210,8 @@ def test_percentages_and_odds_ratio_table(cohort, odds_ratios):
                       & (odds_ratios["visit"] == 12) & (odds_ratios["model"] == "unadjusted")].iloc[0]
     at = cohort[(cohort["visit_month"] == 12) & cohort["success"].notna()]
     table = pd.crosstab(at["group_erector_left"], at["success"])
-    expected = (table.loc["non-severe", 1] * table.loc["severe", 0]) / (table.loc["non-severe", 0] * table.loc["severe", 1])
+    expected = (table.loc["non-severe", 1] * table.loc["severe", 0]) / (
+        table.loc["non-severe", 0] * table.loc["severe", 1])
     assert row["estimate"] == pytest.approx(expected, rel=1e-6)
     display = pi.odds_ratio_display(odds_ratios)
     assert display.shape == (8, 4) and display.iloc[0, 0].count("(") == 1
@@ -244,7 +246,8 @@ def test_trajectories_summary_and_mean_differences(trajectories, cohort):
     disability = differences[(differences["muscle"] == "multifidus_right") & (differences["outcome"] == "disability")]
     assert list(disability["visit"]) == [0, 3, 12, 24, 60]
     assert (disability["contrast"] == "non-severe - severe").all()
-    assert (disability["ci_low"] < disability["estimate"]).all() and (disability["estimate"] < disability["ci_high"]).all()
+    assert (disability["ci_low"] < disability["estimate"]).all()
+    assert (disability["estimate"] < disability["ci_high"]).all()
     attendance = pi.attendance(cohort)
     assert attendance.loc[attendance["visit"] == 0, "percent_of_baseline"].eq(100).all()
     tests = pi.repeated_tests(cohort)
@@ -319,7 +322,32 @@ def test_cli_run_on_a_copy_of_the_synthetic_file(tmp_path, repo):
     results = pd.read_csv(out / "results.csv")
     assert list(results.columns) == RESULT_COLUMNS
     odds = results[results["quantity"] == "odds_ratio"]
-    assert len(odds) == 32 and odds["group"].str.fullmatch(r"(multifidus|erector)_(left|right)/(recovery|success)/\d+").all()
+    pattern = r"(multifidus|erector)_(left|right)/(recovery|success)/\d+"
+    assert len(odds) == 32 and odds["group"].str.fullmatch(pattern).all()
     assert len(results[results["quantity"] == "group_by_time_p"]) == 12
-    assert len(results[(results["quantity"] == "mean_difference") & results["group"].str.contains("/disability/")]) == 20
+    differences = results[(results["quantity"] == "mean_difference") & results["group"].str.contains("/disability/")]
+    assert len(differences) == 20
     assert Path(data).read_bytes() == chapters.synthetic_data_path("paraspinal-imf").read_bytes()
+
+
+@pytest.mark.book
+def test_cli_run_with_another_visit_schedule(tmp_path, repo, synthetic):
+    # A clinic that saw its patients at 6, 18 and 36 months: nothing in the chapter assumes 3/12/24/60.
+    other = synthetic[synthetic["visit_month"] != 60].assign(
+        visit_month=lambda d: d["visit_month"].map({0: 0, 3: 6, 12: 18, 24: 36}))
+    data = tmp_path / "other schedule.csv"
+    other.to_csv(data, index=False)
+    out = tmp_path / "run"
+    environment = {**os.environ, "SPINEBOOK_ROOT": str(repo)}
+    finished = subprocess.run([sys.executable, "-m", "helpers.cli", "run", "paraspinal-imf", "--data", str(data),
+                               "--out", str(out)], cwd=repo, env=environment, capture_output=True, text=True,
+                              timeout=600)
+    assert finished.returncode == 0, finished.stderr
+    results = pd.read_csv(out / "results.csv")
+    odds = results[results["quantity"] == "odds_ratio"]
+    assert {group.rsplit("/", 1)[1] for group in odds["group"]} == {"6", "18", "36"}
+    tests = results[results["quantity"] == "group_by_time_p"]
+    assert len(tests) == 12 and tests["method"].str.contains("on 3 df").all()
+    differences = results[(results["quantity"] == "mean_difference") & results["group"].str.startswith(
+        "multifidus_right/disability/")]
+    assert sorted(int(g.rsplit("/", 1)[1]) for g in differences["group"]) == [0, 6, 18, 36]

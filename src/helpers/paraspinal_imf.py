@@ -381,7 +381,8 @@ def fit_muscle_trajectories(cohort: pd.DataFrame, *, muscles: Sequence[str] = MU
                                                   confidence=confidence)
             differences.append(difference.assign(muscle=muscle, outcome=outcome))
     differences = pd.concat(differences, ignore_index=True)
-    differences = differences[["muscle", "outcome", *[c for c in differences.columns if c not in ("muscle", "outcome")]]]
+    leading = ["muscle", "outcome"]
+    differences = differences[leading + [c for c in differences.columns if c not in leading]]
     return MuscleTrajectories(fits=fits, summary=pd.DataFrame(summary), mean_differences=differences,
                               seconds=time.perf_counter() - started)
 
@@ -432,8 +433,10 @@ def published_vs_reproduced(cohort: pd.DataFrame, odds_ratios: pd.DataFrame, tra
     add("patients", f"{published['n_patients']}", f"{n}", published["n_patients"], n, "exact",
         n == published["n_patients"])
     sample = {"male (%)": ("male_percent", 100.0 * float((people["sex"] == "male").mean())),
-              "age, mean (years)": ("age_mean", people["age"].mean()), "age, SD (years)": ("age_sd", people["age"].std()),
-              "BMI, mean (kg/m2)": ("bmi_mean", people["bmi"].mean()), "BMI, SD (kg/m2)": ("bmi_sd", people["bmi"].std())}
+              "age, mean (years)": ("age_mean", people["age"].mean()),
+              "age, SD (years)": ("age_sd", people["age"].std()),
+              "BMI, mean (kg/m2)": ("bmi_mean", people["bmi"].mean()),
+              "BMI, SD (kg/m2)": ("bmi_sd", people["bmi"].std())}
     for quantity, (key, value) in sample.items():
         add(quantity, f"{published[key]:g}", f"{value:.1f}", published[key], value, f"within {relative:.0%} (relative)",
             abs(value - published[key]) <= relative * abs(published[key]))

@@ -127,8 +127,8 @@ def plot_trajectories(means: Mapping[str, pd.DataFrame], *, labels: Mapping[str,
             colour = GROUP_COLOURS.get(str(group), None)
             style = GROUP_STYLE.get(str(group), {"linestyle": "-", "marker": "o"})
             axes.fill_between(x, part["ci_low"], part["ci_high"], color=colour, alpha=0.15, linewidth=0)
-            axes.errorbar(x, part["estimate"], yerr=[part["estimate"] - part["ci_low"], part["ci_high"] - part["estimate"]],
-                          color=colour, capsize=3, label=f"{group} IMF", **style)
+            error = [part["estimate"] - part["ci_low"], part["ci_high"] - part["estimate"]]
+            axes.errorbar(x, part["estimate"], yerr=error, color=colour, capsize=3, label=f"{group} IMF", **style)
         _visit_axis(axes, visits)
         axes.set_ylabel(labels.get(outcome, outcome))
         axes.set_title(outcome.replace("_", " ").capitalize())

@@ -73,7 +73,8 @@ def _shift_to_share(latent: np.ndarray, threshold: float, share: float) -> float
     return threshold - (ordered[k - 1] + ordered[k]) / 2.0
 
 
-def simulate_paraspinal_imf(n: int = PUBLISHED["n_patients"], *, visits: Sequence[float] = ASSUMPTIONS["visits_months"],
+def simulate_paraspinal_imf(n: int = PUBLISHED["n_patients"], *,
+                            visits: Sequence[float] = ASSUMPTIONS["visits_months"],
                             retention: Sequence[float] = _RETENTION,
                             improvement_by_visit: Sequence[float] = _IMPROVEMENT_BY_VISIT,
                             success_improvement: float = ASSUMPTIONS["success_improvement_percent"],
@@ -115,8 +116,9 @@ def simulate_paraspinal_imf(n: int = PUBLISHED["n_patients"], *, visits: Sequenc
     group effect on relative disability improvement is set so that, pooled over the attended follow-up
     visits, the share with >= ``success_improvement`` % improvement is the published 76.5 % (non-severe)
     and 59.9 % (severe); the global perceived effect (driven by the disability course and the
-    pre-operative disability) is shifted likewise to give recovery (GPE 1-2) in 53.7 % and 37.5 %. The left multifidus is strongly correlated with the right; the erector spinae
-    only weakly, and it has no effect of its own. Leg and back pain improve independently of IMF.
+    pre-operative disability) is shifted likewise to give recovery (GPE 1-2) in 53.7 % and 37.5 %.
+    The left multifidus is strongly correlated with the right; the erector spinae only weakly, and it
+    has no effect of its own. Leg and back pain improve independently of IMF.
     Drop-out depends on the previous visit's observed course (missing at random), never on the
     missing values themselves.
     """
@@ -167,7 +169,8 @@ def simulate_paraspinal_imf(n: int = PUBLISHED["n_patients"], *, visits: Sequenc
 
     # Group effect calibrated to the published success shares (pooled over attended follow-ups).
     threshold = success_improvement / 100.0
-    for group, share in ((False, PUBLISHED["success_percent_non_severe"]), (True, PUBLISHED["success_percent_severe"])):
+    for group, share in ((False, PUBLISHED["success_percent_non_severe"]),
+                         (True, PUBLISHED["success_percent_severe"])):
         rows = severe == group
         improvement[rows] += _shift_to_share(improvement[rows][attended[rows]], threshold, share / 100.0)
     disability = np.clip(disability_0[:, None] * (1.0 - improvement), 0.0, 100.0)
@@ -177,7 +180,8 @@ def simulate_paraspinal_imf(n: int = PUBLISHED["n_patients"], *, visits: Sequenc
     perceived = (_COURSE["gpe_improvement"] * z_improvement + _COURSE["gpe_baseline"] * z_disability[:, None]
                  + _COURSE["gpe_patient_sd"] * generator.normal(size=n)[:, None]
                  + _COURSE["gpe_visit_sd"] * generator.normal(size=(n, follow_ups)))
-    for group, share in ((False, PUBLISHED["recovery_percent_non_severe"]), (True, PUBLISHED["recovery_percent_severe"])):
+    for group, share in ((False, PUBLISHED["recovery_percent_non_severe"]),
+                         (True, PUBLISHED["recovery_percent_severe"])):
         rows = severe == group
         perceived[rows] += _shift_to_share(perceived[rows][attended[rows]], 0.0, share / 100.0)
     gpe = 7 - np.searchsorted(np.array([-3.0, -2.2, -1.5, -0.7, 0.0, 1.2]), perceived, side="right")
