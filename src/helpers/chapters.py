@@ -49,6 +49,8 @@ CHAPTERS: dict[str, Chapter] = {
                 "mscc_separation.csv", synthetic.simulate_mscc_separation, "002_cd1b8612609c8072.txt", paper_n=59),
         Chapter("dti-ivim", "DTI and IVIM metrics predicting recovery after surgery for cervical myelopathy",
                 "dti_ivim.csv", synthetic.simulate_dti_ivim, "001_f8fe33b130d86341.txt", paper_n=105),
+        Chapter("paraspinal-imf", "Paraspinal fat and 5-year recovery after decompression for lumbar stenosis",
+                "paraspinal_imf.csv", synthetic.simulate_paraspinal_imf, "004_697f0fdbcb95d937.txt", paper_n=149),
     ]
 }
 

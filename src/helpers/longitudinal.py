@@ -1,10 +1,10 @@
-"""Repeated measures after surgery: linear mixed models, GEE and per-visit logistic regression.
+"""Repeated measures after surgery: linear mixed models and GEE.
 
 Long data in: one row per patient per visit, with drop-out (later visits missing). Chapter question: does
 paraspinal intramuscular fat before lumbar decompression change the 5-year recovery trajectory?
 :func:`fit_trajectory_models` answers with a linear mixed model (valid under missing at random),
-:func:`gee_sensitivity` refits the same mean model by GEE (needs missing completely at random) and
-:func:`logistic_by_visit` reports a binary outcome (e.g. recovery rate >= 50 %) visit by visit.
+:func:`gee_sensitivity` refits the same mean model by GEE (needs missing completely at random). Binary
+outcomes visit by visit (:func:`helpers.visits.logistic_by_visit`) live in :mod:`helpers.visits`.
 """
 
 from __future__ import annotations
@@ -30,10 +30,6 @@ SINGULAR_TOLERANCE = 1e-4
 """Singular fit: a diagonal element of the relative covariance factor below this (lme4's ``isSingular``)."""
 
 VISIT_UNITS_PER_YEAR = {"years": 1.0, "months": 12.0, "weeks": 365.25 / 7.0, "days": 365.25}
-
-LOGISTIC_COLUMNS = ["visit", "model", "term", "quantity", "estimate", "ci_low", "ci_high", "p_value", "n",
-                    "events", "method", "note"]
-"""Columns of :func:`logistic_by_visit`."""
 
 
 def _quote(name: str) -> str:
@@ -554,105 +550,3 @@ def gee_sensitivity(df: pd.DataFrame, *, outcome: str, exposure: str, visit: str
         method=f"GEE (statsmodels, Gaussian, identity link, {correlation} working correlation, robust "
                "sandwich standard errors)",
         n_subjects=int(work[subject].nunique()), n_observations=len(work), fit=result)
-
-
-# ------------------------------------------------------------------------------- logistic by visit
-def logistic_by_visit(df: pd.DataFrame, *, outcome: str, exposure: str, visit: str,
-                      confounders: Sequence[str] = (), exposure_reference: Any = None,
-                      confidence: float = 0.95) -> pd.DataFrame:
-    """Odds ratios of a binary outcome for the exposure at each visit, unadjusted and adjusted.
-
-    Parameters
-    ----------
-    df : DataFrame
-        Long data, one row per patient per visit. Not modified.
-    outcome : str
-        Binary outcome coded 0/1 (or True/False), e.g. recovery rate >= 50 %.
-    exposure : str
-        Numeric exposure (odds ratio per unit; 0/1 gives the two-group OR) or a group column (one OR per
-        non-reference level; a numeric column is treated as groups when ``exposure_reference`` is given).
-    visit : str
-        Visit column; one pair of models per distinct value.
-    confounders : sequence of str
-        Adjustment variables of the adjusted model (non-numeric ones as indicators).
-    exposure_reference : optional
-        Reference level of a group exposure.
-    confidence : float
-        Level of the Wald confidence intervals.
-
-    Returns
-    -------
-    DataFrame
-        Columns :data:`LOGISTIC_COLUMNS`, one row per visit, model ("unadjusted"/"adjusted") and exposure
-        term: visit, model, term, quantity ("odds ratio"), estimate, ci_low, ci_high, p_value, n, events,
-        method, note (separation, non-convergence or < 10 events per parameter; empty when none).
-
-    Raises
-    ------
-    InputError
-        Missing columns, empty visits or outcome values other than 0/1.
-
-    Notes
-    -----
-    :math:`\\operatorname{logit} P(y=1) = \\alpha + \\beta x (+ \\gamma^T c)` by maximum likelihood
-    (statsmodels ``Logit``); OR :math:`e^{\\beta}` with Wald CI :math:`e^{\\beta \\pm z\\,SE}` as R's
-    ``confint.default`` (R's ``confint`` on a glm profiles the likelihood: slightly different in small
-    samples). At each visit both models use the same rows (complete in all variables), so their
-    difference reflects adjustment only. Patients lost to follow-up are absent from later visits: these
-    analyses are complete-case and unbiased only if drop-out is unrelated to the outcome.
-    """
-    confounders = list(confounders)
-    _require_columns(df, [outcome, exposure, visit, *confounders])
-    invalid = df[outcome].notna() & ~df[outcome].isin([0, 1, True, False])
-    if invalid.any() or df[outcome].isna().all():
-        raise InputError(f"column '{outcome}' must be coded 0/1 (1 = event); rows {_rows(invalid)} have other "
-                         "values. Recode it, e.g. (recovery_rate >= 50).astype(int).")
-    if df[visit].isna().any():
-        raise InputError(f"column '{visit}' is empty in rows {_rows(df[visit].isna())}; fill it in.")
-    work = df[list(dict.fromkeys([visit, outcome, exposure, *confounders]))].dropna().copy()
-    work[outcome] = work[outcome].astype(int)
-    if not pd.api.types.is_numeric_dtype(work[exposure]) or exposure_reference is not None:
-        work[exposure] = pd.Categorical(work[exposure],
-                                        categories=_ordered_levels(work[exposure], exposure_reference, exposure))
-        exposure_term = f"C({_quote(exposure)})"
-        is_exposure = lambda term: term.startswith(exposure_term + "[")  # noqa: E731
-    else:
-        exposure_term = _quote(exposure)
-        is_exposure = lambda term: term == exposure_term  # noqa: E731
-    adjust = "".join(f" + {_term(work, c)}" for c in confounders)
-    z, rows = _z(confidence), []
-    for time in sorted(work[visit].unique()):
-        at_visit = work[work[visit] == time]
-        n, events = len(at_visit), int(at_visit[outcome].sum())
-        for label, formula in (("unadjusted", f"{_quote(outcome)} ~ {exposure_term}"),
-                               ("adjusted", f"{_quote(outcome)} ~ {exposure_term}{adjust}")):
-            if label == "adjusted" and not confounders:
-                continue
-            common = {"visit": time, "model": label, "quantity": "odds ratio", "n": n, "events": events}
-            if events in (0, n):
-                warnings.warn(f"visit {time}: {events} events in {n} patients; no odds ratio.", stacklevel=2)
-                rows.append({**common, "term": exposure, "method": "not estimable",
-                             "note": "no events or no non-events at this visit"})
-                continue
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                fit = smf.logit(formula, data=at_visit).fit(disp=0, maxiter=200)
-            notes = []
-            if any("separation" in str(w.message).lower() for w in caught):
-                notes.append("perfect or quasi-separation: estimate unreliable (consider Firth regression)")
-            if not fit.mle_retvals.get("converged", True):
-                notes.append("did not converge")
-            per_parameter = min(events, n - events) / (len(fit.params) - 1)
-            if per_parameter < 10:
-                notes.append(f"{per_parameter:.1f} events per parameter (< 10)")
-            if notes:
-                warnings.warn(f"visit {time}, {label} model: " + "; ".join(notes), stacklevel=2)
-            method = "logistic regression (statsmodels Logit), Wald CI" + (
-                f", adjusted for {', '.join(confounders)}" if label == "adjusted" else "")
-            for term in filter(is_exposure, fit.params.index):
-                beta, se = float(fit.params[term]), float(fit.bse[term])
-                with np.errstate(over="ignore"):
-                    odds_ratio, low, high = np.exp([beta, beta - z * se, beta + z * se])
-                rows.append({**common, "term": term, "estimate": odds_ratio, "ci_low": low, "ci_high": high,
-                             "p_value": float(fit.pvalues[term]), "method": method, "note": "; ".join(notes)})
-    return pd.DataFrame(rows, columns=LOGISTIC_COLUMNS)

@@ -12,13 +12,15 @@ from helpers.schemas.dynamic_mri import DYNAMIC_MRI
 from helpers.schemas.dti_ivim import DTI_IVIM
 from helpers.schemas.equivocal_mri import EQUIVOCAL_MRI
 from helpers.schemas.mscc_separation import MSCC_SEPARATION
+from helpers.schemas.paraspinal_imf import PARASPINAL_IMF
 
 SCHEMAS: dict[str, pa.DataFrameSchema] = {
     "equivocal-mri": EQUIVOCAL_MRI,
     "dynamic-mri": DYNAMIC_MRI,
     "mscc-separation": MSCC_SEPARATION,
     "dti-ivim": DTI_IVIM,
+    "paraspinal-imf": PARASPINAL_IMF,
 }
 
 __all__ = ["BINARY", "SCHEMAS", "validate", "describe_schema", "write_template", "data_dictionary_markdown",
-           "EQUIVOCAL_MRI", "DYNAMIC_MRI", "MSCC_SEPARATION", "DTI_IVIM"]
+           "EQUIVOCAL_MRI", "DYNAMIC_MRI", "MSCC_SEPARATION", "DTI_IVIM", "PARASPINAL_IMF"]
