@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -35,7 +36,9 @@ def _hint(check: str) -> str:
         return "each patient once; long-format chapters use one row per patient and visit"
     if check.startswith("isin") or "one of" in check or " or " in check:
         return "recode your codes with a 'values' mapping (--columns; spinebook template writes one)"
-    if any(word in check for word in ("range", "greater", "less", "from", ">=", "<=")):
+    if "one row per patient" in check or "identical on every row" in check or "pre-operative row" in check:
+        return "long format: one row per patient and visit, patient-level values repeated unchanged on each row"
+    if any(word in check for word in ("range", "greater", "less", "from", ">=", "<=")) or re.search(r"\d\s*-\s*\d", check):
         return "check the unit (for example percent, not a fraction) and the value"
     return "see the data dictionary for what this column holds"
 
@@ -78,8 +81,8 @@ def validate(frame: pd.DataFrame, schema: pa.DataFrameSchema, *, source: str | P
                 continue
             found = ", ".join(map(repr, group["failure_case"].drop_duplicates().head(5).tolist()))
             rows = _rows_label(frame, group["index"].dropna().tolist())
-            problems.append(f"  - column '{column}', {rows}: expected {expected}; found {found} "
-                            f"(fix: {_hint(str(check))})")
+            where = f"column '{column}'" if column in frame.columns else "rows of several columns"
+            problems.append(f"  - {where}, {rows}: expected {expected}; found {found} (fix: {_hint(str(check))})")
         problems = sorted(set(problems))
         raise InputError(f"{source}: {len(problems)} problem(s) with the data:\n" + "\n".join(problems)) from None
 

@@ -28,6 +28,11 @@ DTI_IVIM = pa.DataFrameSchema(
         "f": pa.Column(float, pa.Check.in_range(0, 100), coerce=True,
                        description="perfusion fraction f (IVIM), percent (0-100, not a fraction 0-1)"),
     },
+    checks=[
+        pa.Check(lambda frame: bool(frame["f"].max() > 1.0),
+                 error="f in percent (0-100): every value is at most 1, which looks like a fraction; multiply "
+                       "by 100"),
+    ],
     name="dti-ivim",
     strict=False,
 )
