@@ -43,11 +43,21 @@ def plot_recovery(df: pd.DataFrame, *, before: str, after: str, recovery: str, c
     return figure
 
 
+DENSE_POINTS = 500
+"""Above this many patients the scatter matrix draws small, transparent points (density, not a block)."""
+
+
 def plot_scatter_matrix(df: pd.DataFrame, *, columns: Sequence[str], labels: Mapping[str, str] | None = None,
                         group: str | None = None, title: str = "Imaging metrics and recovery rate"):
     """Scatter matrix of ``columns`` (histograms on the diagonal), points coloured by ``group``
-    (values ``good`` / ``poor``) when given. ``labels`` name the axes, with units."""
+    (values ``good`` / ``poor``) when given. ``labels`` name the axes, with units.
+
+    Readable at any size: beyond :data:`DENSE_POINTS` patients the points shrink and turn transparent in
+    proportion, so overlapping points show density instead of a solid block."""
     labels = dict(labels or {})
+    dense = len(df) > DENSE_POINTS
+    point_size = 2 if dense else 7
+    point_alpha = max(0.04, 0.65 * DENSE_POINTS / len(df)) if dense else 0.65
     k = len(columns)
     figure, axes = plt.subplots(k, k, figsize=(2.0 * k, 2.0 * k))
     groups = [None] if group is None else [g for g in ("poor", "good") if (df[group] == g).any()]
@@ -60,8 +70,8 @@ def plot_scatter_matrix(df: pd.DataFrame, *, columns: Sequence[str], labels: Map
                 if i == j:
                     ax.hist(subset[column].dropna(), bins=12, alpha=0.55, color=colour)
                 else:
-                    ax.scatter(subset[column], subset[row_column], s=7, alpha=0.65, color=colour,
-                               label=None if name is None else f"{name} recovery")
+                    ax.scatter(subset[column], subset[row_column], s=point_size, alpha=point_alpha, color=colour,
+                               rasterized=dense, linewidths=0, label=None if name is None else f"{name} recovery")
             if i == k - 1:
                 ax.set_xlabel(labels.get(column, column), fontsize=8)
             else:
@@ -73,7 +83,9 @@ def plot_scatter_matrix(df: pd.DataFrame, *, columns: Sequence[str], labels: Map
             ax.tick_params(labelsize=7)
     if group is not None:
         handles, names = axes[0, 1].get_legend_handles_labels()
-        figure.legend(handles, names, loc="upper right", fontsize=9, markerscale=2)
+        for handle in handles:
+            handle.set_alpha(1.0)
+        figure.legend(handles, names, loc="upper right", fontsize=9, markerscale=2 if not dense else 5)
     figure.suptitle(title + " (diagonal: histograms)")
     figure.tight_layout(rect=(0, 0, 0.93, 0.97))
     return figure
