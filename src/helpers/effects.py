@@ -23,8 +23,9 @@ import statsmodels.api as sm
 from scipy import stats
 
 from helpers.io import InputError
+from helpers.sensitivity import EValueResult, e_value
 from helpers.matching import (
-    EValueResult, MatchResult, e_value, estimate_propensity, ipw_att_weights, match_on_propensity,
+    MatchResult, estimate_propensity, ipw_att_weights, match_on_propensity,
 )
 from helpers.tables import COMPARISON_COLUMNS, compare_two_groups
 
@@ -445,7 +446,7 @@ def e_value_for_mean_difference(estimate: float, ci_low: float | None = None, ci
     Returns
     -------
     EValueResult
-        From :func:`helpers.matching.e_value` with ``scale="smd"``: the estimate and limits are the
+        From :func:`helpers.sensitivity.e_value` with ``scale="smd"``: the estimate and limits are the
         standardised ones (d), ``risk_ratio`` = exp(0.91 d), ``e_value_estimate`` and ``e_value_ci``.
 
     Notes

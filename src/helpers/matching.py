@@ -1,8 +1,9 @@
-"""Propensity-score matching: score model, 1:1 greedy nearest-neighbour matching, balance, E-values.
+"""Propensity-score matching: score model, 1:1 greedy nearest-neighbour matching, balance.
 
 Dynamic-MRI patients are matched to conventionally planned ones with a similar propensity score, as
 R's MatchIt does (``method = "nearest"``, ``distance = "glm"``; its output is reproduced), or with
-Austin's (2011) logit caliper; then balance is checked and unmeasured confounding bounded (E-value).
+Austin's (2011) logit caliper; then balance is checked. Unmeasured confounding is bounded with the
+E-value in :mod:`helpers.sensitivity`.
 """
 
 from __future__ import annotations
@@ -20,8 +21,7 @@ from pandas.api.types import is_bool_dtype, is_numeric_dtype
 
 from helpers.io import InputError
 
-__all__ = ["MatchResult", "EValueResult", "estimate_propensity", "match_on_propensity", "balance_table",
-           "ipw_att_weights", "e_value"]
+__all__ = ["MatchResult", "estimate_propensity", "match_on_propensity", "balance_table", "ipw_att_weights"]
 
 SMD_THRESHOLD = 0.1
 """|SMD| above which a covariate is called imbalanced after matching (Austin 2011)."""
@@ -635,98 +635,3 @@ def match_on_propensity(df: pd.DataFrame, *, treatment: str, covariates: Sequenc
     return MatchResult(matched=matched, pairs=pairs,
                        unmatched={"treated": n_treated - len(made), "control": n_control - len(made)},
                        balance=balance, caliper_width=width, settings=settings, scores=score_table)
-
-
-# -------------------------------------------------------------------------------------- E-value
-@dataclass(frozen=True)
-class EValueResult:
-    """E-value of an estimate and of its confidence limit closest to the null (see :func:`e_value`)."""
-
-    estimate: float
-    ci_low: float | None
-    ci_high: float | None
-    scale: str
-    risk_ratio: float
-    risk_ratio_ci_low: float | None
-    risk_ratio_ci_high: float | None
-    e_value_estimate: float
-    e_value_ci: float | None
-
-    def to_frame(self) -> pd.DataFrame:
-        """The result as a one-row DataFrame with the attribute names as columns."""
-        return pd.DataFrame([self.__dict__])
-
-
-def _e_value_of_ratio(ratio: float) -> float:
-    ratio = 1.0 / ratio if ratio < 1 else ratio
-    return ratio + math.sqrt(ratio * (ratio - 1.0))
-
-
-def e_value(estimate: float, ci_low: float | None = None, ci_high: float | None = None, *,
-            scale: Literal["rr", "or_rare", "or_common", "hr_rare", "hr_common", "smd"] = "rr",
-            ) -> EValueResult:
-    """E-value: how strong unmeasured confounding must be to explain away an association.
-
-    Parameters
-    ----------
-    estimate : float
-        Point estimate on ``scale``.
-    ci_low, ci_high : float, optional
-        Confidence limits on the same scale.
-    scale : {"rr", "or_rare", "or_common", "hr_rare", "hr_common", "smd"}
-        Risk ratio; odds or hazard ratio with a rare (< 15 %) outcome (taken as a risk ratio) or a
-        common one; standardised mean difference d.
-
-    Returns
-    -------
-    EValueResult
-        ``estimate``, ``ci_low``, ``ci_high``, ``scale``; ``risk_ratio``, ``risk_ratio_ci_low``,
-        ``risk_ratio_ci_high`` (the approximate risk ratios); ``e_value_estimate``; ``e_value_ci``
-        (for the limit closest to 1; 1 when the interval includes the null; None without limits).
-
-    Raises
-    ------
-    InputError
-        Non-positive ratios, or limits that do not bracket the estimate.
-
-    Notes
-    -----
-    For RR >= 1, E = RR + sqrt(RR (RR - 1)); for RR < 1 use 1 / RR. Conversions to an approximate RR:
-    common OR -> sqrt(OR); common HR -> (1 - 0.5^sqrt(HR)) / (1 - 0.5^sqrt(1 / HR)); SMD d ->
-    exp(0.91 d). VanderWeele TJ, Ding P. Ann Intern Med 2017;167:268-274.
-
-    Examples
-    --------
-    >>> result = e_value(3.9, 1.8, 8.7)
-    >>> round(result.e_value_estimate, 2), round(result.e_value_ci, 2)
-    (7.26, 3.0)
-    """
-    conversions = {
-        "rr": lambda x: x, "or_rare": lambda x: x, "hr_rare": lambda x: x,
-        "or_common": math.sqrt,
-        "hr_common": lambda x: (1 - 0.5 ** math.sqrt(x)) / (1 - 0.5 ** math.sqrt(1 / x)),
-        "smd": lambda x: math.exp(0.91 * x),
-    }
-    if scale not in conversions:
-        raise InputError(f"scale must be one of {sorted(conversions)}, not {scale!r}.")
-    given = [value for value in (ci_low, estimate, ci_high) if value is not None]
-    if not all(math.isfinite(value) for value in given):
-        raise InputError(f"the estimate and limits must be finite numbers; got {given}.")
-    if scale != "smd" and any(value <= 0 for value in given):
-        raise InputError(f"on the {scale} scale the estimate and limits must be positive ratios; got {given}.")
-    if given != sorted(given):
-        raise InputError(f"expected ci_low <= estimate <= ci_high, got {ci_low}, {estimate}, {ci_high}.")
-    convert = conversions[scale]
-    ratio = convert(estimate)
-    low = None if ci_low is None else convert(ci_low)
-    high = None if ci_high is None else convert(ci_high)
-    e_ci = None
-    if ratio > 1 and low is not None:
-        e_ci = 1.0 if low <= 1 else _e_value_of_ratio(low)
-    elif ratio < 1 and high is not None:
-        e_ci = 1.0 if high >= 1 else _e_value_of_ratio(high)
-    elif ratio == 1 and (low is not None or high is not None):
-        e_ci = 1.0
-    return EValueResult(estimate=estimate, ci_low=ci_low, ci_high=ci_high, scale=scale, risk_ratio=ratio,
-                        risk_ratio_ci_low=low, risk_ratio_ci_high=high,
-                        e_value_estimate=_e_value_of_ratio(ratio), e_value_ci=e_ci)
