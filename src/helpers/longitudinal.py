@@ -22,9 +22,8 @@ import statsmodels.formula.api as smf
 from scipy import stats
 
 from helpers.io import InputError
+from helpers.mixed_models import OPTIMIZERS, fit_profiled
 
-DEFAULT_OPTIMIZERS = ("bfgs", "lbfgs", "cg", "powell", "nm")
-"""Optimisers :func:`fit_mixed_model` tries in turn (statsmodels' default order, then two derivative-free)."""
 
 SINGULAR_TOLERANCE = 1e-4
 """Singular fit: a diagonal element of the relative covariance factor below this (lme4's ``isSingular``)."""
@@ -77,15 +76,17 @@ def _tidy(terms: Sequence[str], estimate: Any, standard_error: Any, confidence: 
                          "p_value": 2.0 * stats.norm.sf(np.abs(statistic))})
 
 
-def _wald_interaction(result: Any, method: str) -> pd.DataFrame:
-    """Joint Wald chi-squared test of every interaction (':') coefficient of a statsmodels fit."""
-    names = list(result.params.index)
-    positions = [i for i, name in enumerate(names) if ":" in name]
-    matrix = np.zeros((len(positions), len(names)))
-    matrix[np.arange(len(positions)), positions] = 1.0
-    wald = result.wald_test(matrix, use_f=False, scalar=True)
-    return pd.DataFrame([{"test": "visit x exposure", "statistic": float(wald.statistic),
-                          "df": int(wald.df_denom), "p_value": float(wald.pvalue), "method": method}])
+def _wald_interaction(estimates: pd.Series, covariance: pd.DataFrame, method: str) -> pd.DataFrame:
+    """Joint Wald chi-squared test that every interaction (':') coefficient is zero.
+
+    :math:`W = b^T V^{-1} b` over the interaction coefficients :math:`b` with covariance :math:`V`,
+    referred to chi-squared with as many df as coefficients (statsmodels ``wald_test(use_f=False)``).
+    """
+    names = [name for name in estimates.index if ":" in name]
+    b = estimates[names].to_numpy(dtype=float)
+    statistic = float(b @ np.linalg.solve(covariance.loc[names, names].to_numpy(dtype=float), b))
+    return pd.DataFrame([{"test": "visit x exposure", "statistic": statistic, "df": len(names),
+                          "p_value": float(stats.chi2.sf(statistic, len(names))), "method": method}])
 
 
 # ---------------------------------------------------------------------------------- the mixed model
@@ -110,13 +111,19 @@ class MixedModelResult:
     formula: str
     re_formula: str | None
     method: str
-    fit: Any = field(repr=False, compare=False)
+    frame: pd.DataFrame = field(repr=False, compare=False)
+    design_info: Any = field(repr=False, compare=False)
+
+    @property
+    def estimates(self) -> pd.Series:
+        """Fixed-effect estimates by term (patsy names, e.g. ``Intercept``, ``Days``)."""
+        return self.fixed_effects.set_index("term")["estimate"]
 
 
 def fit_mixed_model(df: pd.DataFrame, *, formula: str, group: str, re_formula: str | None = None,
-                    reml: bool = True, optimizers: Sequence[str] = DEFAULT_OPTIMIZERS,
+                    reml: bool = True, optimizers: Sequence[str] = OPTIMIZERS,
                     confidence: float = 0.95) -> MixedModelResult:
-    """Fit a linear mixed model with statsmodels ``MixedLM``, trying several optimisers.
+    """Fit a linear mixed model with one grouping factor (patients), as lme4's ``lmer``.
 
     Parameters
     ----------
@@ -128,11 +135,11 @@ def fit_mixed_model(df: pd.DataFrame, *, formula: str, group: str, re_formula: s
         Column identifying the clusters (patients).
     re_formula : str, optional
         Random-effects formula: ``"~Days"`` is lme4's ``(Days | Subject)`` (correlated intercept and
-        slope). None: random intercept only.
+        slope). None: random intercept only, ``(1 | Subject)``.
     reml : bool
         REML (default, as lme4) or maximum likelihood (to compare fixed effects by LR test).
     optimizers : sequence of str
-        Tried in order, each on its own, until one converges.
+        scipy.optimize methods tried in order, each on its own, until one converges.
     confidence : float
         Level of the Wald confidence intervals.
 
@@ -144,7 +151,8 @@ def fit_mixed_model(df: pd.DataFrame, *, formula: str, group: str, re_formula: s
         (matrix); ``residual_sd``; ``log_likelihood``; ``reml_criterion`` (-2 x REML log-likelihood,
         NaN for ML); ``converged``; ``singular``; ``optimizer`` (of the reported fit); ``attempts``:
         optimizer, converged, log_likelihood, warnings; ``fixed_effects_covariance``;
-        ``n_observations``; ``n_groups``; ``method``; ``fit`` (statsmodels results).
+        ``n_observations``; ``n_groups``; ``method``; ``frame`` (the rows used) and ``design_info``
+        (patsy, to build design rows for estimated means).
 
     Raises
     ------
@@ -156,13 +164,14 @@ def fit_mixed_model(df: pd.DataFrame, *, formula: str, group: str, re_formula: s
     Notes
     -----
     :math:`y_i = X_i\\beta + Z_i b_i + \\varepsilon_i`, :math:`b_i \\sim N(0, G)`,
-    :math:`\\varepsilon_i \\sim N(0, \\sigma^2 I)`. statsmodels' REML log-likelihood has lme4's
-    constants, so ``reml_criterion`` is lme4's "REML criterion at convergence". Unlike lme4, CIs and
-    p-values are Wald z (lmerTest would use Satterthwaite t); standard errors come from the inverse
-    Hessian and agree with lme4's to about 1e-4 relative. Singular fits are flagged by lme4's rule (a
-    diagonal element of the Cholesky factor of :math:`G/\\sigma^2` below 1e-4), which replaces
-    statsmodels' boundary message (an absolute 0.01 on the variance scale, so unit-dependent). Rows
-    with missing model variables are dropped with a warning.
+    :math:`\\varepsilon_i \\sim N(0, \\sigma^2 I)`, fitted by minimising lme4's profiled deviance
+    (:func:`helpers.mixed_models.fit_profiled`, vectorised over patients so registry-sized data fit in
+    about a second; statsmodels ``MixedLM`` gives the same estimates but loops over patients in Python).
+    ``reml_criterion`` is lme4's "REML criterion at convergence"; standard errors are lme4's
+    (:math:`\\hat\\sigma^2 (X^T\\hat W X)^{-1}`). Unlike lme4's summary, CIs and p-values are Wald z
+    (lmerTest would use Satterthwaite t). Singular fits are flagged by lme4's ``isSingular`` rule (a
+    diagonal element of the relative covariance factor below 1e-4). Rows with missing model variables
+    are dropped with a warning.
 
     Examples
     --------
@@ -172,72 +181,51 @@ def fit_mixed_model(df: pd.DataFrame, *, formula: str, group: str, re_formula: s
     >>> d["y"] = 10 + 2 * d["t"] + np.repeat(rng.normal(0, 2, 30), 4) + rng.normal(0, 1, 120)
     >>> fit = fit_mixed_model(d, formula="y ~ t", group="id")
     >>> bool(fit.converged), fit.optimizer
-    (True, 'bfgs')
+    (True, 'L-BFGS-B')
     """
     _require_columns(df, [group])
     if df[group].isna().any():
         raise InputError(f"column '{group}' (the grouping column) is empty in rows {_rows(df[group].isna())}; "
                          "give every row its patient identifier.")
-    model = smf.mixedlm(formula, df, groups=group, re_formula=re_formula, missing="drop")
-    if len(df) > model.nobs:
-        warnings.warn(f"{len(df) - int(model.nobs)} row(s) with missing values in the model variables were "
-                      "dropped.", stacklevel=2)
-    attempts, chosen = [], None
-    for name in optimizers:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            try:
-                result = model.fit(reml=reml, method=[name])
-                finite = bool(np.isfinite(result.llf) and np.all(np.isfinite(result.bse_fe)))
-            except (np.linalg.LinAlgError, ValueError, FloatingPointError) as error:
-                attempts.append({"optimizer": name, "converged": False, "log_likelihood": np.nan,
-                                 "warnings": f"failed: {error}"})
-                continue
-        messages = list(dict.fromkeys(str(w.message) for w in caught if "boundary of the" not in str(w.message)))
-        ok = bool(result.converged) and finite
-        attempts.append({"optimizer": name, "converged": ok, "log_likelihood": float(result.llf),
-                         "warnings": "; ".join(messages)})
-        if finite and (chosen is None or ok or result.llf > chosen[1].llf):
-            chosen = (name, result, messages, ok)
-        if ok:
-            break
-    if chosen is None:
-        raise RuntimeError(f"the mixed model {formula!r} could not be fitted with any of {list(optimizers)}; "
-                           "simplify the random effects or check the data.")
-    name, result, messages, converged = chosen
-    for message in messages:
-        warnings.warn(f"MixedLM ({name}): {message}", stacklevel=2)
-    if not converged:
+    outcome, design = patsy.dmatrices(formula, df, return_type="dataframe", NA_action="drop")
+    random = patsy.dmatrix(re_formula or "~1", df, return_type="dataframe", NA_action="drop")
+    used = outcome.index.intersection(random.index)
+    if len(df) > len(used):
+        warnings.warn(f"{len(df) - len(used)} row(s) with missing values in the model variables were dropped.",
+                      stacklevel=2)
+    result = fit_profiled(outcome.loc[used].to_numpy()[:, 0], design.loc[used].to_numpy(),
+                          random.loc[used].to_numpy(), df.loc[used, group].to_numpy(), reml=reml,
+                          optimizers=optimizers)
+    for attempt in result.attempts:
+        if attempt["warnings"] and attempt["optimizer"] == result.optimizer:
+            warnings.warn(f"mixed model ({result.optimizer}): {attempt['warnings']}", stacklevel=2)
+    if not result.converged:
         warnings.warn(f"the mixed model did not converge with any optimiser ({list(optimizers)}); the reported "
-                      f"fit ({name}) has the highest log-likelihood. Do not report it as is.", stacklevel=2)
-    exog_re = np.asarray(model.exog_re)
-    names = ["(Intercept)" if np.allclose(exog_re[:, j], 1.0) else str(label)
-             for j, label in enumerate(result.cov_re.columns)]
-    cov_re = np.asarray(result.cov_re, dtype=float)
+                      f"fit ({result.optimizer}) has the highest log-likelihood. Do not report it as is.",
+                      stacklevel=2)
+    names = ["(Intercept)" if np.allclose(random.loc[used, label], 1.0) else str(label) for label in random.columns]
+    cov_re = result.random_covariance
     sd = np.sqrt(np.clip(np.diag(cov_re), 0.0, None))
     with np.errstate(invalid="ignore", divide="ignore"):
         correlation = pd.DataFrame(cov_re / np.outer(sd, sd), index=names, columns=names)
-    try:
-        factor = np.linalg.cholesky(np.asarray(result.cov_re_unscaled, dtype=float))
-        singular = bool(np.any(np.diag(factor) < SINGULAR_TOLERANCE))
-    except np.linalg.LinAlgError:
-        singular = True
+    singular = bool(np.any(np.diag(result.relative_factor) < SINGULAR_TOLERANCE))
     if singular:
         warnings.warn("singular fit: a random-effect variance is (near) zero or a correlation is +-1 "
                       "(lme4's isSingular rule). Simplify the random effects.", stacklevel=2)
-    k_fe, llf = len(result.fe_params), float(result.llf)
+    terms = list(design.columns)
     return MixedModelResult(
-        fixed_effects=_tidy(result.fe_params.index, result.fe_params, result.bse_fe, confidence),
+        fixed_effects=_tidy(terms, result.beta, np.sqrt(np.diag(result.beta_covariance)), confidence),
         random_effects=pd.DataFrame({"term": names, "variance": np.diag(cov_re), "sd": sd}),
-        random_correlation=correlation, residual_sd=float(np.sqrt(result.scale)), log_likelihood=llf,
-        reml_criterion=-2.0 * llf if reml else np.nan, reml=reml, converged=converged, singular=singular,
-        optimizer=name, attempts=pd.DataFrame(attempts, columns=["optimizer", "converged", "log_likelihood",
-                                                                 "warnings"]),
-        fixed_effects_covariance=result.cov_params().iloc[:k_fe, :k_fe].astype(float),
-        n_observations=int(model.nobs), n_groups=int(model.n_groups), formula=formula, re_formula=re_formula,
-        method=(f"linear mixed model (statsmodels MixedLM, {'REML' if reml else 'ML'}, optimiser {name}); "
-                f"Wald z {confidence:.0%} CIs and p-values"),
-        fit=result)
+        random_correlation=correlation, residual_sd=float(np.sqrt(result.residual_variance)),
+        log_likelihood=result.log_likelihood,
+        reml_criterion=-2.0 * result.log_likelihood if reml else np.nan, reml=reml, converged=result.converged,
+        singular=singular, optimizer=result.optimizer,
+        attempts=pd.DataFrame(result.attempts, columns=["optimizer", "converged", "log_likelihood", "warnings"]),
+        fixed_effects_covariance=pd.DataFrame(result.beta_covariance, index=terms, columns=terms),
+        n_observations=len(used), n_groups=result.n_groups, formula=formula, re_formula=re_formula,
+        method=(f"linear mixed model ({'REML' if reml else 'ML'}, lme4's profiled deviance, optimiser "
+                f"{result.optimizer}); Wald z {confidence:.0%} CIs and p-values"),
+        frame=df.loc[used], design_info=design.design_info)
 
 
 # ----------------------------------------------------------------------------- trajectory analysis
@@ -286,14 +274,20 @@ def _prepare_long(df: pd.DataFrame, *, outcome: str, exposure: str, visit: str, 
     if len(visits) < 2 or len(levels) < 2:
         raise InputError(f"need at least two visits and two exposure groups with outcomes; found visits "
                          f"{list(visits)} and groups {levels} in '{visit}' and '{exposure}'.")
-    extra = "".join(f" + {_term(work, c)}" for c in confounders)
+    # Text columns become pandas categories and enter the formula bare (patsy dummy-codes categories, so
+    # "visit_month[T.3]"), not wrapped in C(): patsy 1.0 codes C(<pandas category>) with a Python loop per
+    # row (pydata/patsy#97), which dominated the fit on registry-sized data.
+    for column in confounders:
+        if not pd.api.types.is_numeric_dtype(work[column]) and not isinstance(work[column].dtype, pd.CategoricalDtype):
+            work[column] = pd.Categorical(work[column], categories=sorted(work[column].unique()))
+    extra = "".join(f" + {_quote(c)}" for c in confounders)
     work[visit] = pd.Categorical(work[visit], categories=list(visits))
     work[exposure] = pd.Categorical(work[exposure], categories=levels)
     time_column = "visit_years"
     while time_column in work.columns:
         time_column = "_" + time_column
     work[time_column] = work[visit].astype(float) / VISIT_UNITS_PER_YEAR[visit_unit]
-    y, v, e = _quote(outcome), f"C({_quote(visit)})", f"C({_quote(exposure)})"
+    y, v, e = _quote(outcome), _quote(visit), _quote(exposure)
     return _LongData(work, f"{y} ~ {v} * {e}{extra}", f"{y} ~ {v} + {e}{extra}", visits, tuple(levels),
                      time_column, work.sort_values([subject, visit]).drop_duplicates(subject))
 
@@ -450,7 +444,7 @@ def fit_trajectory_models(df: pd.DataFrame, *, outcome: str, exposure: str, visi
         for caught_warning in caught if random_slope == "always" else []:
             warnings.warn(str(caught_warning.message), stacklevel=2)
     if interaction_test == "wald":
-        test_table = _wald_interaction(chosen.fit, "Wald chi-squared test of all visit x exposure terms (REML fit)")
+        test_table = _wald_interaction(chosen.estimates, chosen.fixed_effects_covariance, "Wald chi-squared test of all visit x exposure terms (REML fit)")
     else:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -462,7 +456,7 @@ def fit_trajectory_models(df: pd.DataFrame, *, outcome: str, exposure: str, visi
             "test": "visit x exposure", "statistic": statistic, "df": df_test,
             "p_value": float(stats.chi2.sf(statistic, df_test)),
             "method": "likelihood-ratio test of ML fits with and without the visit x exposure terms"}])
-    means = _estimated_means(data, model_spec=chosen.fit.model.data.model_spec, params=chosen.fit.fe_params,
+    means = _estimated_means(data, model_spec=chosen.design_info, params=chosen.estimates,
                              covariance=chosen.fixed_effects_covariance, visit=visit, exposure=exposure,
                              outcome=outcome, confidence=confidence)
     return TrajectoryResult(
@@ -541,7 +535,7 @@ def gee_sensitivity(df: pd.DataFrame, *, outcome: str, exposure: str, visit: str
     return GEEResult(
         coefficients=coefficients,
         working_correlation=float(np.ravel(structure.dep_params)[0]) if correlation == "exchangeable" else np.nan,
-        interaction_test=_wald_interaction(result, "Wald chi-squared test of all visit x exposure terms "
+        interaction_test=_wald_interaction(result.params, result.cov_params(), "Wald chi-squared test of all visit x exposure terms "
                                                    "(GEE, robust covariance)"),
         estimated_means=_estimated_means(data, model_spec=model.data.model_spec, params=result.params,
                                          covariance=result.cov_params(), visit=visit, exposure=exposure,
