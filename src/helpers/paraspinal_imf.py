@@ -338,8 +338,8 @@ def fit_muscle_trajectories(cohort: pd.DataFrame, *, muscles: Sequence[str] = MU
     slope_muscle : str or None
         The muscle whose models try a random slope on time (``random_slope="try"`` of
         :func:`~helpers.longitudinal.fit_trajectory_models`: kept only if it converges, is not singular
-        and improves the fit); the other muscles' models have a random intercept only (random-slope fits
-        take seconds each with statsmodels). None: try the slope in every model.
+        and improves the fit); the other muscles' models have a random intercept only, so that one
+        muscle's models show the random-slope decision. None: try the slope in every model.
     confidence : float
         Level of the confidence intervals.
 
@@ -361,13 +361,14 @@ def fit_muscle_trajectories(cohort: pd.DataFrame, *, muscles: Sequence[str] = MU
         for outcome in outcomes:
             mode = "try" if slope_muscle is None or muscle == slope_muscle else "never"
             with warnings.catch_warnings():
-                warnings.filterwarnings("ignore", message=".*(MixedLM|singular fit|did not converge).*")
+                warnings.filterwarnings("ignore", message=".*(mixed model|singular fit|did not converge).*")
                 fit = fit_trajectory_models(cohort, outcome=outcome, exposure=f"group_{muscle}", visit="visit_month",
                                             subject="patient_id", confounders=list(confounders),
                                             exposure_reference=SEVERE, random_slope=mode, confidence=confidence)
             fits[(muscle, outcome)] = fit
             test = fit.interaction_test.iloc[0]
-            intercept_only = _wald_interaction(fit.intercept_model.fit, "Wald")["p_value"].iloc[0]
+            intercept_only = _wald_interaction(fit.intercept_model.estimates,
+                                               fit.intercept_model.fixed_effects_covariance, "Wald")["p_value"].iloc[0]
             reason = fit.random_effects_reason
             if mode == "never" and slope_muscle is not None:
                 reason = f"random intercept only (the random slope is tried on the {muscle_label(slope_muscle)} models)"

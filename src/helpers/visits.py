@@ -168,12 +168,12 @@ def mean_difference_by_visit(trajectory: TrajectoryResult, *, exposure: str, vis
     At the reference visit it is the exposure's main-effect coefficient. Wald z (emmeans would use
     Kenward-Roger degrees of freedom).
     """
-    fit = trajectory.model.fit
-    frame = fit.model.data.frame
+    fit = trajectory.model
+    frame = fit.frame
     _require_columns(frame, [exposure, visit])
-    spec = fit.model.data.model_spec
-    names = list(fit.fe_params.index)
-    beta = fit.fe_params.to_numpy(dtype=float)
+    spec = fit.design_info
+    names = list(fit.estimates.index)
+    beta = fit.estimates.to_numpy(dtype=float)
     covariance = trajectory.model.fixed_effects_covariance.loc[names, names].to_numpy(dtype=float)
     levels, visits = list(trajectory.exposure_levels), list(trajectory.visits)
     reference = levels[0]
