@@ -14,9 +14,8 @@ import pandas as pd
 import pytest
 
 from helpers.io import InputError
-from helpers.matching import (
-    MatchResult, balance_table, estimate_propensity, ipw_att_weights, match_on_propensity,
-)
+from helpers.balance import balance_table, ipw_att_weights
+from helpers.matching import MatchResult, estimate_propensity, match_on_propensity
 
 COVARIATES = ["age", "educ", "race", "married", "nodegree", "re74", "re75"]
 ROWS = ["distance", "age", "educ", "raceblack", "racehispan", "racewhite", "married", "nodegree",

@@ -158,7 +158,8 @@ def _confounded_cohort(n: int, rng: np.random.Generator) -> pd.DataFrame:
 
 def bench_matching(n: int, repeats: int, psmpy_repeats: int, echo) -> list[dict]:
     """The book's matching against psmpy on the same patients: time and balance (max |SMD| after)."""
-    from helpers.matching import balance_table, match_on_propensity
+    from helpers.balance import balance_table
+    from helpers.matching import match_on_propensity
 
     cohort = _confounded_cohort(n, np.random.default_rng(20261121))
     covariates = ["age", "bmi", "sex", "duration"]

@@ -24,9 +24,8 @@ from scipy import stats
 
 from helpers.io import InputError
 from helpers.sensitivity import EValueResult, e_value
-from helpers.matching import (
-    MatchResult, estimate_propensity, ipw_att_weights, match_on_propensity,
-)
+from helpers.balance import ipw_att_weights
+from helpers.matching import MatchResult, estimate_propensity, match_on_propensity
 from helpers.tables import COMPARISON_COLUMNS, compare_two_groups
 
 __all__ = ["summarise_balance", "compare_matched_pairs", "weighted_mean_difference", "compare_adjustment_methods",
@@ -228,7 +227,7 @@ def weighted_mean_difference(df: pd.DataFrame, *, outcome: str, group: str, refe
     reference : optional
         Reference group; the estimate is other minus reference (default: first sorted value).
     weights : str, Series or array, optional
-        Per-row weights (e.g. :func:`helpers.matching.ipw_att_weights`); unweighted when omitted.
+        Per-row weights (e.g. :func:`helpers.balance.ipw_att_weights`); unweighted when omitted.
     cluster : str, optional
         Column of clusters (``pair_id`` of a matched cohort): cluster-robust variance instead of ``cov_type``.
     cov_type : {"HC0", "HC1"}
@@ -343,7 +342,7 @@ def compare_adjustment_methods(df: pd.DataFrame, match: MatchResult, *, outcome:
     -----
     Crude and matched: :func:`helpers.tables.compare_two_groups` (its mean-difference row; Welch CI);
     paired: :func:`compare_matched_pairs`; IPW: :func:`weighted_mean_difference` with weights
-    e / (1 - e) for controls and 1 for treated (:func:`helpers.matching.ipw_att_weights`), the score
+    e / (1 - e) for controls and 1 for treated (:func:`helpers.balance.ipw_att_weights`), the score
     estimated on the full cohort as in the match.
     """
     _require(df, [outcome, group, treatment, *covariates])

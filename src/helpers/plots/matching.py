@@ -1,6 +1,6 @@
 """Figures of propensity-score matching: the love plot and the overlap of the scores before and after.
 
-They draw what :func:`helpers.matching.match_on_propensity` and :func:`helpers.matching.balance_table`
+They draw what :func:`helpers.matching.match_on_propensity` and :func:`helpers.balance.balance_table`
 return; nothing is estimated here.
 """
 
@@ -30,7 +30,7 @@ def plot_love(balance: pd.DataFrame, *, threshold: float = 0.1, labels: Mapping[
     labels : mapping, optional
         Display names of the covariates (``{"mjoa_pre": "Baseline mJOA"}``); others shown as they are.
     weighted : DataFrame, optional
-        A :func:`helpers.matching.balance_table` of the weighted sample (columns ``covariate``, ``smd``),
+        A :func:`helpers.balance.balance_table` of the weighted sample (columns ``covariate``, ``smd``),
         drawn as a third marker.
     include_distance : bool
         Also draw the propensity score itself (row ``distance``).
