@@ -24,7 +24,7 @@ from scipy import stats
 
 from helpers.io import InputError
 from helpers.sensitivity import EValueResult, e_value
-from helpers.balance import ipw_att_weights
+from helpers.balance import _weights_array, ipw_att_weights
 from helpers.matching import MatchResult, estimate_propensity, match_on_propensity
 from helpers.tables import COMPARISON_COLUMNS, compare_two_groups
 
@@ -272,16 +272,7 @@ def weighted_mean_difference(df: pd.DataFrame, *, outcome: str, group: str, refe
     if cov_type not in ("HC0", "HC1"):
         raise InputError(f"cov_type={cov_type!r}; use 'HC0' or 'HC1'.")
     _require(df, [outcome, group] + ([cluster] if cluster else []) + ([weights] if isinstance(weights, str) else []))
-    if weights is None:
-        w = np.ones(len(df))
-    elif isinstance(weights, str):
-        w = df[weights].to_numpy(dtype=float)
-    elif isinstance(weights, pd.Series):
-        w = weights.reindex(df.index).to_numpy(dtype=float)
-    else:
-        w = np.asarray(weights, dtype=float)
-    if w.shape != (len(df),) or not np.all(np.isfinite(w)) or np.any(w < 0):
-        raise InputError("weights must be one finite, non-negative number per row of the data.")
+    w = _weights_array(df, weights)
     reference, other = _two_levels(df, group, reference)
     keep = df[outcome].notna().to_numpy() & df[group].notna().to_numpy() & (w > 0)
     data = df.loc[keep]
