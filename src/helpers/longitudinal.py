@@ -196,9 +196,6 @@ def fit_mixed_model(df: pd.DataFrame, *, formula: str, group: str, re_formula: s
     result = fit_profiled(outcome.loc[used].to_numpy()[:, 0], design.loc[used].to_numpy(),
                           random.loc[used].to_numpy(), df.loc[used, group].to_numpy(), reml=reml,
                           optimizers=optimizers)
-    for attempt in result.attempts:
-        if attempt["warnings"] and attempt["optimizer"] == result.optimizer:
-            warnings.warn(f"mixed model ({result.optimizer}): {attempt['warnings']}", stacklevel=2)
     if not result.converged:
         warnings.warn(f"the mixed model did not converge with any optimiser ({list(optimizers)}); the reported "
                       f"fit ({result.optimizer}) has the highest log-likelihood. Do not report it as is.",
