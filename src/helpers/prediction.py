@@ -238,12 +238,19 @@ def optimism_corrected_auc(df: pd.DataFrame, *, outcome: str, predictors: Sequen
         "n_events": int(is_case.sum()), "method": "Harrell bootstrap optimism correction"}])
 
 
-def _calibration_line(is_case: np.ndarray, linear_predictor: np.ndarray) -> tuple[float, float]:
-    """Calibration-in-the-large intercept (offset model) and calibration slope of a linear predictor."""
+def _calibration_fits(is_case: np.ndarray, linear_predictor: np.ndarray) -> tuple[Any, Any]:
+    """statsmodels fits of the calibration-in-the-large model (intercept, offset = the linear predictor)
+    and of the calibration slope model (intercept + slope on the linear predictor)."""
     target, ones = is_case.astype(float), np.ones((len(is_case), 1))
     binomial = sm.families.Binomial()
     intercept = sm.GLM(target, ones, family=binomial, offset=linear_predictor).fit()
     slope = sm.GLM(target, np.column_stack([ones, linear_predictor]), family=binomial).fit()
+    return intercept, slope
+
+
+def _calibration_line(is_case: np.ndarray, linear_predictor: np.ndarray) -> tuple[float, float]:
+    """Calibration-in-the-large intercept and calibration slope of a linear predictor."""
+    intercept, slope = _calibration_fits(is_case, linear_predictor)
     return float(intercept.params[0]), float(slope.params[1])
 
 
@@ -370,9 +377,7 @@ def calibration(y: Any, p: Any, *, n_bins: int = 10, level: float = 0.95) -> Cal
     is_case, prob = _probabilities(y, p)
     logit = np.log(prob / (1 - prob))
     target = is_case.astype(float)
-    binomial = sm.families.Binomial()
-    intercept = sm.GLM(target, np.ones((len(prob), 1)), family=binomial, offset=logit).fit()
-    slope = sm.GLM(target, np.column_stack([np.ones(len(prob)), logit]), family=binomial).fit()
+    intercept, slope = _calibration_fits(is_case, logit)
     rows = []
     for name, fit, index, ideal, text in (
             ("calibration_intercept", intercept, 0, 0.0, "logistic model with offset logit(p), Wald CI"),
