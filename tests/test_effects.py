@@ -14,6 +14,7 @@ import pytest
 from scipy import stats
 from statsmodels.stats.power import TTestIndPower, TTestPower
 
+from helpers.correlation import paired_comparison
 from helpers.effects import (
     compare_adjustment_methods, compare_calipers, compare_matched_pairs, detectable_difference,
     e_value_for_mean_difference, power_for_difference, weighted_mean_difference,
@@ -73,6 +74,24 @@ def test_wilcoxon_with_ties_uses_rs_normal_approximation():
     assert row["statistic"] == v
     assert row["p_value"] == pytest.approx(2 * stats.norm.sf(abs(z)), rel=1e-10)
     assert "normal approximation" in row["method"]
+
+
+def test_a_zero_difference_without_ties_still_uses_rs_normal_approximation():
+    # R: d <- c(1, 2, 0, 3, -1.5, 4, 5); wilcox.test(d) -> V = 19, p-value = 0.09349 ("cannot compute
+    # exact p-value with zeroes"). By hand: n = 6 non-zero, z = (19 - 10.5 - 0.5) / sqrt(22.75).
+    # An exact p on the non-zero differences would be 0.09375; both paired helpers must give R's.
+    differences = np.array([1.0, 2.0, 0.0, 3.0, -1.5, 4.0, 5.0])
+    expected = 2 * stats.norm.sf(8 / math.sqrt(22.75))
+    assert expected == pytest.approx(0.09349, abs=5e-6)
+    base = np.full(differences.size, 10.0)
+    row = compare_matched_pairs(pairs_frame(base + differences, base), outcome="y", group="arm",
+                                reference="before", normality="nonnormal").iloc[0]
+    other = paired_comparison(pd.DataFrame({"pre": base, "post": base + differences}), before="pre", after="post",
+                              test="wilcoxon").iloc[0]
+    for result in (row, other):
+        assert result["statistic"] == 19
+        assert result["p_value"] == pytest.approx(expected, rel=1e-10)
+        assert "normal approximation" in result["method"]
 
 
 def test_shapiro_rule_picks_the_test_from_the_paired_differences():

@@ -8,6 +8,7 @@ comparison chooses a paired t-test or a Wilcoxon signed-rank test by a fixed, st
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
@@ -180,6 +181,62 @@ def _hodges_lehmann(differences: np.ndarray, level: float) -> tuple[float, float
     return float(np.median(walsh)), float(walsh[k]), float(walsh[len(walsh) - 1 - k])
 
 
+@dataclass(frozen=True)
+class SignedRankResult:
+    """Wilcoxon signed-rank test of paired differences (see :func:`wilcoxon_signed_rank`)."""
+
+    statistic: float  # V, the sum of the ranks of the positive differences (as R prints it)
+    p_value: float
+    exact: bool
+    n_nonzero: int
+    method: str
+
+
+def wilcoxon_signed_rank(differences: np.ndarray) -> SignedRankResult:
+    """Wilcoxon signed-rank test that the paired differences are centred on zero, as R's ``wilcox.test``.
+
+    Parameters
+    ----------
+    differences : array
+        Within-pair differences (after - before, or other - reference).
+
+    Returns
+    -------
+    SignedRankResult
+        ``statistic`` (V), ``p_value`` (two-sided), ``exact``, ``n_nonzero`` and ``method`` (text).
+
+    Raises
+    ------
+    InputError
+        Every difference is zero.
+
+    Notes
+    -----
+    R's rule (``wilcox.test(x, y, paired = TRUE)``): zero differences are dropped; the p-value is
+    exact when fewer than 50 differences remain and there are neither ties nor zeros, otherwise it
+    uses the normal approximation with tie and continuity corrections. The one rule for every paired
+    comparison in the book (:func:`paired_comparison`, :func:`helpers.effects.compare_matched_pairs`).
+
+    Examples
+    --------
+    >>> result = wilcoxon_signed_rank(np.array([1.0, 2.0, 0.0, 3.0, -1.5, 4.0, 5.0]))
+    >>> result.statistic, round(result.p_value, 5), result.exact
+    (19.0, 0.09349, False)
+    """
+    differences = np.asarray(differences, dtype=float)
+    nonzero = differences[differences != 0]
+    if nonzero.size == 0:
+        raise InputError("every paired difference is zero; there is nothing to test.")
+    ties = np.unique(np.abs(nonzero)).size < nonzero.size or nonzero.size < differences.size
+    exact = not ties and nonzero.size < 50
+    result = stats.wilcoxon(nonzero, zero_method="wilcox", correction=not exact,
+                            method="exact" if exact else "approx")
+    ranks = stats.rankdata(np.abs(nonzero))
+    method = "exact p-value" if exact else "normal approximation with tie and continuity corrections"
+    return SignedRankResult(statistic=float(ranks[nonzero > 0].sum()), p_value=float(result.pvalue), exact=exact,
+                            n_nonzero=int(nonzero.size), method=method)
+
+
 def paired_comparison(df: pd.DataFrame, *, before: str, after: str, test: str = "auto",
                       normality_alpha: float = 0.05, level: float = 0.95) -> pd.DataFrame:
     """Compare a score before and after treatment in the same patients (paired t or Wilcoxon).
@@ -257,18 +314,13 @@ def paired_comparison(df: pd.DataFrame, *, before: str, after: str, test: str = 
         statistic, dof, p_value = float(t.statistic), float(n - 1), float(t.pvalue)
         name, method = "paired t-test", "paired t-test, t CI of the mean difference"
     else:
-        nonzero = differences[differences != 0]
-        if len(nonzero) == 0:
+        if not np.any(differences != 0):
             raise InputError(f"every patient has the same '{before}' and '{after}'; there is nothing to test.")
-        ties = len(np.unique(np.abs(nonzero))) < len(nonzero) or len(nonzero) < n
-        result = stats.wilcoxon(nonzero, zero_method="wilcox", correction=ties,
-                                method="approx" if ties or len(nonzero) >= 50 else "exact")
-        ranks = stats.rankdata(np.abs(nonzero))
-        statistic, dof, p_value = float(ranks[nonzero > 0].sum()), np.nan, float(result.pvalue)
+        signed_rank = wilcoxon_signed_rank(differences)
+        statistic, dof, p_value = signed_rank.statistic, np.nan, signed_rank.p_value
         estimate, low, high = _hodges_lehmann(differences, level)
         name = "Wilcoxon signed-rank test"
-        method = ("Wilcoxon signed-rank test (" + ("normal approximation, continuity correction" if ties
-                  or len(nonzero) >= 50 else "exact") + "), Hodges-Lehmann estimate and CI")
+        method = f"Wilcoxon signed-rank test ({signed_rank.method}), Hodges-Lehmann estimate and CI"
     return pd.DataFrame([{
         "before": before, "after": after, "n": n, "before_mean": float(x.mean()), "before_sd": float(x.std(ddof=1)),
         "after_mean": float(y.mean()), "after_sd": float(y.std(ddof=1)), "mean_difference": mean,

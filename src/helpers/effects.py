@@ -25,6 +25,7 @@ from scipy import stats
 from helpers.io import InputError
 from helpers.sensitivity import EValueResult, e_value
 from helpers.balance import _weights_array, ipw_att_weights
+from helpers.correlation import wilcoxon_signed_rank
 from helpers.matching import MatchResult, estimate_propensity, match_on_propensity
 from helpers.tables import COMPARISON_COLUMNS, compare_two_groups
 
@@ -192,13 +193,9 @@ def compare_matched_pairs(matched: pd.DataFrame, *, outcome: str, group: str, pa
         result = stats.ttest_rel(complete[other], complete[reference])
         test, statistic, p_value = "paired t-test", float(result.statistic), float(result.pvalue)
     else:
-        nonzero = differences[differences != 0]
-        exact = nonzero.size < 50 and np.unique(np.abs(nonzero)).size == nonzero.size
-        result = stats.wilcoxon(differences, zero_method="wilcox", correction=not exact,
-                                method="exact" if exact else "approx")
-        ranks = stats.rankdata(np.abs(nonzero))
-        test, statistic, p_value = "Wilcoxon signed-rank", float(ranks[nonzero > 0].sum()), float(result.pvalue)
-        why += ("; exact p-value" if exact else "; normal approximation with tie and continuity corrections")
+        signed_rank = wilcoxon_signed_rank(differences)
+        test, statistic, p_value = "Wilcoxon signed-rank", signed_rank.statistic, signed_rank.p_value
+        why += f"; {signed_rank.method}"
     frame = pd.DataFrame([{
         "quantity": "mean paired difference", "group": f"{other} - {reference}", "estimate": mean,
         "ci_low": mean - half, "ci_high": mean + half, "p_value": p_value,
