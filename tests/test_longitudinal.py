@@ -281,6 +281,11 @@ def test_trajectory_input_checks(long_data):
     with pytest.raises(InputError, match="bmi"):
         fit_trajectory_models(long_data, outcome="joa", exposure="fat", visit="month", subject="patient",
                               confounders=["bmi"])
+    # No high-fat patient seen at 60 months: that visit's interaction term cannot be estimated.
+    unseen = long_data[~((long_data["month"] == 60) & (long_data["fat"] == "high"))]
+    with pytest.raises(InputError, match=r"\['month\[T.60\]:fat\[T.high\]'\] cannot be estimated"):
+        fit_trajectory_models(unseen, outcome="joa", exposure="fat", visit="month", subject="patient",
+                              exposure_reference="low", random_slope="never")
 
 
 # ------------------------------------------------------------------------------------------ GEE

@@ -19,7 +19,7 @@ import pandas as pd
 import patsy
 import statsmodels.api as sm
 import statsmodels.formula.api as smf
-from scipy import stats
+from scipy import linalg, stats
 
 from helpers.io import InputError
 from helpers.mixed_models import OPTIMIZERS, fit_profiled
@@ -120,6 +120,18 @@ class MixedModelResult:
         return self.fixed_effects.set_index("term")["estimate"]
 
 
+def _require_full_rank(design: pd.DataFrame) -> None:
+    """InputError naming the fixed-effect terms the data cannot estimate (aliased columns)."""
+    values = design.to_numpy(dtype=float)
+    rank = int(np.linalg.matrix_rank(values))
+    if rank < values.shape[1]:
+        pivots = linalg.qr(values, mode="r", pivoting=True)[1]
+        aliased = [design.columns[j] for j in sorted(pivots[rank:])]
+        raise InputError(f"the model's terms {aliased} cannot be estimated from these data (for example a visit "
+                         "at which one group has no patients with the outcome, or a covariate with one value); "
+                         "drop those visits, merge groups or remove the covariate.")
+
+
 def fit_mixed_model(df: pd.DataFrame, *, formula: str, group: str, re_formula: str | None = None,
                     reml: bool = True, optimizers: Sequence[str] = OPTIMIZERS,
                     confidence: float = 0.95) -> MixedModelResult:
@@ -193,6 +205,7 @@ def fit_mixed_model(df: pd.DataFrame, *, formula: str, group: str, re_formula: s
     if len(df) > len(used):
         warnings.warn(f"{len(df) - len(used)} row(s) with missing values in the model variables were dropped.",
                       stacklevel=2)
+    _require_full_rank(design.loc[used])
     result = fit_profiled(outcome.loc[used].to_numpy()[:, 0], design.loc[used].to_numpy(),
                           random.loc[used].to_numpy(), df.loc[used, group].to_numpy(), reml=reml,
                           optimizers=optimizers)
