@@ -41,12 +41,12 @@ check: $(STAMP)
 	$(BIN)/spinebook check
 
 bench: $(STAMP)
-	$(BIN)/python -m helpers.bench
+	$(BIN)/python -m helpers.book.bench
 
 lock:
 	test -x $(BIN)/uv || $(BIN)/python -m pip install --quiet uv
 	$(BIN)/uv pip compile pyproject.toml --extra test --extra bench --python-version 3.11 -o requirements.lock
-	$(BIN)/python -m helpers.envfile requirements.lock environment.yml
+	$(BIN)/python -m helpers.book.envfile requirements.lock environment.yml
 
 clean-venv:
 	rm -rf $(VENV)

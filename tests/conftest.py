@@ -29,7 +29,7 @@ def built_site(repo: Path) -> Path:
     import subprocess
     import sys
 
-    finished = subprocess.run([sys.executable, "-m", "helpers.cli", "build"], cwd=repo, capture_output=True,
+    finished = subprocess.run([sys.executable, "-m", "helpers.book.cli", "build"], cwd=repo, capture_output=True,
                               text=True, timeout=1800)
     assert finished.returncode == 0, f"spinebook build failed:\n{finished.stdout}\n{finished.stderr}"
     site = repo / "book" / "_build" / "html"

@@ -1,6 +1,6 @@
 """Malformed user files: each gives exit status 2, a message naming the problem, and writes nothing.
 
-The command line runs in-process (``helpers.cli.main``), the same code path as the ``spinebook`` script
+The command line runs in-process (``helpers.book.cli.main``), the same code path as the ``spinebook`` script
 (whose exit codes and absence of tracebacks ``test_cli.py`` checks in a subprocess).
 """
 
@@ -15,7 +15,8 @@ from typing import Callable
 import pandas as pd
 import pytest
 
-from helpers import chapters, cli
+from helpers.book import cli
+from helpers.chapters import registry
 
 GOOD_2X2 = "test_positive,disease_present\n1,1\n0,0\n1,0\n0,1\n"
 
@@ -58,7 +59,7 @@ def frame(name: str, data: dict, kind: str = "csv") -> Callable[[Path], Path]:
 def synthetic_copy(chapter: str, name: str, change: Callable[[pd.DataFrame], pd.DataFrame]) -> Callable[[Path], Path]:
     def write(folder: Path) -> Path:
         path = folder / name
-        change(pd.read_csv(chapters.synthetic_data_path(chapter))).to_csv(path, index=False)
+        change(pd.read_csv(registry.synthetic_data_path(chapter))).to_csv(path, index=False)
         return path
     return write
 

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from helpers import bench
+from helpers.book import bench
 
 
 def test_measure_reports_time_and_memory_of_the_process_tree(tmp_path):

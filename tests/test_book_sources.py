@@ -8,7 +8,8 @@ import re
 import pytest
 from pybtex.database import parse_file
 
-from helpers import build, chapters
+from helpers.book import build
+from helpers.chapters import registry
 
 
 def test_bibliography_parses_and_has_no_duplicate_keys(repo):
@@ -33,7 +34,7 @@ def test_every_cited_key_is_in_the_bibliography(repo):
 
 def test_toc_lists_every_chapter(repo):
     assert build.check_toc(repo) == []
-    for chapter in chapters.CHAPTERS.values():
+    for chapter in registry.CHAPTERS.values():
         assert (repo / "notebooks" / f"{chapter.notebook}.md").is_file()
 
 

@@ -1,4 +1,4 @@
-"""helpers.cache: keys change with what a chapter depends on; corrupt or half-written entries are never used."""
+"""helpers.book.cache: keys change with what a chapter depends on; corrupt or half-written entries are never used."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import json
 import nbformat
 import pytest
 
-from helpers.cache import MANIFEST, ExecutionCache, chapter_key, tree_digest
+from helpers.book.cache import MANIFEST, ExecutionCache, chapter_key, tree_digest
 
 
 @pytest.fixture()

@@ -23,12 +23,17 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from helpers import chapters, effects, matching, outcomes, plots, schemas, survival, synthetic, tables  # noqa: E402
-from helpers import cox as cox_models  # noqa: E402
-from helpers.io import RESULT_COLUMNS, InputError  # noqa: E402
-from helpers.synthetic.dynamic_mri import (  # noqa: E402
-    MATCHING_COVARIATES, PROTOCOL, TRUE_EFFECTS, protocol_comparison, simulate_dynamic_mri,
-)
+from helpers.chapters import registry
+from helpers.chapters.dynamic_mri import analysis as dynamic_mri_analysis
+from helpers.chapters.dynamic_mri.analysis import protocol_comparison
+from helpers.chapters.dynamic_mri.published import MATCHING_COVARIATES, PROTOCOL
+from helpers.chapters.dynamic_mri.simulate import TRUE_EFFECTS
+from helpers.chapters.dynamic_mri.simulate import simulate as simulate_dynamic_mri
+from helpers.presentation import figures
+from helpers.stats import cox, matching, outcomes, survival, two_groups
+from helpers.validation import files, schema
+from helpers.validation.errors import InputError
+from helpers.validation.results import RESULT_COLUMNS  # noqa: E402
 
 CHAPTER = "dynamic-mri"
 COVARIATES = list(MATCHING_COVARIATES)
@@ -46,7 +51,7 @@ def prepare(frame: pd.DataFrame) -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def cohort() -> pd.DataFrame:
     """The committed default data, read and validated as the chapter reads it."""
-    return prepare(chapters.load_data(CHAPTER))
+    return prepare(registry.load_data(CHAPTER))
 
 
 @pytest.fixture(scope="module")
@@ -56,17 +61,17 @@ def match(cohort) -> matching.MatchResult:
 
 # ------------------------------------------------------------------------------------------ generator
 def test_generator_is_deterministic_and_matches_the_committed_file(tmp_path: Path, repo: Path):
-    first = synthetic.write_csv(simulate_dynamic_mri(), tmp_path / "a.csv").read_bytes()
-    second = synthetic.write_csv(simulate_dynamic_mri(), tmp_path / "b.csv").read_bytes()
-    other = synthetic.write_csv(simulate_dynamic_mri(rng=1), tmp_path / "c.csv").read_bytes()
+    first = files.write_csv(simulate_dynamic_mri(), tmp_path / "a.csv").read_bytes()
+    second = files.write_csv(simulate_dynamic_mri(), tmp_path / "b.csv").read_bytes()
+    other = files.write_csv(simulate_dynamic_mri(rng=1), tmp_path / "c.csv").read_bytes()
     assert first == second
     assert first != other
-    assert first == chapters.synthetic_data_path(CHAPTER, repo).read_bytes()
+    assert first == registry.synthetic_data_path(CHAPTER, repo).read_bytes()
 
 
 def test_generator_output_passes_the_schema_with_the_protocols_design():
     frame = simulate_dynamic_mri()
-    checked = schemas.validate(frame, schemas.SCHEMAS[CHAPTER])
+    checked = schema.validate(frame, registry.get_chapter(CHAPTER).schema)
     assert len(checked) == PROTOCOL["patients"]
     assert checked["imaging"].value_counts().to_dict() == {"dynamic": PROTOCOL["dynamic"],
                                                            "conventional": PROTOCOL["conventional"]}
@@ -96,17 +101,17 @@ def test_the_effect_parameters_drive_the_outcomes():
     # A large cohort without confounding: the crude differences estimate the generator's parameters.
     big = prepare(simulate_dynamic_mri(4000, 2000, confounding=0.0, recovery_rate_difference=15.0, ndi_difference=-8.0,
                                        rng=3))
-    recovery = tables.compare_two_groups(big, outcome="recovery_rate", group="imaging", reference="conventional",
+    recovery = two_groups.compare_two_groups(big, outcome="recovery_rate", group="imaging", reference="conventional",
                                          normality="normal").iloc[0]
-    ndi = tables.compare_two_groups(big, outcome="ndi_6m", group="imaging", reference="conventional",
+    ndi = two_groups.compare_two_groups(big, outcome="ndi_6m", group="imaging", reference="conventional",
                                     normality="normal").iloc[0]
     assert recovery["ci_low"] < 15.0 < recovery["ci_high"]
     assert ndi["ci_low"] < -8.0 < ndi["ci_high"]
-    cox = cox_models.cox_model(big, time="complication_months", event="complication", covariates=["imaging"],
+    cox_fit = cox.cox_model(big, time="complication_months", event="complication", covariates=["imaging"],
                              reference={"imaging": "conventional"})
     hazard = TRUE_EFFECTS["complication_hazard_ratio"]
     # marginal and conditional hazard ratios differ a little (covariates also act on the hazard)
-    assert cox.table.loc[0, "ci_low"] < hazard * 1.15 and cox.table.loc[0, "ci_high"] > hazard * 0.85
+    assert cox_fit.table.loc[0, "ci_low"] < hazard * 1.15 and cox_fit.table.loc[0, "ci_high"] > hazard * 0.85
 
 
 def test_confounding_is_built_in(cohort):
@@ -119,9 +124,9 @@ def test_confounding_is_built_in(cohort):
 
 # ------------------------------------------------------------------- what the default data must show
 def test_matched_difference_recovers_the_true_effect_and_the_crude_one_is_biased(cohort, match):
-    matched = tables.compare_two_groups(match.matched, outcome="recovery_rate", group="imaging",
+    matched = two_groups.compare_two_groups(match.matched, outcome="recovery_rate", group="imaging",
                                         reference="conventional").iloc[0]
-    crude = tables.compare_two_groups(cohort, outcome="recovery_rate", group="imaging",
+    crude = two_groups.compare_two_groups(cohort, outcome="recovery_rate", group="imaging",
                                       reference="conventional").iloc[0]
     assert matched["group"] == "dynamic - conventional"
     assert matched["ci_low"] < TRUTH < matched["ci_high"]
@@ -132,7 +137,7 @@ def test_matched_difference_recovers_the_true_effect_and_the_crude_one_is_biased
 
 
 def test_paired_and_weighted_estimates_also_contain_the_true_effect(cohort, match):
-    table = effects.compare_adjustment_methods(cohort, match, outcome="recovery_rate", group="imaging",
+    table = dynamic_mri_analysis.compare_adjustment_methods(cohort, match, outcome="recovery_rate", group="imaging",
                                                treatment="dynamic", covariates=COVARIATES,
                                                reference="conventional").set_index("analysis")
     for analysis in ("matched", "matched, paired", "IPW (ATT)"):
@@ -141,7 +146,7 @@ def test_paired_and_weighted_estimates_also_contain_the_true_effect(cohort, matc
 
 
 def test_matching_balances_the_six_covariates(match):
-    summary = effects.summarise_balance(match).set_index("sample")
+    summary = matching.summarise_balance(match).set_index("sample")
     assert summary.loc["before matching", "smd_max"] > 0.3
     assert summary.loc["after matching", "smd_max"] < 0.1
     assert summary.loc["after matching", "above_threshold"] == "none"
@@ -176,18 +181,18 @@ def test_schema_rejects_values_outside_the_scales():
     frame.loc[0, "mjoa_pre"] = 19
     frame.loc[1, "imaging"] = "static"
     with pytest.raises(InputError) as error:
-        schemas.validate(frame, schemas.SCHEMAS[CHAPTER])
+        schema.validate(frame, registry.get_chapter(CHAPTER).schema)
     assert "mjoa_pre" in str(error.value) and "imaging" in str(error.value)
 
 
 # -------------------------------------------------------------------------------------------- figures
 def test_love_and_overlap_plots_draw_every_covariate(match):
-    figure = plots.plot_love(match.balance)
+    figure = figures.plot_love(match.balance)
     labels = [tick.get_text() for tick in figure.axes[0].get_yticklabels()]
     assert set(labels) == set(match.balance["covariate"]) - {"distance"}
     assert figure.axes[0].get_xlabel() and figure.axes[0].get_title()
     plt.close(figure)
-    figure = plots.plot_score_overlap(match.scores, treated_label="dynamic MRI", control_label="conventional MRI")
+    figure = figures.plot_score_overlap(match.scores, treated_label="dynamic MRI", control_label="conventional MRI")
     legends = [text.get_text() for axes in figure.axes for text in axes.get_legend().get_texts()]
     assert f"dynamic MRI (n = {PROTOCOL['dynamic']})" in legends and f"dynamic MRI (n = {match.n_pairs})" in legends
     plt.close(figure)
@@ -195,7 +200,7 @@ def test_love_and_overlap_plots_draw_every_covariate(match):
 
 def test_kaplan_meier_plot_has_a_number_at_risk_table_and_limits_censor_ticks(match):
     km = survival.kaplan_meier(match.matched, time="complication_months", event="complication", group="imaging")
-    figure = plots.plot_kaplan_meier(km, title="Complications", time_unit="months", risk_times=[0, 12, 24, 36])
+    figure = figures.plot_kaplan_meier(km, title="Complications", time_unit="months", risk_times=[0, 12, 24, 36])
     curves, risk = figure.axes
     expected = km.number_at_risk([0, 12, 24, 36])
     shown = sorted(int(text.get_text()) for text in risk.texts)
@@ -206,7 +211,7 @@ def test_kaplan_meier_plot_has_a_number_at_risk_table_and_limits_censor_ticks(ma
     large = pd.DataFrame({"months": generator.exponential(30, 1200).round(1) + 0.1,
                           "event": (generator.random(1200) < 0.5).astype(int),
                           "arm": np.repeat(["a", "b"], 600)})
-    figure = plots.plot_kaplan_meier(survival.kaplan_meier(large, time="months", event="event", group="arm"),
+    figure = figures.plot_kaplan_meier(survival.kaplan_meier(large, time="months", event="event", group="arm"),
                                      title="Large", time_unit="months")
     assert not any(line.get_marker() == "|" for line in figure.axes[0].lines)
     plt.close(figure)
@@ -216,10 +221,10 @@ def test_kaplan_meier_plot_has_a_number_at_risk_table_and_limits_censor_ticks(ma
 @pytest.mark.book
 def test_run_on_a_copy_of_the_synthetic_file_writes_the_required_results(tmp_path: Path, repo: Path):
     data = tmp_path / "cohort.csv"
-    shutil.copy2(chapters.synthetic_data_path(CHAPTER, repo), data)
+    shutil.copy2(registry.synthetic_data_path(CHAPTER, repo), data)
     out = tmp_path / "run"
     environment = {**os.environ, "SPINEBOOK_ROOT": str(repo)}
-    finished = subprocess.run([sys.executable, "-m", "helpers.cli", "run", CHAPTER, "--data", str(data),
+    finished = subprocess.run([sys.executable, "-m", "helpers.book.cli", "run", CHAPTER, "--data", str(data),
                                "--out", str(out)], cwd=repo, env=environment, capture_output=True, text=True,
                               timeout=600)
     assert finished.returncode == 0, finished.stderr
@@ -243,7 +248,7 @@ def test_run_on_a_copy_of_the_synthetic_file_writes_the_required_results(tmp_pat
 def test_schema_needs_both_arms():
     frame = simulate_dynamic_mri().assign(imaging="dynamic")
     with pytest.raises(InputError, match="each arm"):
-        schemas.validate(frame, schemas.SCHEMAS[CHAPTER])
+        schema.validate(frame, registry.get_chapter(CHAPTER).schema)
 
 
 @pytest.mark.parametrize("overrides, words", [
@@ -251,7 +256,7 @@ def test_schema_needs_both_arms():
     ({"matching_order": "smallest"}, "matching_order"), ({"level": 95}, "level"), ({"planning_sd": 0}, "planning_sd"),
 ])
 def test_parameters_are_checked_before_execution(overrides, words):
-    from helpers import build
+    from helpers.book import build
 
     with pytest.raises(InputError, match=words):
         build.check_chapter_parameters(CHAPTER, overrides)

@@ -11,13 +11,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import chapters, schemas
-from helpers.io import InputError, RESULT_COLUMNS
-from helpers.schemas.mscc_separation import BILSKY_GRADES, MSCC_SEPARATION, add_analysis_columns
-from helpers.survival import kaplan_meier
-from helpers.synthetic import write_csv
-from helpers.synthetic.mscc_separation import (CALIBRATED_SEED, LANDMARK_MONTHS, PUBLISHED, TOLERANCES,
-                                               published_vs_reproduced, simulate_mscc_separation)
+from helpers.chapters import registry
+from helpers.chapters.mscc_separation.analysis import add_analysis_columns, published_vs_reproduced
+from helpers.chapters.mscc_separation.published import PUBLISHED, TOLERANCES
+from helpers.chapters.mscc_separation.schema import BILSKY_GRADES
+from helpers.chapters.mscc_separation.schema import SCHEMA as MSCC_SEPARATION
+from helpers.chapters.mscc_separation.simulate import CALIBRATED_SEED, LANDMARK_MONTHS, product_limit_median
+from helpers.chapters.mscc_separation.simulate import simulate as simulate_mscc_separation
+from helpers.stats.survival import kaplan_meier
+from helpers.validation import schema
+from helpers.validation.errors import InputError
+from helpers.validation.files import write_csv
+from helpers.validation.results import RESULT_COLUMNS
 
 CHAPTER = "mscc-separation"
 
@@ -25,7 +30,7 @@ CHAPTER = "mscc-separation"
 @pytest.fixture(scope="module")
 def default_data() -> pd.DataFrame:
     """The committed synthetic file, read and validated as the chapter reads it."""
-    return chapters.load_data(CHAPTER)
+    return registry.load_data(CHAPTER)
 
 
 @pytest.fixture(scope="module")
@@ -90,7 +95,7 @@ def test_comparison_uses_the_test_that_matches_the_paper(comparison):
 def test_comparison_can_fail():
     worse = simulate_mscc_separation(CALIBRATED_SEED)
     worse.loc[worse.index[:3], "ambulatory_post"] = 1 - worse.loc[worse.index[:3], "ambulatory_post"]
-    result = published_vs_reproduced(schemas.validate(worse, MSCC_SEPARATION))
+    result = published_vs_reproduced(schema.validate(worse, MSCC_SEPARATION))
     assert not result.loc[result["quantity"] == "ambulatory_post_patients", "agrees"].all()
 
 
@@ -110,7 +115,7 @@ def test_generator_is_deterministic(tmp_path):
 
 @pytest.mark.parametrize("seed", [CALIBRATED_SEED, 1, 2])
 def test_published_counts_hold_for_any_seed(seed):
-    cohort = schemas.validate(simulate_mscc_separation(seed), MSCC_SEPARATION)
+    cohort = schema.validate(simulate_mscc_separation(seed), MSCC_SEPARATION)
     frame = add_analysis_columns(cohort)
     assert len(frame) == 59 and frame["patient_id"].is_unique
     by_group = frame.groupby("separated")
@@ -142,12 +147,12 @@ def test_schema_reports_bad_values(default_data):
     bad.loc[1, "sins"] = 19
     bad.loc[2, "death"] = 2
     with pytest.raises(InputError) as error:
-        schemas.validate(bad, MSCC_SEPARATION, source="cohort.csv")
+        schema.validate(bad, MSCC_SEPARATION, source="cohort.csv")
     message = str(error.value)
     for word in ("bilsky_grade", "sins", "death", "line 2", "line 3", "line 4"):
         assert word in message
     with pytest.raises(InputError, match="missing column"):
-        schemas.validate(default_data.drop(columns="survival_months"), MSCC_SEPARATION)
+        schema.validate(default_data.drop(columns="survival_months"), MSCC_SEPARATION)
 
 
 # --- end to end -------------------------------------------------------------------------------------
@@ -157,7 +162,7 @@ def test_run_on_a_copy_of_the_data_writes_the_required_results(tmp_path, repo):
     data = tmp_path / "cohort copy.csv"
     shutil.copy(repo / "data" / "synthetic" / "mscc_separation.csv", data)
     out = tmp_path / "run"
-    finished = subprocess.run([sys.executable, "-m", "helpers.cli", "run", CHAPTER, "--data", str(data),
+    finished = subprocess.run([sys.executable, "-m", "helpers.book.cli", "run", CHAPTER, "--data", str(data),
                                "--out", str(out)], cwd=repo, capture_output=True, text=True, timeout=600)
     assert finished.returncode == 0, finished.stderr
     assert sorted(path.name for path in out.iterdir()) == sorted(
@@ -173,10 +178,28 @@ def test_run_on_a_copy_of_the_data_writes_the_required_results(tmp_path, repo):
                      ("ambulation_difference", "separated_minus_non_separated")]:
         assert required in present, f"{required} missing from results.csv"
     table = results.set_index(["quantity", "group"])
-    reference = published_vs_reproduced(chapters.load_data(CHAPTER, data)).set_index(["quantity", "group"])
+    reference = published_vs_reproduced(registry.load_data(CHAPTER, data)).set_index(["quantity", "group"])
     assert table.loc[("odds_ratio", "bilsky_3"), "estimate"] == pytest.approx(
         reference.loc[("odds_ratio", "bilsky_3"), "reproduced"], rel=1e-8)
     assert table.loc[("hazard_ratio", "non_separated_vs_separated_adjusted"), "estimate"] == pytest.approx(
         reference.loc[("hazard_ratio", "non_separated_vs_separated_adjusted"), "reproduced"], rel=1e-8)
     assert table.loc[("median_survival_months", "separated"), "estimate"] == pytest.approx(13.31)
     assert Path(data).read_bytes() == (repo / "data" / "synthetic" / "mscc_separation.csv").read_bytes()
+
+
+def test_generator_median_rule_equals_the_kaplan_meier_helper():
+    # The generator places deaths with its own product-limit median (a generator imports no estimator);
+    # on random samples with ties, censoring and curves flat at exactly 0.5 it must equal the helper's.
+    rng = np.random.default_rng(7)
+    cases = [(np.array([1.0, 2, 3, 4]), np.array([1, 1, 1, 1])),      # flat at 0.5 from 2 to 3: 2.5
+             (np.array([1.0, 2, 3]), np.array([0, 0, 0]))]           # no deaths: NaN
+    for _ in range(300):
+        n = int(rng.integers(2, 40))
+        cases.append((np.round(rng.exponential(10, n), int(rng.integers(0, 2))), rng.integers(0, 2, n)))
+    for times, events in cases:
+        order = np.unique(times)
+        survival = np.cumprod([1 - events[times == t].sum() / (times >= t).sum() for t in order])
+        if abs(survival[-1] - 0.5) < 1e-8:
+            continue  # a curve ending flat at exactly 0.5: R's quantile() and print() disagree (14.5 vs 6)
+        expected = kaplan_meier(pd.DataFrame({"t": times, "d": events}), time="t", event="d").medians.loc[0, "estimate"]
+        assert product_limit_median(times, events) == pytest.approx(expected, nan_ok=True), (times, events)

@@ -19,10 +19,17 @@ import pytest
 
 matplotlib.use("Agg")
 
-from helpers import chapters, paraspinal_imf as pi, plots, schemas  # noqa: E402
-from helpers.io import RESULT_COLUMNS, InputError  # noqa: E402
-from helpers.synthetic import simulate_paraspinal_imf, write_csv  # noqa: E402
-from helpers.synthetic.paraspinal_imf import ASSUMPTIONS, PUBLISHED  # noqa: E402
+from helpers.chapters import registry
+from helpers.chapters.paraspinal_imf import analysis as paraspinal_imf_analysis
+from helpers.chapters.paraspinal_imf import figures as paraspinal_imf_figures
+from helpers.chapters.paraspinal_imf import schema as paraspinal_imf_schema
+from helpers.chapters.paraspinal_imf.published import ASSUMPTIONS, PUBLISHED  # noqa: E402
+from helpers.chapters.paraspinal_imf.simulate import simulate as simulate_paraspinal_imf  # noqa: E402
+from helpers.presentation import figures
+from helpers.validation import schema
+from helpers.validation.errors import InputError
+from helpers.validation.files import write_csv
+from helpers.validation.results import RESULT_COLUMNS  # noqa: E402
 
 LOGISTIC_CONFOUNDERS = ["age", "sex", "bmi", "baseline_disability"]
 MIXED_CONFOUNDERS = ["age", "sex", "bmi"]
@@ -35,17 +42,17 @@ def synthetic() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def cohort(synthetic) -> pd.DataFrame:
-    return pi.prepare_cohort(schemas.validate(synthetic, schemas.PARASPINAL_IMF))
+    return paraspinal_imf_analysis.prepare_cohort(schema.validate(synthetic, paraspinal_imf_schema.SCHEMA))
 
 
 @pytest.fixture(scope="module")
 def odds_ratios(cohort) -> pd.DataFrame:
-    return pi.odds_ratio_table(cohort, confounders=LOGISTIC_CONFOUNDERS)
+    return paraspinal_imf_analysis.odds_ratio_table(cohort, confounders=LOGISTIC_CONFOUNDERS)
 
 
 @pytest.fixture(scope="module")
-def trajectories(cohort) -> pi.MuscleTrajectories:
-    return pi.fit_muscle_trajectories(cohort, confounders=MIXED_CONFOUNDERS)
+def trajectories(cohort) -> paraspinal_imf_analysis.MuscleTrajectories:
+    return paraspinal_imf_analysis.fit_muscle_trajectories(cohort, confounders=MIXED_CONFOUNDERS)
 
 
 # ---------------------------------------------------------------------------- published vs reproduced
@@ -94,22 +101,22 @@ def test_mixed_model_p_values_on_the_published_side(trajectories):
 
 
 def test_published_table_comes_from_one_helper_and_agrees(cohort, odds_ratios, trajectories):
-    table = pi.published_vs_reproduced(cohort, odds_ratios, trajectories)
+    table = paraspinal_imf_analysis.published_vs_reproduced(cohort, odds_ratios, trajectories)
     assert table["agrees"].all(), table[~table["agrees"]]
     # The helper's numbers are the ones checked above (and the published ones are PUBLISHED's).
     rows = table.set_index("quantity")
     assert rows.loc["patients", "published_value"] == PUBLISHED["n_patients"]
-    assert rows.loc["age, mean (years)", "reproduced_value"] == pytest.approx(pi.patients(cohort)["age"].mean())
+    assert rows.loc["age, mean (years)", "reproduced_value"] == pytest.approx(paraspinal_imf_analysis.patients(cohort)["age"].mean())
     disability = trajectories.summary.set_index(["muscle", "outcome"]).loc[("multifidus_right", "disability")]
     row = rows.loc["disability, right multifidus: group-by-time p"]
     assert row["reproduced_value"] == disability["group_by_time_p"]
     assert row["published_value"] == PUBLISHED["disability_p_multifidus_right"]
     # A wrong cohort must fail the rules: fewer patients, swapped groups.
-    smaller = cohort[cohort["patient_id"].isin(pi.patients(cohort)["patient_id"].iloc[:140])]
-    assert not pi.published_vs_reproduced(smaller, odds_ratios, trajectories).set_index("quantity").loc[
+    smaller = cohort[cohort["patient_id"].isin(paraspinal_imf_analysis.patients(cohort)["patient_id"].iloc[:140])]
+    assert not paraspinal_imf_analysis.published_vs_reproduced(smaller, odds_ratios, trajectories).set_index("quantity").loc[
         "patients", "agrees"]
     flipped = odds_ratios.assign(estimate=1 / odds_ratios["estimate"])
-    flags = pi.published_vs_reproduced(cohort, flipped, trajectories).set_index("quantity")["agrees"]
+    flags = paraspinal_imf_analysis.published_vs_reproduced(cohort, flipped, trajectories).set_index("quantity")["agrees"]
     assert not flags["adjusted OR, multifidus (both sides), recovery"]
 
 
@@ -123,8 +130,8 @@ def test_generator_is_deterministic_and_passes_the_schema(tmp_path, synthetic):
     state = np.random.get_state()[1].copy()
     simulate_paraspinal_imf(rng=3)
     assert (np.random.get_state()[1] == state).all()  # no global random state
-    schemas.validate(synthetic, schemas.PARASPINAL_IMF)
-    committed = chapters.synthetic_data_path("paraspinal-imf")
+    schema.validate(synthetic, paraspinal_imf_schema.SCHEMA)
+    committed = registry.synthetic_data_path("paraspinal-imf")
     assert write_csv(synthetic, tmp_path / "d.csv").read_bytes() == committed.read_bytes()
 
 
@@ -140,7 +147,7 @@ def test_generator_invariants(synthetic):
     # Monotone drop-out: a patient's visits are the first k of the schedule.
     for _, months in synthetic.groupby("patient_id")["visit_month"]:
         assert list(months) == visits[: len(months)]
-    constant = ["age", "sex", "bmi", *schemas.paraspinal_imf.IMF_COLUMNS]
+    constant = ["age", "sex", "bmi", *paraspinal_imf_schema.IMF_COLUMNS]
     assert (synthetic.groupby("patient_id")[constant].nunique() == 1).all().all()
     people = synthetic[synthetic["visit_month"] == 0]
     right, left = people["imf_multifidus_right"], people["imf_multifidus_left"]
@@ -158,7 +165,7 @@ def test_schema_reports_long_format_problems(synthetic):
     bad.loc[2, "sex"] = "M"
     bad.loc[4, "disability"] = 120
     with pytest.raises(InputError) as error:
-        schemas.validate(bad, schemas.PARASPINAL_IMF, source="cohort.csv")
+        schema.validate(bad, paraspinal_imf_schema.SCHEMA, source="cohort.csv")
     message = str(error.value)
     for words in ("pre-operative row", "identical on every row", "gpe empty", "one row per patient per visit",
                   "'male' or 'female'", "0-100", "PF010"):
@@ -174,7 +181,7 @@ def test_prepare_cohort_defines_outcomes_by_hand():
         "leg_pain": 5.0, "back_pain": 4.0, "disability": [40.0, 28.0, 28.1, 0.0, 0.0],
         "gpe": [np.nan, 2, 3, np.nan, 1]})
     before = data.copy()
-    cohort = pi.prepare_cohort(data)
+    cohort = paraspinal_imf_analysis.prepare_cohort(data)
     pd.testing.assert_frame_equal(data, before)
     assert list(cohort["group_multifidus_right"]) == ["non-severe"] * 3 + ["severe"] * 2  # 50 % is severe
     assert cohort["recovery"].tolist()[1:3] == [1.0, 0.0] and np.isnan(cohort["recovery"].iloc[0])
@@ -182,19 +189,19 @@ def test_prepare_cohort_defines_outcomes_by_hand():
     assert cohort["disability_improvement"].iloc[1] == pytest.approx(30.0)
     assert cohort["success"].tolist()[1:3] == [1.0, 0.0]
     assert np.isnan(cohort["success"].iloc[4]) and np.isnan(cohort["success"].iloc[0])
-    looser = pi.prepare_cohort(data, recovery_gpe_max=3, success_improvement=29.0, cutoff=49.0)
+    looser = paraspinal_imf_analysis.prepare_cohort(data, recovery_gpe_max=3, success_improvement=29.0, cutoff=49.0)
     assert looser["recovery"].iloc[2] == 1.0 and looser["success"].iloc[2] == 1.0
     assert (looser["group_multifidus_right"] == "severe").all()
     with pytest.raises(InputError, match="pre-operative"):
-        pi.prepare_cohort(data[data["visit_month"] > 0])
+        paraspinal_imf_analysis.prepare_cohort(data[data["visit_month"] > 0])
     with pytest.raises(InputError, match="cutoff"):
-        pi.prepare_cohort(data, cutoff=150)
+        paraspinal_imf_analysis.prepare_cohort(data, cutoff=150)
     with pytest.raises(InputError, match="unknown muscle"):
-        pi.muscle_label("psoas_left")
+        paraspinal_imf_analysis.muscle_label("psoas_left")
 
 
 def test_percentages_and_odds_ratio_table(cohort, odds_ratios):
-    percentages = pi.outcome_percentages(cohort, muscles=["multifidus_right"])
+    percentages = paraspinal_imf_analysis.outcome_percentages(cohort, muscles=["multifidus_right"])
     pooled = percentages[percentages["visit"] == "all"]
     per_visit = percentages[percentages["visit"] != "all"]
     for row in pooled.itertuples():  # pooled counts are the sums of the per-visit counts
@@ -213,25 +220,25 @@ def test_percentages_and_odds_ratio_table(cohort, odds_ratios):
     expected = (table.loc["non-severe", 1] * table.loc["severe", 0]) / (
         table.loc["non-severe", 0] * table.loc["severe", 1])
     assert row["estimate"] == pytest.approx(expected, rel=1e-6)
-    display = pi.odds_ratio_display(odds_ratios)
+    display = paraspinal_imf_analysis.odds_ratio_display(odds_ratios)
     assert display.shape == (8, 4) and display.iloc[0, 0].count("(") == 1
     with pytest.raises(InputError, match="correction"):
-        pi.odds_ratio_table(cohort, muscles=["erector_left"], correction="magic")
+        paraspinal_imf_analysis.odds_ratio_table(cohort, muscles=["erector_left"], correction="magic")
 
 
 @pytest.mark.filterwarnings("ignore:visit .* events per parameter")
 def test_continuous_model_and_side_by_side(cohort, odds_ratios):
-    continuous = pi.continuous_odds_ratio_table(cohort, muscles=["multifidus_right"], confounders=LOGISTIC_CONFOUNDERS)
+    continuous = paraspinal_imf_analysis.continuous_odds_ratio_table(cohort, muscles=["multifidus_right"], confounders=LOGISTIC_CONFOUNDERS)
     assert len(continuous) == 8 and (continuous["model"] == "adjusted").all()
     # Per 10 points *less* fat: the same fit as IMF/10 with the sign flipped.
-    from helpers.visits import logistic_by_visit
+    from helpers.stats.longitudinal import logistic_by_visit
     follow_up = cohort[cohort["visit_month"] > 0].assign(imf10=lambda d: d["imf_multifidus_right"] / 10)
     direct = logistic_by_visit(follow_up, outcome="recovery", exposure="imf10", visit="visit_month",
                                confounders=LOGISTIC_CONFOUNDERS)
     direct = direct[direct["model"] == "adjusted"]["estimate"].to_numpy()
     mine = continuous[continuous["outcome"] == "recovery"]["estimate"].to_numpy()
     assert mine == pytest.approx(1 / direct, rel=1e-6)
-    side = pi.dichotomised_vs_continuous(odds_ratios, continuous)
+    side = paraspinal_imf_analysis.dichotomised_vs_continuous(odds_ratios, continuous)
     assert len(side) == 8 and side[["groups_or", "continuous_or"]].notna().all().all()
 
 
@@ -248,19 +255,19 @@ def test_trajectories_summary_and_mean_differences(trajectories, cohort):
     assert (disability["contrast"] == "non-severe - severe").all()
     assert (disability["ci_low"] < disability["estimate"]).all()
     assert (disability["estimate"] < disability["ci_high"]).all()
-    attendance = pi.attendance(cohort)
+    attendance = paraspinal_imf_analysis.attendance(cohort)
     assert attendance.loc[attendance["visit"] == 0, "percent_of_baseline"].eq(100).all()
-    tests = pi.repeated_tests(cohort)
+    tests = paraspinal_imf_analysis.repeated_tests(cohort)
     assert list(tests["visit"]) == [0, 3, 12, 24, 60]
 
 
 def test_other_visit_schedule_is_read_from_the_data(synthetic):
     other = synthetic[synthetic["visit_month"] != 60].assign(
         visit_month=lambda d: d["visit_month"].map({0: 0, 3: 6, 12: 18, 24: 36}))
-    cohort = pi.prepare_cohort(schemas.validate(other, schemas.PARASPINAL_IMF))
-    odds_ratios = pi.odds_ratio_table(cohort, muscles=["multifidus_right"], confounders=LOGISTIC_CONFOUNDERS)
+    cohort = paraspinal_imf_analysis.prepare_cohort(schema.validate(other, paraspinal_imf_schema.SCHEMA))
+    odds_ratios = paraspinal_imf_analysis.odds_ratio_table(cohort, muscles=["multifidus_right"], confounders=LOGISTIC_CONFOUNDERS)
     assert set(odds_ratios["visit"]) == {6, 18, 36}
-    fits = pi.fit_muscle_trajectories(cohort, muscles=["multifidus_right"], outcomes=["disability"],
+    fits = paraspinal_imf_analysis.fit_muscle_trajectories(cohort, muscles=["multifidus_right"], outcomes=["disability"],
                                       confounders=MIXED_CONFOUNDERS)
     assert fits.fits[("multifidus_right", "disability")].visits == (0, 6, 18, 36)
     assert fits.summary["df"].iloc[0] == 3
@@ -268,39 +275,40 @@ def test_other_visit_schedule_is_read_from_the_data(synthetic):
 
 
 def test_results_table_has_the_required_quantities(cohort, odds_ratios, trajectories):
-    results = pi.results_table(cohort, odds_ratios, trajectories, image={"multifidus_right": 45.0})
+    results = paraspinal_imf_analysis.results_table(cohort, odds_ratios, trajectories, image={"multifidus_right": 45.0})
     assert list(results.columns) == RESULT_COLUMNS
     groups = set(results.loc[results["quantity"] == "odds_ratio", "group"])
-    assert groups == {f"{m}/{o}/{v}" for m in pi.MUSCLES for o in ("recovery", "success") for v in (3, 12, 24, 60)}
+    assert groups == {f"{m}/{o}/{v}" for m in paraspinal_imf_analysis.MUSCLES for o in ("recovery", "success") for v in (3, 12, 24, 60)}
     assert set(results.loc[results["quantity"] == "group_by_time_p", "group"]) == {
-        f"{m}/{o}" for m in pi.MUSCLES for o in ("leg_pain", "back_pain", "disability")}
+        f"{m}/{o}" for m in paraspinal_imf_analysis.MUSCLES for o in ("leg_pain", "back_pain", "disability")}
     differences = results[(results["quantity"] == "mean_difference") & results["group"].str.contains("/disability/")]
     assert {g.split("/")[-1] for g in differences["group"]} == {"0", "3", "12", "24", "60"}
 
 
 def test_figures_have_titles_and_labelled_axes(cohort, odds_ratios, trajectories):
-    from helpers import imaging
+    from helpers.chapters.paraspinal_imf import simulate_image as paraspinal_imf_simulate_image
+    from helpers.stats import imaging
 
-    axial = imaging.simulate_axial_slice(rng=1)
+    axial = paraspinal_imf_simulate_image.simulate_axial_slice(rng=1)
     measured = imaging.measure_imf(axial.image, axial.masks["multifidus_right"])
     means = {o: trajectories.fits[("multifidus_right", o)].estimated_means for o in ("leg_pain", "disability")}
-    figures = [
-        plots.plot_imf_distributions(pi.patients(cohort), pi.imf_summary(cohort)),
-        plots.plot_odds_ratio_forest(odds_ratios, published_range=(2.26, 7.32)),
-        plots.plot_trajectories(means, labels={"leg_pain": "Leg pain (0-10)", "disability": "ODI (0-100)"}),
-        plots.plot_spaghetti(cohort, outcome="disability", group="group_multifidus_right", n_per_group=10, rng=2,
+    drawn = [
+        paraspinal_imf_figures.plot_imf_distributions(paraspinal_imf_analysis.patients(cohort), paraspinal_imf_analysis.imf_summary(cohort)),
+        figures.plot_odds_ratio_forest(odds_ratios, published_range=(2.26, 7.32)),
+        figures.plot_trajectories(means, labels={"leg_pain": "Leg pain (0-10)", "disability": "ODI (0-100)"}),
+        figures.plot_spaghetti(cohort, outcome="disability", group="group_multifidus_right", n_per_group=10, rng=2,
                              ylabel="ODI (0-100)"),
-        plots.plot_axial_imf(axial.image, axial.masks["multifidus_right"], measured.fat_mask,
+        paraspinal_imf_figures.plot_axial_imf(axial.image, axial.masks["multifidus_right"], measured.fat_mask,
                              threshold=measured.threshold, imf_percent=measured.imf_percent),
     ]
-    for figure in figures:
+    for figure in drawn:
         assert figure._suptitle is not None and figure._suptitle.get_text()
         for axes in figure.axes:
             if axes.get_visible() and axes.has_data():
                 assert axes.get_xlabel() or axes.get_ylabel(), axes.get_title()
     # The spaghetti subset is seeded: same seed, same patients; 10 lines per group.
-    again = plots.plot_spaghetti(cohort, outcome="disability", group="group_multifidus_right", n_per_group=10, rng=2)
-    lines = [[tuple(line.get_ydata()) for line in axes.get_lines()] for axes in figures[3].axes]
+    again = figures.plot_spaghetti(cohort, outcome="disability", group="group_multifidus_right", n_per_group=10, rng=2)
+    lines = [[tuple(line.get_ydata()) for line in axes.get_lines()] for axes in drawn[3].axes]
     assert lines == [[tuple(line.get_ydata()) for line in axes.get_lines()] for axes in again.axes]
     assert [len(axes.get_lines()) for axes in again.axes] == [10, 10]
     matplotlib.pyplot.close("all")
@@ -310,10 +318,10 @@ def test_figures_have_titles_and_labelled_axes(cohort, odds_ratios, trajectories
 @pytest.mark.book
 def test_cli_run_on_a_copy_of_the_synthetic_file(tmp_path, repo):
     data = tmp_path / "cohort copy.csv"
-    shutil.copy2(chapters.synthetic_data_path("paraspinal-imf"), data)
+    shutil.copy2(registry.synthetic_data_path("paraspinal-imf"), data)
     out = tmp_path / "run"
     environment = {**os.environ, "SPINEBOOK_ROOT": str(repo)}
-    finished = subprocess.run([sys.executable, "-m", "helpers.cli", "run", "paraspinal-imf", "--data", str(data),
+    finished = subprocess.run([sys.executable, "-m", "helpers.book.cli", "run", "paraspinal-imf", "--data", str(data),
                                "--out", str(out)], cwd=repo, env=environment, capture_output=True, text=True,
                               timeout=600)
     assert finished.returncode == 0, finished.stderr
@@ -327,7 +335,7 @@ def test_cli_run_on_a_copy_of_the_synthetic_file(tmp_path, repo):
     assert len(results[results["quantity"] == "group_by_time_p"]) == 12
     differences = results[(results["quantity"] == "mean_difference") & results["group"].str.contains("/disability/")]
     assert len(differences) == 20
-    assert Path(data).read_bytes() == chapters.synthetic_data_path("paraspinal-imf").read_bytes()
+    assert Path(data).read_bytes() == registry.synthetic_data_path("paraspinal-imf").read_bytes()
 
 
 @pytest.mark.book
@@ -339,7 +347,7 @@ def test_cli_run_with_another_visit_schedule(tmp_path, repo, synthetic):
     other.to_csv(data, index=False)
     out = tmp_path / "run"
     environment = {**os.environ, "SPINEBOOK_ROOT": str(repo)}
-    finished = subprocess.run([sys.executable, "-m", "helpers.cli", "run", "paraspinal-imf", "--data", str(data),
+    finished = subprocess.run([sys.executable, "-m", "helpers.book.cli", "run", "paraspinal-imf", "--data", str(data),
                                "--out", str(out)], cwd=repo, env=environment, capture_output=True, text=True,
                               timeout=600)
     assert finished.returncode == 0, finished.stderr

@@ -1,6 +1,6 @@
 """The command-line contract: exit codes, run folders, nothing written on failure, the site kept intact.
 
-Commands run as a user runs them (``python -m helpers.cli``, the same entry point as ``spinebook``) in
+Commands run as a user runs them (``python -m helpers.book.cli``, the same entry point as ``spinebook``) in
 a scratch copy of the book's sources, so the repository's own outputs are never touched.
 """
 
@@ -17,15 +17,15 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from helpers import chapters
-from helpers.io import RESULT_COLUMNS
+from helpers.chapters import registry
+from helpers.validation.results import RESULT_COLUMNS
 
 pytestmark = pytest.mark.book
 
 
 def spinebook(*arguments: str, root: Path, timeout: int = 900) -> subprocess.CompletedProcess:
     environment = {**os.environ, "SPINEBOOK_ROOT": str(root)}
-    return subprocess.run([sys.executable, "-m", "helpers.cli", *arguments], cwd=root, env=environment,
+    return subprocess.run([sys.executable, "-m", "helpers.book.cli", *arguments], cwd=root, env=environment,
                           capture_output=True, text=True, timeout=timeout)
 
 
@@ -68,7 +68,7 @@ def test_run_writes_a_new_folder_with_all_four_outputs(project: Path):
     provenance = json.loads((folder / "provenance.json").read_text())
     assert provenance["chapter"] == "equivocal-mri"
     assert provenance["parameters"]["pretest_probability"] == 0.3
-    data = chapters.synthetic_data_path("equivocal-mri", project)
+    data = registry.synthetic_data_path("equivocal-mri", project)
     assert provenance["input_sha256"] == digest(data)
     for key in ("packages", "git_commit", "utc_time", "input_file"):
         assert key in provenance
@@ -153,7 +153,7 @@ def test_check_passes_on_the_repository(repo: Path):
 def test_check_finds_an_unsynced_pair_and_altered_data(project: Path):
     text = project / "notebooks" / "equivocal-mri.md"
     text.write_text(text.read_text() + "\n```{code-cell} ipython3\nprint('new cell')\n```\n")
-    data = chapters.synthetic_data_path("equivocal-mri", project)
+    data = registry.synthetic_data_path("equivocal-mri", project)
     data.write_text(data.read_text().replace("EQ0001,", "EQ0001x,", 1))
     result = spinebook("check", root=project)
     assert result.returncode == 1
@@ -161,13 +161,13 @@ def test_check_finds_an_unsynced_pair_and_altered_data(project: Path):
 
 
 def test_data_regenerates_identical_bytes(project: Path, repo: Path):
-    for chapter in chapters.CHAPTERS.values():
-        chapters.synthetic_data_path(chapter.id, project).unlink()
+    for chapter in registry.CHAPTERS.values():
+        registry.synthetic_data_path(chapter.id, project).unlink()
     result = spinebook("data", root=project)
     assert result.returncode == 0, result.stderr
-    for chapter in chapters.CHAPTERS.values():
-        assert digest(chapters.synthetic_data_path(chapter.id, project)) == \
-            digest(chapters.synthetic_data_path(chapter.id, repo)), chapter.id
+    for chapter in registry.CHAPTERS.values():
+        assert digest(registry.synthetic_data_path(chapter.id, project)) == \
+            digest(registry.synthetic_data_path(chapter.id, repo)), chapter.id
 
 
 def test_failing_chapter_exits_1_names_the_cell_and_keeps_the_site(project: Path):
@@ -194,7 +194,7 @@ def test_failing_chapter_exits_1_names_the_cell_and_keeps_the_site(project: Path
 
 
 def test_mapped_copy_gives_the_same_results(project: Path, tmp_path: Path):
-    original = pd.read_csv(chapters.synthetic_data_path("equivocal-mri", project))
+    original = pd.read_csv(registry.synthetic_data_path("equivocal-mri", project))
     renamed = original.rename(columns={"test_positive": "CT myelogram", "disease_present": "Myelopathy"})
     renamed["CT myelogram"] = renamed["CT myelogram"].map({1: "pos", 0: "neg"})
     renamed["Myelopathy"] = renamed["Myelopathy"].map({1: "yes", 0: "no"})
@@ -239,7 +239,7 @@ def test_template_writes_header_and_mapping_once(project: Path, tmp_path: Path):
 def test_build_reuses_the_cache_and_rebuilds_corrupt_entries(project: Path):
     first = spinebook("build", root=project)
     assert first.returncode == 0, first.stderr
-    assert f"Executing {len(chapters.CHAPTERS)} chapter(s)" in first.stdout
+    assert f"Executing {len(registry.CHAPTERS)} chapter(s)" in first.stdout
     again = spinebook("build", root=project)
     assert again.returncode == 0 and "Nothing changed" in again.stdout, again.stdout
     page = project / "book" / "using.md"
@@ -256,7 +256,7 @@ def test_build_reuses_the_cache_and_rebuilds_corrupt_entries(project: Path):
     assert repaired.returncode == 0, repaired.stderr
     assert "Executing 1 chapter(s)" in repaired.stdout
     forced = spinebook("build", "--force", root=project)
-    assert forced.returncode == 0 and f"Executing {len(chapters.CHAPTERS)} chapter(s)" in forced.stdout
+    assert forced.returncode == 0 and f"Executing {len(registry.CHAPTERS)} chapter(s)" in forced.stdout
 
 
 def test_small_cells_are_suppressed_on_request(project: Path, tmp_path: Path):

@@ -1,4 +1,4 @@
-"""Tests of helpers.correlation: R reference values, scipy, hand-computed Fisher z and Walsh averages."""
+"""Tests of helpers.stats.correlation: R reference values, scipy, hand-computed Fisher z and Walsh averages."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from helpers.correlation import correlation_table, paired_comparison
-from helpers.io import InputError
+from helpers.stats.correlation import correlation_table
+from helpers.stats.paired import paired_comparison
+from helpers.validation.errors import InputError
 
 Z95 = 1.959963984540054
 
@@ -154,7 +155,7 @@ def test_paired_input_errors_and_missing_rows():
 
 
 def test_describe_columns_by_hand():
-    from helpers.correlation import describe_columns
+    from helpers.stats.descriptive import describe_columns
 
     frame = pd.DataFrame({"a": [9.0, 11, 10, 12, 8], "b": [14.0, 15, 13, 16, np.nan]})
     before = frame.copy()

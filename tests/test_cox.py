@@ -1,6 +1,6 @@
-"""Tests of helpers.cox (Cox models, Schoenfeld test) against R's survival package on lung and by hand.
+"""Tests of helpers.stats.cox (Cox models, Schoenfeld test) against R's survival package on lung and by hand.
 
-Moved from test_survival.py when the Cox model and the proportional-hazards test moved to helpers.cox.
+Moved from test_survival.py when the Cox model and the proportional-hazards test moved to helpers.stats.cox.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 from lifelines.statistics import proportional_hazard_test
 
-from helpers.cox import _time_transform, cox_model, proportional_hazards_test, smooth_schoenfeld_residuals
-from helpers.io import InputError
+from helpers.stats.cox import _time_transform, cox_model, proportional_hazards_test, smooth_schoenfeld_residuals
+from helpers.validation.errors import InputError
 
 
 @pytest.fixture(scope="module")

@@ -1,16 +1,16 @@
-"""helpers.diagnostic against values computed by hand (formulas written out here, not imported)."""
+"""helpers.stats.diagnostic against values computed by hand (formulas written out here, not imported)."""
 
 from __future__ import annotations
 
 import math
-import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import diagnostic
-from helpers.io import RESULT_COLUMNS, InputError
+from helpers.stats import diagnostic
+from helpers.validation.errors import InputError
+from helpers.validation.results import RESULT_COLUMNS
 
 Z = 1.959963984540054  # qnorm(0.975)
 
@@ -124,15 +124,16 @@ def test_predictive_values_move_with_prevalence():
 def test_figures_have_titles_and_labels():
     import matplotlib.pyplot as plt
 
-    from helpers import plots
+    from helpers.chapters.equivocal_mri import figures as equivocal_mri_figures
+    from helpers.presentation import figures
 
     curve = diagnostic.predictive_values_by_prevalence(sensitivity=0.85, specificity=0.9)
-    figure = plots.plot_predictive_values(curve, pretest_probability=0.2)
+    figure = figures.plot_predictive_values(curve, pretest_probability=0.2)
     axes = figure.axes[0]
     assert axes.get_title() and "(%)" in axes.get_xlabel() and "(%)" in axes.get_ylabel()
     values = diagnostic.diagnostic_reasoning(pretest_probability=0.2, sensitivity=0.85,
                                              specificity=0.9).set_index("quantity")["estimate"]
-    nomogram = plots.plot_fagan_nomogram(
+    nomogram = figures.plot_fagan_nomogram(
         pretest_probability=0.2, lr_positive=values["lr_positive"], lr_negative=values["lr_negative"],
         post_test_positive=values["post_test_probability_positive"],
         post_test_negative=values["post_test_probability_negative"])
@@ -141,7 +142,7 @@ def test_figures_have_titles_and_labels():
     line = nomogram.axes[0].get_lines()[-2]
     post = values["post_test_probability_positive"]
     assert line.get_ydata()[-1] == pytest.approx(math.log(post / (1 - post)))
-    pathway = plots.plot_imaging_pathway()
+    pathway = equivocal_mri_figures.plot_imaging_pathway()
     texts = " ".join(t.get_text() for t in pathway.axes[0].texts)
     for branch in ("CT myelography", "contrast", "DWI", "Refer promptly", "plain radiographs"):
         assert branch in texts

@@ -1,4 +1,4 @@
-"""Tests for helpers.effects: paired comparisons, robust weighted differences, E-values and power.
+"""Tests for helpers.stats.matching: paired comparisons, robust weighted differences, E-values and power.
 
 Reference values come from R (the call in a comment) or from the formula computed by hand in the test.
 """
@@ -14,14 +14,14 @@ import pytest
 from scipy import stats
 from statsmodels.stats.power import TTestIndPower, TTestPower
 
-from helpers.correlation import paired_comparison
-from helpers.effects import (
-    compare_adjustment_methods, compare_calipers, compare_matched_pairs, detectable_difference,
-    e_value_for_mean_difference, power_for_difference, weighted_mean_difference,
-)
-from helpers.io import InputError
-from helpers.matching import match_on_propensity
-from helpers.tables import COMPARISON_COLUMNS, compare_two_groups
+from helpers.chapters.dynamic_mri.analysis import compare_adjustment_methods, compare_calipers
+from helpers.stats.matching import match_on_propensity
+from helpers.stats.paired import compare_matched_pairs, paired_comparison
+from helpers.stats.power import detectable_difference, power_for_difference
+from helpers.stats.sensitivity import e_value_for_mean_difference
+from helpers.stats.two_groups import COMPARISON_COLUMNS, compare_two_groups
+from helpers.stats.weighting import weighted_mean_difference
+from helpers.validation.errors import InputError
 
 # Hollander and Wolfe (1973), depression scale before (y) and after (x) therapy: R's ?wilcox.test data.
 X = [1.83, 0.50, 1.62, 2.48, 1.68, 1.88, 1.55, 3.06, 1.30]

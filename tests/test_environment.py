@@ -6,7 +6,7 @@ import tomllib
 
 import yaml
 
-from helpers.envfile import environment_yaml, read_pins
+from helpers.book.envfile import environment_yaml, read_pins
 
 
 def test_environment_yml_names_the_same_packages_at_the_same_versions(repo):

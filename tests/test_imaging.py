@@ -1,12 +1,13 @@
-"""Tests of helpers.imaging: Otsu's threshold by hand, and IMF % recovered from slices of known fat fraction."""
+"""Tests of helpers.stats.imaging: Otsu's threshold by hand, and IMF % recovered from slices of known fat fraction."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from helpers.imaging import MUSCLES, measure_imf, otsu_threshold, simulate_axial_slice
-from helpers.io import InputError
+from helpers.chapters.paraspinal_imf.simulate_image import MUSCLES, simulate_axial_slice
+from helpers.stats.imaging import measure_imf, otsu_threshold
+from helpers.validation.errors import InputError
 
 
 def test_otsu_matches_hand_computation():

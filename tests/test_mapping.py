@@ -1,12 +1,12 @@
-"""helpers.mapping and helpers.identifiers: renaming and recoding a user's file, and the identifier guard."""
+"""helpers.validation.mapping and helpers.validation.identifiers: renaming and recoding a user's file, and the identifier guard."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from helpers import identifiers, mapping
-from helpers.io import InputError
+from helpers.validation import identifiers, mapping
+from helpers.validation.errors import InputError
 
 
 def test_rename_and_recode_without_touching_the_input():
@@ -80,15 +80,16 @@ def test_guard_refuses_unless_allowed():
 
 
 def test_template_and_dictionary(tmp_path):
-    from helpers import chapters, schemas
+    from helpers.book import templates
+    from helpers.chapters import registry
 
-    written = schemas.write_template("equivocal-mri", tmp_path)
+    written = templates.write_template("equivocal-mri", tmp_path)
     header = written[0].read_text().strip().split(",")
-    assert header == list(schemas.SCHEMAS["equivocal-mri"].columns)
+    assert header == list(registry.get_chapter("equivocal-mri").schema.columns)
     assert mapping.read_column_map(written[1]) == mapping.EMPTY  # the commented skeleton is a valid, empty map
     with pytest.raises(InputError, match="never overwrite"):
-        schemas.write_template("equivocal-mri", tmp_path)
-    page = schemas.data_dictionary_markdown(schemas.SCHEMAS, {"equivocal-mri": chapters.load_data("equivocal-mri")},
+        templates.write_template("equivocal-mri", tmp_path)
+    page = templates.data_dictionary_markdown({"equivocal-mri": registry.get_chapter("equivocal-mri").schema}, {"equivocal-mri": registry.load_data("equivocal-mri")},
                                             {"equivocal-mri": "Equivocal MRI"})
     for column in header:
         assert f"`{column}`" in page

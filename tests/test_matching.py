@@ -1,4 +1,4 @@
-"""Tests for helpers.matching: MatchIt's lalonde output, invariants of greedy matching, E-values.
+"""Tests for helpers.stats.matching: MatchIt's lalonde output, invariants of greedy matching, E-values.
 
 Reference values come from R; the R call is in a comment above each block. Numbers quoted to four
 decimals are checked to within 1e-4 (agreement to the printed digits).
@@ -6,16 +6,16 @@ decimals are checked to within 1e-4 (agreement to the printed digits).
 
 from __future__ import annotations
 
-import math
 import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.io import InputError
-from helpers.balance import balance_table, ipw_att_weights
-from helpers.matching import MatchResult, estimate_propensity, match_on_propensity
+from helpers.stats.balance import balance_table
+from helpers.stats.matching import MatchResult, estimate_propensity, match_on_propensity
+from helpers.stats.weighting import ipw_att_weights
+from helpers.validation.errors import InputError
 
 COVARIATES = ["age", "educ", "race", "married", "nodegree", "re74", "re75"]
 ROWS = ["distance", "age", "educ", "raceblack", "racehispan", "racewhite", "married", "nodegree",
@@ -371,7 +371,7 @@ def test_other_input_errors():
 
 
 def test_caliper_boundary_is_inclusive_and_ties_follow_matchit():
-    from helpers.matching import _greedy_nearest
+    from helpers.stats.matching import _greedy_nearest
 
     # scores: control 0.0, treated 0.5, control 1.0 -- both controls 0.5 away, equally far in the sort:
     # MatchIt takes the left (lower) one; a caliper of exactly 0.5 still allows the match.

@@ -1,4 +1,4 @@
-"""Tests of helpers.mixed_models (the vectorised profiled-deviance engine behind fit_mixed_model).
+"""Tests of helpers.stats.mixed_models (the vectorised profiled-deviance engine behind fit_mixed_model).
 
 References: lme4's published sleepstudy output (R calls in the comments) and statsmodels ``MixedLM``, an
 independent implementation (it maximises the likelihood over the variance parameters directly and loops
@@ -14,10 +14,17 @@ import pandas as pd
 import pytest
 import statsmodels.formula.api as smf
 
-from helpers import paraspinal_imf as pi
-from helpers.longitudinal import fit_mixed_model
-from helpers.mixed_models import GRADIENT_TOLERANCE, OPTIMIZERS, _evaluate, _group_sums, _scaled_gradient, fit_profiled
-from helpers.synthetic import simulate_paraspinal_imf
+from helpers.chapters.paraspinal_imf import analysis as paraspinal_imf_analysis
+from helpers.chapters.paraspinal_imf.simulate import simulate as simulate_paraspinal_imf
+from helpers.stats.mixed_models import (
+    GRADIENT_TOLERANCE,
+    OPTIMIZERS,
+    _evaluate,
+    _group_sums,
+    _scaled_gradient,
+    fit_mixed_model,
+    fit_profiled,
+)
 
 
 @pytest.fixture(scope="module")
@@ -128,7 +135,7 @@ def test_agrees_with_statsmodels_on_the_chapter_data():
     # drop-out. Random intercept: the same optimum. Random intercept and slope: the fit is singular (slope
     # variance ~0) and statsmodels stops short of the boundary; ours must be at least as good, and lme4's
     # gradient check must hold there.
-    cohort = pi.prepare_cohort(simulate_paraspinal_imf())
+    cohort = paraspinal_imf_analysis.prepare_cohort(simulate_paraspinal_imf())
     data = cohort.dropna(subset=["disability"]).assign(years=lambda d: d["visit_month"] / 12)
     formula = "disability ~ C(visit_month) * C(group_multifidus_right) + age + C(sex) + bmi"
     with warnings.catch_warnings():

@@ -1,4 +1,4 @@
-"""Tests of helpers.outcomes: the Hirabayashi / mJOA recovery rate, by hand-computed values."""
+"""Tests of helpers.stats.outcomes: the Hirabayashi / mJOA recovery rate, by hand-computed values."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.io import InputError
-from helpers.outcomes import recovery_rate
+from helpers.stats.outcomes import recovery_rate
+from helpers.validation.errors import InputError
 
 
 def test_hand_computed_values():

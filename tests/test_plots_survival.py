@@ -11,10 +11,15 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from helpers.cox import cox_model, proportional_hazards_test, smooth_schoenfeld_residuals  # noqa: E402
-from helpers.plots.survival import (CENSOR_MARK_LIMIT, plot_bilsky_distribution, plot_forest,  # noqa: E402
-                                    plot_kaplan_meier, plot_schoenfeld_residuals)
-from helpers.survival import kaplan_meier  # noqa: E402
+from helpers.chapters.mscc_separation.figures import plot_bilsky_distribution  # noqa: E402
+from helpers.presentation.figures.survival import (  # noqa: E402
+    CENSOR_MARK_LIMIT,
+    plot_forest,
+    plot_kaplan_meier,
+    plot_schoenfeld_residuals,
+)
+from helpers.stats.cox import cox_model, proportional_hazards_test, smooth_schoenfeld_residuals  # noqa: E402
+from helpers.stats.survival import kaplan_meier  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

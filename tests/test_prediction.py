@@ -1,4 +1,4 @@
-"""Tests of helpers.prediction: scikit-learn and naive-loop references, reference strategies, invariants."""
+"""Tests of helpers.stats.prediction: scikit-learn and naive-loop references, reference strategies, invariants."""
 
 from __future__ import annotations
 
@@ -8,22 +8,15 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.linear_model import LogisticRegression
 from scipy.optimize import brentq
 from scipy.special import expit
+from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 
-from helpers.io import InputError
-from helpers.prediction import (
-    bootstrap_validation,
-    calibration,
-    decision_curve,
-    fit_logistic_model,
-    optimism_corrected_auc,
-)
-from helpers.roc import roc_auc
-
-
+from helpers.stats.logistic import fit_logistic_model
+from helpers.stats.prediction import bootstrap_validation, calibration, decision_curve, optimism_corrected_auc
+from helpers.stats.roc import roc_auc
+from helpers.validation.errors import InputError
 
 
 def test_decision_curve_reference_strategies():

@@ -1,12 +1,12 @@
-"""helpers.privacy: small counts are masked in displayed tables and in results.csv; nothing else changes."""
+"""helpers.presentation.privacy: small counts are masked in displayed tables and in results.csv; nothing else changes."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from helpers import privacy
-from helpers.io import results_frame
+from helpers.presentation import privacy
+from helpers.validation.results import results_frame
 
 
 def test_counts_below_the_threshold_are_masked():

@@ -1,12 +1,13 @@
-"""Tests of helpers.published: tidy results rows and the published-vs-reproduced comparison."""
+"""Tests of helpers.chapters.common: tidy results rows and the published-vs-reproduced comparison."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from helpers.io import RESULT_COLUMNS, InputError
-from helpers.published import PublishedValue, as_results, compare_with_published
+from helpers.chapters.common import PublishedValue, compare_with_published
+from helpers.validation.errors import InputError
+from helpers.validation.results import RESULT_COLUMNS, as_results
 
 RESULTS = pd.DataFrame({"quantity": ["auc", "auc", "mean", "youden_threshold"],
                         "group": ["fa", "f", "mjoa_pre", "f"], "estimate": [0.874, 0.70, 10.0, 9.9]})

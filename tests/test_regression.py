@@ -1,4 +1,4 @@
-"""Tests of helpers.regression: maximum likelihood against statsmodels, Firth against its definition."""
+"""Tests of helpers.stats.logistic: maximum likelihood against statsmodels, Firth against its definition."""
 
 from __future__ import annotations
 
@@ -10,9 +10,14 @@ import pytest
 import statsmodels.formula.api as smf
 from scipy import optimize, special, stats
 
-from helpers.io import InputError
-from helpers.regression import (_detect_separation, _firth_derivatives, design_matrix, logistic_regression,
-                                univariable_logistic_regression)
+from helpers.stats.design import design_matrix
+from helpers.stats.logistic import (
+    _detect_separation,
+    _firth_derivatives,
+    logistic_regression,
+    univariable_logistic_regression,
+)
+from helpers.validation.errors import InputError
 
 
 def penalised_loglik(beta: np.ndarray, x: np.ndarray, y: np.ndarray) -> float:

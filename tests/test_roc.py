@@ -1,4 +1,4 @@
-"""Tests of helpers.roc: pROC reference values on aSAH, brute-force checks and invariants."""
+"""Tests of helpers.stats.roc: pROC reference values on aSAH, brute-force checks and invariants."""
 
 from __future__ import annotations
 
@@ -10,10 +10,9 @@ import pandas as pd
 import pytest
 from sklearn.metrics import roc_auc_score, roc_curve
 
-from helpers.diagnostic import accuracy_from_counts
-from helpers.io import InputError
-from helpers.prediction import fit_logistic_model
-from helpers.roc import (
+from helpers.stats.diagnostic import accuracy_from_counts
+from helpers.stats.logistic import fit_logistic_model
+from helpers.stats.roc import (
     classification_metrics,
     compare_auc,
     delong_auc,
@@ -21,6 +20,7 @@ from helpers.roc import (
     roc_curve_points,
     youden_threshold,
 )
+from helpers.validation.errors import InputError
 
 POOR = dict(outcome="outcome", positive="Poor")  # pROC: roc(aSAH$outcome, ...) -> controls Good, cases Poor
 
@@ -259,11 +259,11 @@ def test_wilson_and_likelihood_ratio_limits():
     df = pd.DataFrame({"y": [1] * 10 + [0] * 10, "x": list(range(10, 20)) + list(range(10))})
     with pytest.warns(UserWarning, match="zero cell"):
         table = classification_metrics(df, outcome="y", predictor="x", threshold=10).set_index("quantity")
-    sens, spec = table.loc["sensitivity"], table.loc["specificity"]
+    sens, _spec = table.loc["sensitivity"], table.loc["specificity"]
     assert sens["estimate"] == 1.0 and (sens["ci_low"], sens["ci_high"]) == pytest.approx(wilson(10, 10))
     assert 0.6 < sens["ci_low"] < 0.75 and sens["ci_high"] == pytest.approx(1.0)
     # TP 10, FP 0, FN 0, TN 10: a zero cell, so 0.5 is added to every cell (Simel log method, as in
-    # helpers.diagnostic): LR+ = (10.5 / 11) / (0.5 / 11) = 21, SE = sqrt(1/10.5 - 1/11 + 1/0.5 - 1/11)
+    # helpers.stats.diagnostic): LR+ = (10.5 / 11) / (0.5 / 11) = 21, SE = sqrt(1/10.5 - 1/11 + 1/0.5 - 1/11)
     se = np.sqrt(1 / 10.5 - 1 / 11 + 1 / 0.5 - 1 / 11)
     lr_positive = table.loc["positive_likelihood_ratio"]
     assert [lr_positive["estimate"], lr_positive["ci_low"], lr_positive["ci_high"]] == \

@@ -1,4 +1,4 @@
-"""helpers.sensitivity: E-values against hand-computed values (VanderWeele & Ding 2017, Ann Intern Med)."""
+"""helpers.stats.sensitivity: E-values against hand-computed values (VanderWeele & Ding 2017, Ann Intern Med)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import math
 
 import pytest
 
-from helpers.io import InputError
-from helpers.sensitivity import e_value
+from helpers.stats.sensitivity import e_value
+from helpers.validation.errors import InputError
 
 
 def test_e_value_of_a_risk_ratio():

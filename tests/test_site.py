@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from helpers import chapters
+from helpers.chapters import registry
 
 pytestmark = pytest.mark.book
 
@@ -81,11 +81,11 @@ def test_resource_scanner_finds_external_loads():
 
 def test_every_toc_page_is_built(built_site: Path, repo: Path):
     toc = yaml.safe_load((repo / "_toc.yml").read_text())
-    from helpers.build import _toc_files
+    from helpers.book.build import _toc_files
 
     for entry in _toc_files(toc):
         assert (built_site / f"{entry}.html").is_file(), f"no page built for {entry}"
-    for chapter in chapters.CHAPTERS.values():
+    for chapter in registry.CHAPTERS.values():
         assert (built_site / "notebooks" / f"{chapter.notebook}.html").is_file()
 
 
@@ -113,7 +113,7 @@ def test_mathjax_is_served_locally(built_site: Path):
 
 
 def test_figures_have_alt_text(built_site: Path):
-    for chapter in chapters.CHAPTERS.values():
+    for chapter in registry.CHAPTERS.values():
         page = (built_site / "notebooks" / f"{chapter.notebook}.html").read_text(encoding="utf-8")
         images = re.findall(r"<img\b[^>]*>", page)
         assert images, f"{chapter.id}: no figures"
@@ -166,7 +166,7 @@ def browser(tmp_path_factory):
 
 
 def _chapter_pages(site: Path) -> list[Path]:
-    return [site / "index.html"] + [site / "notebooks" / f"{c.notebook}.html" for c in chapters.CHAPTERS.values()]
+    return [site / "index.html"] + [site / "notebooks" / f"{c.notebook}.html" for c in registry.CHAPTERS.values()]
 
 
 @pytest.mark.browser

@@ -1,4 +1,4 @@
-"""Tests of helpers.survival against R's survival package (lung data) and hand calculations.
+"""Tests of helpers.stats.survival against R's survival package (lung data) and hand calculations.
 
 Cox models and the proportional-hazards test are tested in test_cox.py."""
 
@@ -13,9 +13,15 @@ import pytest
 from lifelines import KaplanMeierFitter
 from lifelines.utils import median_survival_times
 
-from helpers.io import InputError
-from helpers.survival import (_rmst_variance, _survival_quantile, kaplan_meier, landmark_cohort, logrank,
-                              rmst_difference)
+from helpers.stats.survival import (
+    _rmst_variance,
+    _survival_quantile,
+    kaplan_meier,
+    landmark_cohort,
+    logrank,
+    rmst_difference,
+)
+from helpers.validation.errors import InputError
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""Tests of helpers.tables: R tableone reference values, scipy p-values, hand-computed intervals."""
+"""Tests of helpers.stats.two_groups: R tableone reference values, scipy p-values, hand-computed intervals."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from helpers.io import RESULT_COLUMNS, InputError
-from helpers.tables import (COMPARISON_COLUMNS, compare_two_groups, contingency_tests, describe_by_group,
-                            fisher_exact_table)
+from helpers.stats.descriptive import describe_by_group
+from helpers.stats.two_groups import COMPARISON_COLUMNS, compare_two_groups, contingency_tests, fisher_exact_table
+from helpers.validation.errors import InputError
+from helpers.validation.results import RESULT_COLUMNS
 
 PBC_CONTINUOUS = ["time", "age", "bili", "chol", "albumin", "copper", "alk.phos", "ast", "trig", "platelet",
                   "protime"]

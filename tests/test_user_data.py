@@ -16,15 +16,16 @@ import pandas as pd
 import pytest
 import yaml
 
-from helpers import chapters, schemas
+from helpers.chapters import registry
+from helpers.validation import schema
 
 pytestmark = pytest.mark.book
 
 
 def user_style_copy(chapter_id: str, folder: Path) -> tuple[Path, Path]:
     """Write a renamed, recoded copy of the chapter's synthetic data and the mapping that undoes it."""
-    original = pd.read_csv(chapters.synthetic_data_path(chapter_id))
-    table = schemas.describe_schema(schemas.SCHEMAS[chapter_id]).set_index("column")
+    original = pd.read_csv(registry.synthetic_data_path(chapter_id))
+    table = schema.describe_schema(registry.get_chapter(chapter_id).schema).set_index("column")
     renamed, columns, values = original.copy(), {}, {}
     for column in original.columns:
         if column not in table.index:
@@ -62,7 +63,7 @@ def shown_text(notebook) -> str:
 
 def spinebook(*arguments: str, root: Path) -> subprocess.CompletedProcess:
     environment = {**os.environ, "SPINEBOOK_ROOT": str(root)}
-    return subprocess.run([sys.executable, "-m", "helpers.cli", *arguments], cwd=root, env=environment,
+    return subprocess.run([sys.executable, "-m", "helpers.book.cli", *arguments], cwd=root, env=environment,
                           capture_output=True, text=True, timeout=900)
 
 
@@ -77,7 +78,7 @@ def project(tmp_path_factory, repo: Path) -> Path:
     return root
 
 
-@pytest.mark.parametrize("chapter_id", list(chapters.CHAPTERS))
+@pytest.mark.parametrize("chapter_id", list(registry.CHAPTERS))
 def test_mapped_copy_gives_the_same_results(chapter_id: str, project: Path, tmp_path: Path):
     data, mapping = user_style_copy(chapter_id, tmp_path)
     before = data.read_bytes()
@@ -96,7 +97,7 @@ def test_mapped_copy_gives_the_same_results(chapter_id: str, project: Path, tmp_
 
     executed = nbformat.read(tmp_path / "mapped" / f"{chapter_id}.ipynb", as_version=4)
     shown = shown_text(executed)
-    identifiers = pd.read_csv(chapters.synthetic_data_path(chapter_id))["patient_id"].astype(str).unique()
+    identifiers = pd.read_csv(registry.synthetic_data_path(chapter_id))["patient_id"].astype(str).unique()
     leaked = [identifier for identifier in identifiers if identifier in shown]
     assert not leaked, f"{chapter_id}: patient ids shown on a page run on user data: {leaked[:5]}"
     if chapter_id == "mscc-separation":  # the same check sees ids where example rows are allowed
@@ -107,7 +108,7 @@ def test_mapped_copy_gives_the_same_results(chapter_id: str, project: Path, tmp_
 def test_the_copy_really_differs_from_the_original(tmp_path: Path):
     data, mapping = user_style_copy("dynamic-mri", tmp_path)
     copy = pd.read_excel(data)
-    original = pd.read_csv(chapters.synthetic_data_path("dynamic-mri"))
+    original = pd.read_csv(registry.synthetic_data_path("dynamic-mri"))
     assert not set(copy.columns) & set(original.columns)
     assert set(copy["Imaging (export)"]) == {"DY0", "CO1"}
     assert set(copy["Reoperation (export)"]) == {"yes", "no"}

@@ -1,4 +1,4 @@
-"""Tests of helpers.visits: per-visit logistic regression (hand-computed cross products, seeded simulations)."""
+"""Tests of helpers.stats.longitudinal: per-visit logistic regression (hand-computed cross products, seeded simulations)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers.io import InputError
-from helpers.longitudinal import fit_trajectory_models
-from helpers.visits import MEAN_DIFFERENCE_COLUMNS, logistic_by_visit, mean_difference_by_visit
+from helpers.stats.longitudinal import (
+    MEAN_DIFFERENCE_COLUMNS,
+    fit_trajectory_models,
+    logistic_by_visit,
+    mean_difference_by_visit,
+)
+from helpers.validation.errors import InputError
 
 
 # ------------------------------------------------------------------------------ logistic_by_visit

@@ -1,0 +1,1 @@
+"""The book machinery (build, command line, cache, report, bench); nothing imports it."""

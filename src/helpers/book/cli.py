@@ -1,0 +1,128 @@
+"""``spinebook``: build the book, run a chapter on your own data, regenerate or check the synthetic data.
+
+Exit status: 0 success; 2 invalid input (a clear message, no traceback); 1 an analysis or build failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from helpers.validation.errors import InputError
+
+EXIT_OK, EXIT_FAILURE, EXIT_INPUT = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    from helpers.chapters.registry import CHAPTERS
+
+    parser = argparse.ArgumentParser(
+        prog="spinebook",
+        description="Spine MRI Outcomes: a reproducible analysis book (educational; not clinical advice).",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    build = commands.add_parser("build", help="execute the chapters and build the site into book/_build/html")
+    build.add_argument("--chapters", nargs="+", metavar="ID", choices=list(CHAPTERS),
+                       help="execute only these chapters (the others reuse their last execution)")
+    build.add_argument("--jobs", type=int, default=None, metavar="N",
+                       help="chapters executed at a time (default: one per core)")
+    build.add_argument("--force", action="store_true",
+                       help="re-execute every selected chapter, ignoring the execution cache")
+
+    run = commands.add_parser("run", help="execute one chapter on your data into a new run folder")
+    run.add_argument("chapter", choices=list(CHAPTERS), metavar="CHAPTER", help=f"one of: {', '.join(CHAPTERS)}")
+    run.add_argument("--data", type=Path, metavar="FILE",
+                     help="your data file (CSV, TSV, Excel or Parquet); default: the chapter's synthetic data")
+    run.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
+                     help="set a chapter parameter (repeatable)")
+    run.add_argument("--out", type=Path, metavar="DIR",
+                     help="new folder for the outputs (default: runs/<chapter>-<UTC timestamp>/)")
+    run.add_argument("--map", action="append", default=[], metavar="THEIRS=SCHEMA",
+                     help="rename one of your columns to the schema's name (repeatable)")
+    run.add_argument("--columns", type=Path, metavar="MAP.yaml",
+                     help="mapping file: 'columns' (your name: schema name) and 'values' (recoding)")
+    run.add_argument("--suppress-small-cells", nargs="?", type=int, const=5, default=0, metavar="K",
+                     help="mask counts from 1 to K-1 in the page's tables and results.csv (K defaults to 5)")
+    run.add_argument("--allow-identifiers", action="store_true",
+                     help="run even if columns look like direct identifiers (names, record numbers, ...)")
+
+    template = commands.add_parser("template", help="write an empty CSV with the expected header and a mapping file")
+    template.add_argument("chapter", choices=list(CHAPTERS), metavar="CHAPTER", help=f"one of: {', '.join(CHAPTERS)}")
+    template.add_argument("--out", type=Path, default=Path("."), metavar="DIR", help="folder to write into (default: .)")
+
+    commands.add_parser("data", help="regenerate data/synthetic/ (identical bytes for the same seed)")
+    commands.add_parser("check", help="check notebook pairs, the table of contents and the data files")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``spinebook`` console script; returns the exit status."""
+    arguments = _parser().parse_args(argv)
+    try:
+        return _dispatch(arguments)
+    except InputError as error:
+        print(f"spinebook: invalid input: {error}", file=sys.stderr)
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        print("spinebook: interrupted; nothing was written.", file=sys.stderr)
+        return 130
+    except Exception as error:  # noqa: BLE001 - the command line reports failures without a traceback
+        from helpers.book.build import ChapterFailure
+
+        if isinstance(error, ChapterFailure):
+            status = EXIT_INPUT if error.input_error else EXIT_FAILURE
+            label = "invalid input" if error.input_error else "failed"
+            print(f"spinebook: {label}: {error}", file=sys.stderr)
+            return status
+        if os.environ.get("SPINEBOOK_DEBUG"):
+            raise
+        print(f"spinebook: failed: {type(error).__name__}: {error} (set SPINEBOOK_DEBUG=1 for the traceback)",
+              file=sys.stderr)
+        return EXIT_FAILURE
+
+
+def _dispatch(arguments: argparse.Namespace) -> int:
+    from helpers.book import build
+    from helpers.chapters import registry
+
+    if arguments.command == "build":
+        if arguments.jobs is not None and arguments.jobs < 1:
+            raise InputError(f"--jobs: expected a positive number of chapters at a time, got {arguments.jobs}.")
+        build.build_book(chapters=arguments.chapters, jobs=arguments.jobs, force=arguments.force)
+        return EXIT_OK
+    if arguments.command == "run":
+        parameters = build.parse_parameters(arguments.chapter, [tuple(pair) for pair in arguments.parameter])
+        if arguments.suppress_small_cells:
+            if arguments.suppress_small_cells < 2:
+                raise InputError(f"--suppress-small-cells: expected a count of at least 2, got "
+                                 f"{arguments.suppress_small_cells}.")
+            parameters["suppress_small_cells"] = arguments.suppress_small_cells
+        from helpers.validation import mapping
+
+        column_map = mapping.merge_column_maps(
+            mapping.read_column_map(arguments.columns) if arguments.columns else mapping.EMPTY,
+            {"columns": mapping.parse_map_arguments(arguments.map), "values": {}})
+        build.run_chapter(arguments.chapter, data_path=arguments.data, parameters=parameters, out=arguments.out,
+                          column_map=column_map, allow_identifiers=arguments.allow_identifiers)
+        return EXIT_OK
+    if arguments.command == "template":
+        from helpers.book import templates
+
+        for path in templates.write_template(arguments.chapter, arguments.out):
+            print(f"wrote {path}")
+        return EXIT_OK
+    if arguments.command == "data":
+        root = registry.project_root()
+        for path in registry.generate_all(root):
+            print(f"wrote {path.relative_to(root)}")
+        return EXIT_OK
+    if arguments.command == "check":
+        problems = build.check_project()
+        for problem in problems:
+            print(f"- {problem}")
+        print("check: all good" if not problems else f"check: {len(problems)} problem(s)")
+        return EXIT_OK if not problems else EXIT_FAILURE
+    raise AssertionError(arguments.command)

@@ -1,0 +1,61 @@
+"""Files a user starts from: the blank template and mapping skeleton of a chapter, and the data-dictionary page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pandera.pandas as pa
+
+from helpers.chapters import registry
+from helpers.validation.errors import InputError
+from helpers.validation.schema import describe_schema
+
+
+def write_template(chapter_id: str, folder: str | Path) -> list[Path]:
+    """Write ``<chapter>-template.csv`` (the expected header) and ``<chapter>-columns.yaml`` (a mapping
+    to fill in) into ``folder``; existing files are never overwritten."""
+    schema = registry.get_chapter(chapter_id).schema
+    folder = Path(folder)
+    csv_path, yaml_path = folder / f"{chapter_id}-template.csv", folder / f"{chapter_id}-columns.yaml"
+    taken = [str(p) for p in (csv_path, yaml_path) if p.exists()]
+    if taken:
+        raise InputError(f"{', '.join(taken)}: already exist(s); templates never overwrite files. Choose "
+                         "another --out folder.")
+    folder.mkdir(parents=True, exist_ok=True)
+    table = describe_schema(schema)
+    csv_path.write_text(",".join(table["column"]) + "\n", encoding="utf-8")
+    lines = [f"# Mapping of your file onto the {chapter_id} schema, for:",
+             f"#   spinebook run {chapter_id} --data YOUR_FILE --columns {yaml_path.name}",
+             "# columns: your column name -> schema name (delete lines you do not need).", "columns:"]
+    lines += [f"  # your_{row.column}: {row.column}    # {row.type}; {row.allowed or 'any value'}; {row.description}"
+              for row in table.itertuples()]
+    lines += ["# values: recode your codes to the schema's, per schema column, for example", "values:"]
+    coded = [row for row in table.itertuples() if row.allowed.startswith("one of ")]
+    lines += [f"  # {row.column}: {{your_code: {row.allowed[len('one of '):].split(', ')[0]}}}" for row in coded]
+    yaml_path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return [csv_path, yaml_path]
+
+
+def data_dictionary_markdown(schemas: dict[str, pa.DataFrameSchema], examples: dict[str, pd.DataFrame],
+                             titles: dict[str, str]) -> str:
+    """The book's data-dictionary page (MyST markdown), generated from the schemas at build time."""
+    parts = ["# Data dictionary", "",
+             "Generated from the chapters' schemas (`helpers/chapters/<id>/schema.py`) when the book is built: the columns each",
+             "chapter expects, with type, allowed values, whether they are required, and an example row from the",
+             "synthetic data. `spinebook template CHAPTER` writes an empty file with this header and a mapping",
+             "file for renaming and recoding your own columns (`spinebook run CHAPTER --data FILE --columns MAP`).",
+             ""]
+    for chapter_id, schema in schemas.items():
+        table = describe_schema(schema)
+        example = examples.get(chapter_id)
+        if example is not None and not example.empty:
+            first = example.iloc[0]
+            table["example"] = [str(first[c]) if c in example.columns else "" for c in table["column"]]
+        parts += [f"## {titles.get(chapter_id, chapter_id)} (`{chapter_id}`)", "",
+                  "| " + " | ".join(table.columns) + " |", "| " + " | ".join("---" for _ in table.columns) + " |"]
+        for row in table.itertuples(index=False):
+            cells = [str(value).replace("|", "\\|") for value in row]
+            parts.append("| " + " | ".join(f"`{cells[0]}`" if i == 0 else cell for i, cell in enumerate(cells)) + " |")
+        parts.append("")
+    return "\n".join(parts) + "\n"

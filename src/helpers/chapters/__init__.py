@@ -1,0 +1,1 @@
+"""The chapters: one folder each (schema, simulate, published, parameters, analysis, results)."""

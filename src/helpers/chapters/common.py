@@ -1,0 +1,272 @@
+"""What every chapter shares: the :class:`Chapter` description, the paper's numbers beside the
+reproduced ones, and the run's outputs.
+
+* :class:`Chapter`: a chapter's id, title, data file and folder (its modules are imported when first used).
+* :class:`PublishedValue` and :func:`compare_with_published`: a chapter keeps its paper's numbers in one
+  place (``helpers/chapters/<id>/published.py``); the page and the chapter's test call the same function.
+* :func:`write_outputs`, :func:`provenance_record`, :func:`provenance_table`: ``results.csv`` and
+  ``provenance.json`` of a run (parameters, input file SHA-256, package versions, git commit, UTC time).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import import_module
+from pathlib import Path
+from types import ModuleType
+from typing import Callable, Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from helpers.validation.errors import InputError
+from helpers.validation.results import RESULT_COLUMNS
+
+pass
+
+import datetime as _dt
+import json
+import math
+import platform
+import subprocess
+from importlib import metadata
+from typing import Any
+
+from helpers.validation.files import sha256_of
+
+TOLERANCE_KINDS = ("absolute", "relative")
+
+
+@dataclass(frozen=True)
+class PublishedValue:
+    """One number as the paper reports it.
+
+    ``quantity`` and ``group`` name the matching row of the chapter's results; ``tolerance`` (with
+    ``kind`` "absolute" or "relative") is how close the chapter must come, None for a number shown but
+    not held to a tolerance; ``label`` is the row's name on the page.
+    """
+
+    quantity: str
+    group: str
+    value: float
+    label: str
+    tolerance: float | None = None
+    kind: str = "absolute"
+
+    def __post_init__(self) -> None:
+        if self.kind not in TOLERANCE_KINDS:
+            raise ValueError(f"kind={self.kind!r}: use one of {TOLERANCE_KINDS}.")
+
+
+def compare_with_published(results: pd.DataFrame, published: Iterable[PublishedValue]) -> pd.DataFrame:
+    """Each published number beside the reproduced one, the difference and whether it is within tolerance.
+
+    Parameters
+    ----------
+    results : DataFrame
+        Tidy results with columns ``quantity``, ``group`` and ``estimate`` (e.g. a chapter's
+        ``results.csv``); each published (quantity, group) must occur exactly once.
+    published : iterable of PublishedValue
+
+    Returns
+    -------
+    DataFrame
+        One row per published value: ``label, quantity, group, published, reproduced, difference``
+        (reproduced - published), ``relative_difference`` (difference / |published|), ``tolerance``
+        (text, e.g. "+/- 0.03" or "+/- 2%"; empty when none is set), ``within_tolerance`` (bool, or
+        NA when no tolerance is set).
+
+    Raises
+    ------
+    InputError
+        When a published (quantity, group) is missing from the results or occurs more than once.
+
+    Examples
+    --------
+    >>> results = pd.DataFrame({"quantity": ["auc"], "group": ["fa"], "estimate": [0.874]})
+    >>> table = compare_with_published(results, [PublishedValue("auc", "fa", 0.86, "AUC of FA", 0.03)])
+    >>> table[["published", "reproduced", "tolerance", "within_tolerance"]].round(3)
+       published  reproduced tolerance  within_tolerance
+    0       0.86       0.874  +/- 0.03              True
+    """
+    missing = {"quantity", "group", "estimate"} - set(results.columns)
+    if missing:
+        raise InputError(f"results lack column(s) {sorted(missing)}; pass the chapter's tidy results table.")
+    rows = []
+    for item in published:
+        match = results[(results["quantity"] == item.quantity) & (results["group"].astype(str) == item.group)]
+        if len(match) != 1:
+            found = "no row" if match.empty else f"{len(match)} rows"
+            raise InputError(f"published value '{item.label}': {found} with quantity '{item.quantity}' and group "
+                             f"'{item.group}' in the results; add exactly one.")
+        reproduced = float(match["estimate"].iloc[0])
+        difference = reproduced - item.value
+        if item.tolerance is None:
+            text, within = "", pd.NA
+        elif item.kind == "relative":
+            text = f"+/- {item.tolerance:.0%}"
+            within = bool(abs(difference) <= item.tolerance * abs(item.value) + 1e-12)
+        else:
+            text = f"+/- {item.tolerance:g}"
+            within = bool(abs(difference) <= item.tolerance + 1e-12)
+        rows.append({"label": item.label, "quantity": item.quantity, "group": item.group, "published": item.value,
+                     "reproduced": reproduced, "difference": difference,
+                     "relative_difference": difference / abs(item.value) if item.value else np.nan,
+                     "tolerance": text, "within_tolerance": within})
+    table = pd.DataFrame(rows)
+    table["within_tolerance"] = table["within_tolerance"].astype("boolean")
+    return table
+
+
+@dataclass(frozen=True)
+class Chapter:
+    """One chapter of the book: its folder ``helpers/chapters/<package>/`` and its notebook pair.
+
+    The folder holds ``schema.py`` (the pandera schema ``SCHEMA``), ``simulate.py`` (``simulate(...)``,
+    the synthetic data generator), ``published.py`` (the paper's numbers), optionally ``parameters.py``
+    (``check_parameters(**values)``), the chapter's own ``analysis.py`` and ``figures.py``, and
+    ``results.py`` (``results(...)``, the rows of ``results.csv``). Modules are imported when first
+    used, so reading the registry imports no statistics.
+    """
+
+    id: str
+    title: str
+    data_file: str
+    seed_file: str
+    paper_n: int = 100
+    """Patients in the paper (or the synthetic default); ``make bench`` runs the chapter at 1x, 10x, 100x."""
+
+    @property
+    def package(self) -> str:
+        """Import path of the chapter's folder (the id with underscores)."""
+        return "helpers.chapters." + self.id.replace("-", "_")
+
+    @property
+    def notebook(self) -> str:
+        """Stem of the paired notebook files in ``notebooks/`` (``<id>.md`` and ``<id>.ipynb``)."""
+        return self.id
+
+    def module(self, part: str) -> ModuleType:
+        """One module of the chapter's folder, e.g. ``chapter.module("simulate")``."""
+        return import_module(f"{self.package}.{part}")
+
+    @property
+    def schema(self):
+        """The chapter's pandera schema (``schema.SCHEMA``)."""
+        return self.module("schema").SCHEMA
+
+    def generate(self) -> pd.DataFrame:
+        """The chapter's default synthetic data (``simulate.simulate()``)."""
+        return self.module("simulate").simulate()
+
+    @property
+    def check_parameters(self) -> Callable[..., None] | None:
+        """``parameters.check_parameters`` (raises InputError before execution), or None if the chapter has none."""
+        try:
+            return self.module("parameters").check_parameters
+        except ModuleNotFoundError:
+            return None
+
+
+PROVENANCE_PACKAGES = [
+    "numpy", "scipy", "pandas", "statsmodels", "scikit-learn", "lifelines", "pingouin", "tableone",
+    "pandera", "matplotlib", "seaborn", "papermill", "jupytext", "jupyter-book", "sphinx",
+]
+"""Packages whose versions a provenance record lists (besides Python and ``helpers`` itself)."""
+
+
+def package_versions(packages: Iterable[str] = PROVENANCE_PACKAGES) -> dict[str, str | None]:
+    """Installed versions of ``packages`` (None for a package that is not installed)."""
+    versions: dict[str, str | None] = {"python": platform.python_version()}
+    for name in ["spine-mri-outcomes", *packages]:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return versions
+
+
+def git_commit(directory: str | Path | None = None) -> str | None:
+    """The commit of the repository holding ``directory`` (default: this package), '+dirty' if changed."""
+    directory = Path(directory) if directory else Path(__file__).resolve().parent
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=directory, capture_output=True,
+                                text=True, timeout=10, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=directory,
+                               capture_output=True, text=True, timeout=10, check=True).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return commit + ("+dirty" if dirty else "") if commit else None
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, Mapping):
+        return {str(key): _jsonable(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(item) for item in value]
+    if hasattr(value, "item"):  # numpy scalars
+        return value.item()
+    return value
+
+
+def provenance_record(*, chapter: str, parameters: Mapping[str, Any], data_path: str | Path | None,
+                      extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Return the provenance record of one chapter run (see the module docstring)."""
+    data_path = Path(data_path) if data_path else None
+    record: dict[str, Any] = {
+        "chapter": chapter,
+        "parameters": _jsonable(dict(parameters)),
+        "input_file": str(data_path.resolve()) if data_path else None,
+        "input_sha256": sha256_of(data_path) if data_path else None,
+        "packages": package_versions(),
+        "git_commit": git_commit(),
+        "utc_time": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "platform": platform.platform(),
+    }
+    column_map = parameters.get("column_map")
+    if column_map:
+        import yaml
+
+        record["column_map"] = yaml.safe_load(Path(column_map).read_text(encoding="utf-8"))
+    if extra:
+        record.update(_jsonable(dict(extra)))
+    return record
+
+
+def write_outputs(results: pd.DataFrame, *, output_dir: str | Path, chapter: str,
+                  parameters: Mapping[str, Any], data_path: str | Path | None,
+                  extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Write ``results.csv`` and ``provenance.json`` into ``output_dir`` and return the provenance.
+
+    ``results`` must have exactly the columns of :data:`RESULT_COLUMNS`. With a ``suppress_small_cells``
+    parameter above 1, small counts are masked (:func:`helpers.presentation.privacy.suppress_small_results`). Existing files are replaced
+    only inside ``output_dir``, which the caller owns (the command line gives every run a new folder).
+    """
+    if list(results.columns) != RESULT_COLUMNS:
+        raise ValueError(f"results must have columns {RESULT_COLUMNS}, got {list(results.columns)}")
+    threshold = int(parameters.get("suppress_small_cells") or 0)
+    if threshold > 1:
+        from helpers.presentation.privacy import suppress_small_results
+
+        results = suppress_small_results(results, threshold)
+    output_dir = Path(output_dir)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    record = provenance_record(chapter=chapter, parameters=parameters, data_path=data_path, extra=extra)
+    results.to_csv(output_dir / "results.csv", index=False, float_format="%.10g")
+    (output_dir / "provenance.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    return record
+
+
+def provenance_table(record: Mapping[str, Any]) -> pd.DataFrame:
+    """A provenance record as a two-column table (``item``, ``value``) for the page's footer."""
+    rows = []
+    for key, value in record.items():
+        if isinstance(value, Mapping):
+            rows.extend((f"{key}: {name}", item) for name, item in value.items())
+        else:
+            rows.append((key, value))
+    return pd.DataFrame(rows, columns=["item", "value"]).astype({"value": str})

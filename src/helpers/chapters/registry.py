@@ -1,0 +1,108 @@
+"""The registry of the book's chapters, and what every chapter does with its data.
+
+One registry that the command line, the build and the tests read: :data:`CHAPTER_PACKAGES` lists the
+chapter folders; each folder's ``__init__.py`` describes its chapter (:class:`helpers.chapters.common.Chapter`).
+Adding a chapter means adding its folder, its notebook pair, one line here and one in ``_toc.yml``.
+"""
+
+from __future__ import annotations
+
+import os
+from importlib import import_module
+from pathlib import Path
+
+import pandas as pd
+
+from helpers.chapters.common import Chapter
+from helpers.validation import files
+from helpers.validation.errors import InputError
+
+CHAPTER_PACKAGES = ("equivocal_mri", "dynamic_mri", "mscc_separation", "dti_ivim", "paraspinal_imf")
+"""The chapters in book order: one folder each under ``helpers/chapters/`` (see "Adding a chapter")."""
+
+CHAPTERS: dict[str, Chapter] = {
+    chapter.id: chapter for chapter in (import_module(f"helpers.chapters.{name}").CHAPTER for name in CHAPTER_PACKAGES)
+}
+
+
+def project_root() -> Path:
+    """The book's repository: ``$SPINEBOOK_ROOT``, else the nearest folder up from here holding ``_toc.yml``."""
+    if os.environ.get("SPINEBOOK_ROOT"):
+        return Path(os.environ["SPINEBOOK_ROOT"]).resolve()
+    for start in (Path.cwd(), Path(__file__).resolve().parent):
+        for folder in (start, *start.parents):
+            if (folder / "_toc.yml").is_file() and (folder / "notebooks").is_dir():
+                return folder
+    raise FileNotFoundError("the book's folder (with _toc.yml and notebooks/) was not found; run spinebook "
+                            "from inside the repository or set SPINEBOOK_ROOT")
+
+
+def get_chapter(chapter_id: str) -> Chapter:
+    """Look a chapter up by id, with the list of valid ids in the error."""
+    if chapter_id not in CHAPTERS:
+        raise InputError(f"unknown chapter '{chapter_id}'. Chapters: {', '.join(CHAPTERS)}.")
+    return CHAPTERS[chapter_id]
+
+
+def synthetic_data_path(chapter_id: str, root: Path | None = None) -> Path:
+    """Path of a chapter's synthetic data file in ``data/synthetic/``."""
+    return (root or project_root()) / "data" / "synthetic" / get_chapter(chapter_id).data_file
+
+
+def generate_all(root: Path | None = None, *, only_missing: bool = False) -> list[Path]:
+    """(Re)write every chapter's synthetic data file; with ``only_missing``, only the absent ones."""
+    written = []
+    for chapter in CHAPTERS.values():
+        path = synthetic_data_path(chapter.id, root)
+        if only_missing and path.exists():
+            continue
+        written.append(files.write_csv(chapter.generate(), path))
+    return written
+
+
+def load_data(chapter_id: str, data_path: str | Path | None = None, *, column_map: str | Path | dict | None = None,
+              allow_identifiers: bool = False) -> pd.DataFrame:
+    """Read a chapter's data (default: its synthetic file), map it onto the schema and check it.
+
+    Steps: read the file (CSV, TSV, Excel or Parquet); apply the column mapping (a YAML path or a dict,
+    see :mod:`helpers.validation.mapping`); refuse direct identifiers in a user's file unless ``allow_identifiers``
+    (:mod:`helpers.validation.identifiers`); validate against the chapter's schema. Raises
+    :class:`helpers.validation.errors.InputError` listing every problem. The same function runs before ``spinebook run``
+    executes anything and inside the notebook.
+    """
+    from helpers.validation import identifiers, mapping, schema
+    from helpers.validation.files import read_table
+
+    path = Path(data_path) if data_path else synthetic_data_path(chapter_id)
+    frame = read_table(path)
+    if column_map:
+        rules = column_map if isinstance(column_map, dict) else mapping.read_column_map(column_map)
+        frame = mapping.apply_column_map(frame, rules, source=path)
+    if not is_synthetic(chapter_id, path):
+        identifiers.guard_identifiers(frame, source=str(path), allow=allow_identifiers)
+    return schema.validate(frame, get_chapter(chapter_id).schema, source=path)
+
+
+def is_synthetic(chapter_id: str, data_path: str | Path) -> bool:
+    """Whether ``data_path`` is the book's own synthetic file for the chapter (not a user's data)."""
+    return Path(data_path).resolve() == synthetic_data_path(chapter_id).resolve()
+
+
+def example_rows(chapter_id: str, data_path: str | Path, frame: pd.DataFrame, n: int = 5) -> pd.DataFrame:
+    """The first rows of the book's synthetic data, to show what a row looks like; for a user's data only a
+    note (pages run on user data show aggregate tables and figures, never individual patients)."""
+    if is_synthetic(chapter_id, data_path):
+        return frame.head(n)
+    return pd.DataFrame({"note": [f"{len(frame)} rows read; individual rows are not shown for your own data."]})
+
+
+def resolve_paths(chapter_id: str, data_path: str | Path | None, output_dir: str | Path | None) -> tuple[Path, Path]:
+    """The data file and output folder a chapter uses: the given ones, else its synthetic data and a new
+    ``runs/<chapter>-<UTC timestamp>-notebook`` folder (for a notebook opened directly in Jupyter)."""
+    import datetime as _dt
+
+    data = Path(data_path) if data_path else synthetic_data_path(chapter_id)
+    if output_dir:
+        return data, Path(output_dir)
+    stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    return data, project_root() / "runs" / f"{chapter_id}-{stamp}-notebook"

@@ -1,0 +1,1 @@
+"""Presentation: tables and figures that compute nothing; each figure takes ``ax=None``."""

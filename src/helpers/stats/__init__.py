@@ -1,0 +1,1 @@
+"""Reusable statistics, one module per method family, one implementation per concept."""

@@ -1,0 +1,112 @@
+"""Design matrices of regression models: categorical columns become indicator columns against a stated
+reference level; one term naming for every model (``Intercept``, ``variable[T.level]``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from helpers.validation.checks import require_columns
+from helpers.validation.errors import InputError
+
+EPV_THRESHOLD = 10
+"""Events per variable below which a warning is given (Peduzzi et al. 1996)."""
+
+INTERCEPT = "Intercept"
+
+TERM_COLUMNS = ["term", "variable", "level", "reference"]
+
+
+@dataclass(frozen=True, eq=False)
+class DesignMatrix:
+    """Model matrix built from data columns.
+
+    Attributes
+    ----------
+    matrix : DataFrame
+        One float column per model term (no intercept), same index as the data.
+    terms : DataFrame
+        ``term`` (column name in ``matrix``), ``variable`` (data column), ``level`` (the dummy's level,
+        empty for numeric variables), ``reference`` (reference level, empty for numeric variables).
+    """
+
+    matrix: pd.DataFrame
+    terms: pd.DataFrame
+
+
+def design_matrix(df: pd.DataFrame, *, predictors: Sequence[str],
+                  reference: Mapping[str, Any] | None = None) -> DesignMatrix:
+    """Expand predictors into model terms: numeric columns as they are, categorical ones as dummies.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Data without missing values in ``predictors`` (not modified).
+    predictors : list of str
+        Columns. Numeric and boolean columns enter as one term each (True = 1); text and category
+        columns enter as one 0/1 dummy per level except the reference level.
+    reference : dict, optional
+        Reference level per categorical column. Default: the first category of a ``category`` column,
+        otherwise the first level in sorted order (R's default for factors).
+
+    Returns
+    -------
+    DesignMatrix
+        ``matrix`` and ``terms``; dummy terms are named ``variable[T.level]`` as in statsmodels.
+
+    Raises
+    ------
+    InputError
+        Unknown column or reference level, or a predictor with a single value.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"age": [60, 70, 80, 65], "grade": ["B", "A", "C", "A"]})
+    >>> design_matrix(df, predictors=["age", "grade"]).terms["term"].tolist()
+    ['age', 'grade[T.B]', 'grade[T.C]']
+    """
+    predictors = list(predictors)
+    reference = dict(reference or {})
+    require_columns(df, predictors)
+    unknown = set(reference) - set(predictors)
+    if unknown:
+        raise InputError(f"reference levels given for {sorted(unknown)}, which are not predictors {predictors}.")
+    columns: dict[str, pd.Series] = {}
+    rows = []
+    for variable in predictors:
+        series = df[variable]
+        if pd.api.types.is_bool_dtype(series) or pd.api.types.is_numeric_dtype(series):
+            if series.nunique(dropna=True) < 2:
+                raise InputError(f"predictor '{variable}' has a single value ({series.iloc[0]!r}) in every row; "
+                                 "it cannot be estimated. Remove it from the predictors.")
+            columns[variable] = series.astype(float)
+            rows.append({"term": variable, "variable": variable, "level": "", "reference": ""})
+            continue
+        if isinstance(series.dtype, pd.CategoricalDtype):
+            levels = [level for level in series.cat.categories if (series == level).any()]
+        else:
+            levels = sorted(pd.unique(series.dropna()), key=str)
+        if len(levels) < 2:
+            raise InputError(f"predictor '{variable}' has a single level ({levels}); it cannot be estimated. "
+                             "Remove it from the predictors or check the data.")
+        base = reference.get(variable, levels[0])
+        if base not in levels:
+            raise InputError(f"reference level {base!r} of '{variable}' is not among its levels {levels}.")
+        for level in levels:
+            if level == base:
+                continue
+            term = f"{variable}[T.{level}]"
+            columns[term] = (series == level).astype(float)
+            rows.append({"term": term, "variable": variable, "level": str(level), "reference": str(base)})
+    matrix = pd.DataFrame(columns, index=df.index)
+    terms = pd.DataFrame(rows, columns=TERM_COLUMNS)
+    rank = np.linalg.matrix_rank(np.column_stack([np.ones(len(matrix)), matrix.to_numpy()]))
+    if rank < matrix.shape[1] + 1:
+        raise InputError(f"the predictors {predictors} are collinear (model matrix of rank {rank} with "
+                         f"{matrix.shape[1] + 1} columns including the intercept): one term is a linear "
+                         f"combination of others. Remove a redundant predictor ({list(matrix.columns)}).")
+    return DesignMatrix(matrix=matrix, terms=terms)

@@ -1,0 +1,538 @@
+"""Logistic regression of a binary outcome, by maximum likelihood or Firth's penalised likelihood, with
+the separation check and events-per-variable warning.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from typing import Any, Literal, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+from scipy import optimize, special, stats
+
+from helpers.stats.design import EPV_THRESHOLD, INTERCEPT, TERM_COLUMNS, design_matrix
+from helpers.validation.checks import binary_column, case_mask, complete_rows, require_complete, scores_of, z_quantile
+from helpers.validation.errors import InputError
+
+
+# ----------------------------------------------------------------------------- logistic model
+@dataclass(frozen=True, eq=False)
+class LogisticModel:
+    """A fitted logistic model (returned by :func:`fit_logistic_model`).
+
+    Attributes: ``outcome, predictors, positive, coefficients`` (tidy table), ``predicted_probability``
+    (Series on the data's index), ``n, n_events, results`` (the statsmodels results).
+    """
+
+    outcome: str
+    predictors: tuple[str, ...]
+    positive: Any
+    coefficients: pd.DataFrame
+    predicted_probability: pd.Series
+    n: int
+    n_events: int
+    results: Any
+
+    @property
+    def label(self) -> str:
+        return "logistic(" + " + ".join(self.predictors) + ")"
+
+    def predict(self, df: pd.DataFrame) -> pd.Series:
+        """Predicted probabilities for new patients (e.g. an external validation set)."""
+        design = predictor_design(df, self.predictors)
+        return pd.Series(self.results.predict(design), index=df.index, name="predicted_probability")
+
+
+def predictor_design(df: pd.DataFrame, predictors: Sequence[str]) -> np.ndarray:
+    if isinstance(predictors, str) or len(predictors) == 0:
+        raise InputError(f"predictors={predictors!r}: give a list of column names, e.g. ['fa', 'f'].")
+    columns = [scores_of(df, p, i + 1)[1] if isinstance(p, str) else None for i, p in enumerate(predictors)]
+    if any(c is None for c in columns):
+        raise InputError(f"predictors={predictors!r}: give column names.")
+    require_complete(df, list(predictors), columns)
+    return np.column_stack([np.ones(len(df))] + columns)
+
+
+def fit_logit(design: np.ndarray, y: np.ndarray) -> tuple[Any, list[str]]:
+    """statsmodels Logit by Newton's method; returns the results and the warnings' messages."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        results = sm.Logit(y.astype(float), design).fit(disp=0, method="newton", maxiter=100)
+    messages = sorted({type(w.message).__name__ for w in caught})
+    if not results.mle_retvals.get("converged", True) and "ConvergenceWarning" not in messages:
+        messages.append("ConvergenceWarning")
+    return results, messages
+
+
+def fit_logistic_model(df: pd.DataFrame, *, outcome: str, predictors: Sequence[str], positive: Any = 1,
+                       level: float = 0.95) -> LogisticModel:
+    """Fit a logistic model (e.g. good recovery ~ FA + f) by maximum likelihood (statsmodels).
+
+    Parameters
+    ----------
+    df : DataFrame
+        One row per patient; not modified.
+    outcome : str
+        Binary outcome column; ``positive`` marks the event.
+    predictors : list of str
+        Numeric predictor columns (entered linearly).
+    level : float
+        Confidence level of the Wald intervals.
+
+    Returns
+    -------
+    LogisticModel
+        ``coefficients``: one row per term (``intercept`` first) with ``term, estimate,
+        standard_error, ci_low, ci_high, odds_ratio, odds_ratio_ci_low, odds_ratio_ci_high, z,
+        p_value``; ``predicted_probability``; ``n, n_events, results``.
+
+    Notes
+    -----
+    logit P(event) = b0 + b1 x1 + ...; OR = exp(b) per unit of the predictor, Wald CI
+    exp(b -/+ z SE); rescale a predictor first (e.g. FA x 100) for an OR per meaningful step.
+    Warnings flag fewer than 10 events (or non-events) per predictor (Peduzzi et al. 1996,
+    J Clin Epidemiol 49:1373-1379), separation and non-convergence.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(1)
+    >>> good = np.repeat([0, 1], 40)
+    >>> df = pd.DataFrame({"good": good, "fa": rng.normal(0.50 + 0.04 * good, 0.05),
+    ...                    "f": rng.normal(0.12 - 0.02 * good, 0.04)})
+    >>> model = fit_logistic_model(df, outcome="good", predictors=["fa", "f"])
+    >>> model.coefficients[["term", "estimate", "p_value"]].round(3)
+            term  estimate  p_value
+    0  intercept    -7.635    0.029
+    1         fa    18.873    0.005
+    2          f   -20.275    0.005
+    """
+    z = z_quantile(level)
+    is_case = case_mask(df, outcome, positive)
+    design = predictor_design(df, predictors)
+    results, messages = fit_logit(design, is_case)
+    n_events = int(is_case.sum())
+    if min(n_events, len(df) - n_events) < 10 * len(predictors):
+        warnings.warn(f"{min(n_events, len(df) - n_events)} events (or non-events) for {len(predictors)} "
+                      "predictor(s): fewer than 10 per predictor; expect overfitting.", stacklevel=2)
+    if messages:
+        warnings.warn(f"logistic fit reported {', '.join(messages)}: check for separation (a predictor that "
+                      "splits the outcome perfectly); estimates and CIs are unreliable.", stacklevel=2)
+    estimate, se = np.asarray(results.params), np.asarray(results.bse)
+    table = pd.DataFrame({"term": ["intercept", *predictors], "estimate": estimate, "standard_error": se,
+                          "ci_low": estimate - z * se, "ci_high": estimate + z * se})
+    table["odds_ratio"] = np.exp(table["estimate"])
+    table["odds_ratio_ci_low"], table["odds_ratio_ci_high"] = np.exp(table["ci_low"]), np.exp(table["ci_high"])
+    table["z"] = estimate / se
+    table["p_value"] = 2 * stats.norm.sf(np.abs(table["z"]))
+    probability = pd.Series(results.predict(design), index=df.index, name="predicted_probability")
+    return LogisticModel(outcome=outcome, predictors=tuple(predictors), positive=positive, coefficients=table,
+                         predicted_probability=probability, n=len(df), n_events=n_events, results=results)
+
+
+LOGISTIC_COLUMNS = [*TERM_COLUMNS, "coef", "standard_error", "odds_ratio", "ci_low", "ci_high",
+                    "p_value", "n", "n_events", "method"]
+
+
+def _detect_separation(x: np.ndarray, y: np.ndarray, *, tolerance: float = 1e-7) -> tuple[str, np.ndarray]:
+    """Check a logistic model matrix for complete or quasi-complete separation by linear programming.
+
+    Parameters
+    ----------
+    x : ndarray, shape (n, p)
+        Model matrix including the intercept column.
+    y : ndarray of 0/1
+        Outcome.
+    tolerance : float
+        Threshold on the (scaled) linear-programme optimum.
+
+    Returns
+    -------
+    kind : {"none", "quasi-complete", "complete"}
+    direction : ndarray, shape (p,)
+        A direction along which the likelihood keeps increasing (zeros when there is none); terms with
+        a non-zero entry have infinite maximum likelihood estimates.
+
+    Notes
+    -----
+    With ``z_i = (2 y_i - 1) x_i``, the maximum likelihood estimate is infinite exactly when some
+    ``b != 0`` has ``z_i b >= 0`` for every row (Albert & Anderson 1984). The linear programme
+    ``max sum_i z_i b`` subject to ``z_i b >= 0`` and ``-1 <= b <= 1`` has a positive optimum then and
+    only then (Konis 2007, the method of R's ``detectseparation``); separation is complete when some
+    ``b`` makes every ``z_i b`` strictly positive. Columns are standardised first so that the
+    tolerance has a fixed scale.
+    """
+    x = np.asarray(x, dtype=float)
+    scale = x.std(axis=0)
+    scale[scale == 0] = 1.0
+    centre = np.where(np.all(x == 1.0, axis=0), 0.0, x.mean(axis=0))
+    standard = x.copy()
+    varying = ~np.all(x == 1.0, axis=0)
+    standard[:, varying] = (x[:, varying] - centre[varying]) / scale[varying]
+    z = (2 * np.asarray(y, dtype=float) - 1)[:, None] * standard
+    n, p = z.shape
+    quasi = optimize.linprog(-z.sum(axis=0), A_ub=-z, b_ub=np.zeros(n), bounds=[(-1, 1)] * p, method="highs")
+    if quasi.status != 0 or -quasi.fun <= tolerance * n:
+        return "none", np.zeros(p)
+    # Complete separation: max t subject to z_i b >= t, t <= 1.
+    complete = optimize.linprog(np.r_[np.zeros(p), -1.0], A_ub=np.column_stack([-z, np.ones(n)]),
+                                b_ub=np.zeros(n), bounds=[(-1, 1)] * p + [(None, 1)], method="highs")
+    kind = "complete" if complete.status == 0 and -complete.fun > tolerance else "quasi-complete"
+    direction = quasi.x.copy()
+    # Back to the original columns: the intercept absorbs the centring.
+    direction[varying] = direction[varying] / scale[varying]
+    direction[np.abs(direction) < 1e-9] = 0.0
+    return kind, direction
+
+
+def _penalised_loglik(beta: np.ndarray, x: np.ndarray, y: np.ndarray) -> float:
+    """Firth's penalised log-likelihood l(b) + log|I(b)| / 2 for logistic regression."""
+    eta = x @ beta
+    loglik = float(np.sum(y * eta - np.logaddexp(0.0, eta)))
+    weight = special.expit(eta) * special.expit(-eta)
+    sign, logdet = np.linalg.slogdet(x.T @ (x * weight[:, None]))
+    return loglik + 0.5 * logdet if sign > 0 and np.isfinite(logdet) else -np.inf
+
+
+def _firth_derivatives(beta: np.ndarray, x: np.ndarray, y: np.ndarray,
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Gradient (the modified score), Fisher information and Hessian of the penalised log-likelihood.
+
+    ``U*(b) = X'(y - pi + h(1/2 - pi))`` with ``h_i = w_i x_i' I^-1 x_i``. With ``A_r = dI/db_r =
+    X' diag(w (1 - 2 pi) x_r) X``, the Hessian is ``-I + (X' diag(q) X - [tr(I^-1 A_r I^-1 A_s)])/2``,
+    ``q_i = w_i ((1 - 2 pi_i)^2 - 2 w_i) x_i' I^-1 x_i``. Raises LinAlgError when I is singular.
+    """
+    prob = special.expit(x @ beta)
+    weight = prob * (1 - prob)
+    information = x.T @ (x * weight[:, None])
+    inverse = np.linalg.inv(information)
+    leverage = np.einsum("ij,jk,ik->i", x, inverse, x)
+    score = x.T @ (y - prob + weight * leverage * (0.5 - prob))
+    derivative = np.einsum("ir,ij,ik,i->rjk", x, x, x, weight * (1 - 2 * prob))
+    product = inverse @ derivative
+    cross = np.einsum("sjk,rkj->rs", product, product)
+    q = weight * ((1 - 2 * prob) ** 2 - 2 * weight) * leverage
+    hessian = -information + 0.5 * (x.T @ (x * q[:, None]) - cross)
+    return score, information, hessian
+
+
+def _firth_maximise(x: np.ndarray, y: np.ndarray, start: np.ndarray, free: np.ndarray, *,
+                    max_iter: int = 200, tolerance: float = 1e-9, max_step: float = 5.0,
+                    ) -> tuple[np.ndarray, float, bool]:
+    """Maximise the penalised log-likelihood over the ``free`` coefficients (the others held fixed).
+
+    Newton-Raphson with the exact Hessian where it is negative definite and the Fisher information
+    otherwise (Firth's modified-score iteration, as logistf), steps capped at ``max_step`` and halved
+    until the penalised log-likelihood does not decrease. Returns (coefficients, maximum, converged);
+    the maximum is -inf when the start is not feasible (singular information).
+    """
+    beta = start.astype(float).copy()
+    current = _penalised_loglik(beta, x, y)
+    if not np.isfinite(current):
+        return beta, -np.inf, False
+    for _ in range(max_iter):
+        try:
+            score, information, hessian = _firth_derivatives(beta, x, y)
+        except np.linalg.LinAlgError:
+            return beta, current, False
+        gradient = score[free]
+        if np.max(np.abs(gradient), initial=0.0) < tolerance:
+            return beta, current, True
+        try:
+            np.linalg.cholesky(-hessian[np.ix_(free, free)])
+            step = np.linalg.solve(-hessian[np.ix_(free, free)], gradient)
+        except np.linalg.LinAlgError:
+            step = np.linalg.solve(information[np.ix_(free, free)], gradient)
+        largest = np.max(np.abs(step), initial=0.0)
+        if largest > max_step:
+            step *= max_step / largest
+        for _ in range(60):
+            candidate = beta.copy()
+            candidate[free] += step
+            value = _penalised_loglik(candidate, x, y)
+            if value >= current - 1e-12:
+                break
+            step /= 2
+        else:
+            return beta, current, False
+        beta, current = candidate, value
+    return beta, current, False
+
+
+def _firth_profile(x: np.ndarray, y: np.ndarray, beta_hat: np.ndarray, maximum: float, index: int,
+                   standard_error: float, critical: float) -> tuple[float, float]:
+    """Profile penalised likelihood limits for coefficient ``index`` (NaN where not found).
+
+    Walks outwards from the estimate in doubling steps, warm-starting each constrained fit from the
+    previous one, until the profile deviance exceeds ``critical``; then solves for the crossing.
+    """
+    free = np.arange(x.shape[1]) != index
+    warm = {"beta": beta_hat.copy()}
+
+    def excess(value: float) -> float:
+        start = warm["beta"].copy()
+        start[index] = value
+        beta, penalised, converged = _firth_maximise(x, y, start, free)
+        if not np.isfinite(penalised):
+            return np.inf
+        warm["beta"] = beta
+        return 2 * (maximum - penalised) - critical
+
+    limits = []
+    for sign in (-1.0, 1.0):
+        warm["beta"] = beta_hat.copy()
+        inner, width, limit = beta_hat[index], max(standard_error, 1e-3) / 2, np.nan
+        for _ in range(30):
+            outer = inner + sign * width
+            beyond = excess(outer)
+            if not np.isfinite(beyond):
+                break
+            if beyond > 0:
+                limit = optimize.brentq(excess, min(inner, outer), max(inner, outer), xtol=1e-10, rtol=1e-12)
+                break
+            inner, width = outer, width * 1.5
+        limits.append(limit)
+    return limits[0], limits[1]
+
+
+def _firth_fit(x: np.ndarray, y: np.ndarray, names: list[str], level: float) -> tuple[pd.DataFrame, float, bool]:
+    p = x.shape[1]
+    beta, maximum, converged = _firth_maximise(x, y, np.zeros(p), np.ones(p, dtype=bool))
+    _, information, _ = _firth_derivatives(beta, x, y)
+    standard_error = np.sqrt(np.diag(np.linalg.inv(information)))
+    critical = stats.chi2.ppf(level, 1)
+    rows = []
+    for j, name in enumerate(names):
+        free = np.arange(p) != j
+        start = beta.copy()
+        start[j] = 0.0
+        _, at_zero, reached = _firth_maximise(x, y, start, free)
+        if not reached:
+            warnings.warn(f"the penalised likelihood with {name} = 0 was not maximised; its p-value is "
+                          "unreliable.", stacklevel=3)
+        p_value = float(stats.chi2.sf(max(2 * (maximum - at_zero), 0.0), 1))
+        low, high = _firth_profile(x, y, beta, maximum, j, standard_error[j], critical)
+        method = "Firth penalised likelihood; profile penalised-likelihood CI; penalised LR test"
+        if not (np.isfinite(low) and np.isfinite(high)):
+            z = stats.norm.ppf(0.5 + level / 2)
+            low, high = beta[j] - z * standard_error[j], beta[j] + z * standard_error[j]
+            method = "Firth penalised likelihood; Wald CI (profile not found); penalised LR test"
+        rows.append({"term": name, "coef": beta[j], "standard_error": standard_error[j],
+                     "coef_low": low, "coef_high": high, "p_value": p_value, "method": method})
+    return pd.DataFrame(rows), maximum, converged
+
+
+def _ml_fit(x: np.ndarray, y: np.ndarray, names: list[str], level: float) -> tuple[pd.DataFrame, float, bool]:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # separation and convergence are reported by the caller
+        try:
+            fit = sm.Logit(y, x).fit(disp=0, method="newton", maxiter=100)
+        except np.linalg.LinAlgError:  # singular information, e.g. under separation
+            empty = np.full(len(names), np.nan)
+            return (pd.DataFrame({"term": names, "coef": empty, "standard_error": empty, "coef_low": empty,
+                                  "coef_high": empty, "p_value": empty, "method": "maximum likelihood (failed)"}),
+                    np.nan, False)
+    bounds = np.asarray(fit.conf_int(alpha=1 - level))
+    frame = pd.DataFrame({"term": names, "coef": fit.params, "standard_error": fit.bse,
+                          "coef_low": bounds[:, 0], "coef_high": bounds[:, 1], "p_value": fit.pvalues,
+                          "method": "maximum likelihood (statsmodels Logit); Wald CI and z test"})
+    return frame, float(fit.llf), bool(fit.mle_retvals.get("converged", False))
+
+
+@dataclass(frozen=True, eq=False)
+class LogisticResult:
+    """Fitted logistic regression.
+
+    Attributes
+    ----------
+    table : DataFrame
+        One row per term including the intercept: ``term``, ``variable``, ``level``, ``reference``,
+        ``coef`` (log odds ratio), ``standard_error``, ``odds_ratio`` (exp(coef); the intercept's is the
+        baseline odds), ``ci_low``, ``ci_high`` (odds-ratio scale), ``p_value``, ``n``, ``n_events``,
+        ``method``.
+    n, n_events : int
+        Rows used and rows with outcome 1.
+    n_parameters : int
+        Terms besides the intercept.
+    events_per_variable : float
+        min(events, non-events) / n_parameters.
+    separation : {"none", "quasi-complete", "complete"}
+    separation_terms : tuple of str
+        Terms whose maximum likelihood estimate is infinite.
+    log_likelihood : float
+        Maximised log-likelihood (penalised when ``firth``).
+    converged, firth, level
+        Whether the fit converged, which estimator, the confidence level.
+    """
+
+    table: pd.DataFrame
+    n: int
+    n_events: int
+    n_parameters: int
+    events_per_variable: float
+    separation: str
+    separation_terms: tuple[str, ...]
+    log_likelihood: float
+    converged: bool
+    firth: bool
+    level: float = 0.95
+
+
+def logistic_regression(df: pd.DataFrame, *, outcome: str, predictors: Sequence[str], firth: bool = False,
+                        reference: Mapping[str, Any] | None = None, level: float = 0.95,
+                        missing: Literal["raise", "drop"] = "raise") -> LogisticResult:
+    """Logistic regression of a 0/1 outcome, by maximum likelihood or Firth's penalised likelihood.
+
+    Parameters
+    ----------
+    df : DataFrame
+        One row per patient (not modified).
+    outcome : str
+        Column coded 1 = event, 0 = no event (or True/False).
+    predictors : list of str
+        Columns; categorical ones become dummies (see :func:`design_matrix`).
+    firth : bool
+        Fit Firth's penalised likelihood instead of maximum likelihood (small samples, rare events,
+        separation).
+    reference : dict, optional
+        Reference level per categorical predictor.
+    level : float
+        Confidence level.
+    missing : {"raise", "drop"}
+        Missing values in the used columns raise an InputError, or their rows are dropped with a warning.
+
+    Returns
+    -------
+    LogisticResult
+        See the attributes of :class:`LogisticResult`; ``table`` holds the odds ratios.
+
+    Raises
+    ------
+    InputError
+        Unknown columns, missing values, an outcome not coded 0/1 or with a single class, collinear
+        predictors.
+
+    Warns
+    -----
+    UserWarning
+        Events per variable below 10; separation (maximum likelihood estimates are then infinite);
+        non-convergence.
+
+    Notes
+    -----
+    Maximum likelihood: statsmodels ``Logit``; Wald intervals ``coef +/- z SE`` and Wald z tests (R's
+    ``confint.default``; R's ``confint`` on a glm profiles the likelihood instead).
+
+    Firth (1993), Heinze & Schemper (2002): maximise ``l*(b) = l(b) + log|I(b)|/2`` (the Jeffreys
+    prior) by Newton-Raphson on the modified score ``U*(b) = X'(y - pi + h(1/2 - pi))``, where ``h``
+    is the diagonal of ``W^(1/2) X (X'WX)^(-1) X' W^(1/2)``, with step halving as in R's logistf.
+    Confidence limits are where the profile penalised deviance ``2(l*(b_hat) - max l*(b | b_j))``
+    equals the chi-squared(1) quantile; p-values are penalised likelihood-ratio tests of ``b_j = 0``
+    (logistf's defaults). Standard errors are ``sqrt(diag(I(b_hat)^-1))``.
+
+    Events per variable (EPV) = min(events, non-events) / parameters (Peduzzi et al., J Clin
+    Epidemiol 1996;49:1373-9). Separation is found by the linear programme of Konis (2007; R's detectseparation).
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"dead": [0, 0, 0, 1, 0, 1, 1, 1], "age": [50, 55, 60, 62, 65, 70, 75, 80]})
+    >>> fit = logistic_regression(df, outcome="dead", predictors=["age"], firth=True)
+    >>> fit.table.loc[1, ["odds_ratio", "ci_low", "ci_high"]].astype(float).round(2).tolist()
+    [1.19, 1.0, 1.92]
+    """
+    predictors = list(predictors)
+    if not predictors:
+        raise InputError("give at least one predictor.")
+    if not 0 < level < 1:
+        raise InputError(f"level must lie between 0 and 1, not {level!r}.")
+    data = complete_rows(df, [outcome, *predictors], missing)
+    y = binary_column(data[outcome], "outcome")
+    n, n_events = len(y), int(y.sum())
+    if n_events in (0, n):
+        raise InputError(f"outcome '{outcome}' has {n_events} events in {n} rows: both outcomes are needed "
+                         "to fit a logistic regression.")
+    design = design_matrix(data, predictors=predictors, reference=reference)
+    x = np.column_stack([np.ones(n), design.matrix.to_numpy()])
+    names = [INTERCEPT, *design.matrix.columns]
+    n_parameters = x.shape[1] - 1
+    epv = min(n_events, n - n_events) / n_parameters
+    if epv < EPV_THRESHOLD:
+        warnings.warn(f"{epv:.3g} events per variable (< {EPV_THRESHOLD}; {min(n_events, n - n_events)} of the "
+                      f"rarer outcome for {n_parameters} parameters): estimates may be biased and unstable. "
+                      "Use fewer predictors or firth=True.", stacklevel=2)
+    kind, direction = _detect_separation(x, y)
+    separated = tuple(name for name, value in zip(names, direction) if value != 0 and name != INTERCEPT)
+    if kind != "none":
+        advice = ("Firth's estimates stay finite and are reported." if firth else
+                  "Their maximum likelihood estimates are infinite and the ORs, CIs and p-values shown are "
+                  "meaningless: refit with firth=True.")
+        warnings.warn(f"{kind} separation of '{outcome}' by {list(separated) or 'the predictors'}. {advice}",
+                      stacklevel=2)
+    fitted, loglik, converged = (_firth_fit if firth else _ml_fit)(x, y, names, level)
+    if not converged and kind == "none":
+        warnings.warn("the fit did not converge; treat the estimates with caution.", stacklevel=2)
+    terms = pd.concat([pd.DataFrame([{"term": INTERCEPT, "variable": INTERCEPT, "level": "", "reference": ""}]),
+                       design.terms], ignore_index=True)
+    table = terms.merge(fitted, on="term", how="left", validate="one_to_one")
+    with np.errstate(over="ignore"):  # infinite ORs under separation stay inf
+        table["odds_ratio"] = np.exp(table["coef"])
+        table["ci_low"] = np.exp(table.pop("coef_low"))
+        table["ci_high"] = np.exp(table.pop("coef_high"))
+    table["n"], table["n_events"] = n, n_events
+    return LogisticResult(table=table[LOGISTIC_COLUMNS], n=n, n_events=n_events, n_parameters=n_parameters,
+                          events_per_variable=float(epv), separation=kind, separation_terms=separated,
+                          log_likelihood=loglik, converged=converged, firth=firth, level=level)
+
+
+def univariable_logistic_regression(df: pd.DataFrame, *, outcome: str, predictors: Sequence[str],
+                                    firth: bool = False, reference: Mapping[str, Any] | None = None,
+                                    level: float = 0.95, missing: Literal["raise", "drop"] = "raise",
+                                    ) -> pd.DataFrame:
+    """One logistic regression per predictor: the unadjusted odds ratios of a clinical table.
+
+    Parameters
+    ----------
+    df, outcome, firth, reference, level, missing
+        As in :func:`logistic_regression`; with ``missing='drop'`` each model uses the rows complete
+        for its own predictor.
+    predictors : list of str
+        Each is fitted alone with an intercept.
+
+    Returns
+    -------
+    DataFrame
+        ``model`` (the predictor) followed by the columns of :attr:`LogisticResult.table`, without the
+        intercepts; ``n`` and ``n_events`` are per model.
+
+    Raises
+    ------
+    InputError
+        As in :func:`logistic_regression`.
+
+    Notes
+    -----
+    Warnings from each model (EPV, separation) are re-issued with the predictor's name.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"dead": [0, 1, 0, 1, 0, 1, 1, 0], "age": [50, 55, 60, 62, 65, 70, 75, 80],
+    ...                    "sex": ["f", "m", "f", "m", "m", "f", "m", "f"]})
+    >>> univariable_logistic_regression(df, outcome="dead", predictors=["age", "sex"])["term"].tolist()
+    ['age', 'sex[T.m]']
+    """
+    tables = []
+    reference = dict(reference or {})
+    for predictor in predictors:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = logistic_regression(df, outcome=outcome, predictors=[predictor], firth=firth, level=level,
+                                         reference={k: v for k, v in reference.items() if k == predictor},
+                                         missing=missing)
+        for warning in caught:
+            warnings.warn(f"{predictor}: {warning.message}", stacklevel=2)
+        tables.append(result.table.loc[result.table["term"] != INTERCEPT].assign(model=predictor))
+    table = pd.concat(tables, ignore_index=True)
+    return table[["model", *LOGISTIC_COLUMNS]]
