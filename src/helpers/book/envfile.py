@@ -48,3 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     Path(target).write_text(environment_yaml(Path(lock).read_text(encoding="utf-8")), encoding="utf-8")
     print(f"wrote {target}")
     return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
