@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 import nbformat
 import pytest
 
-from helpers.book.cache import MANIFEST, ExecutionCache, chapter_key, tree_digest
+from helpers.book import imports
+from helpers.book.cache import MANIFEST, ExecutionCache, chapter_code_digest, chapter_key
+from helpers.chapters import registry
 
 
 @pytest.fixture()
@@ -30,24 +33,43 @@ def make_key(tmp_path, **changes):
         paths[name] = tmp_path / f"{name}.txt"
         paths[name].write_text(content)
     return chapter_key(notebook=paths["notebook"], data=paths["data"], lock=paths["lock"],
-                       parameters=changes.get("parameters", {}), helpers_digest=changes.get("helpers", "h"))
+                       parameters=changes.get("parameters", {}), code_digest=changes.get("code", "h"))
 
 
 @pytest.mark.parametrize("change", [{"notebook": "nb2"}, {"data": "a,b\n1,3\n"}, {"lock": "numpy==3\n"},
-                                    {"parameters": {"level": 0.9}}, {"helpers": "h2"}])
+                                    {"parameters": {"level": 0.9}}, {"code": "h2"}])
 def test_key_changes_with_each_dependency(tmp_path, change):
     assert make_key(tmp_path) == make_key(tmp_path)
     assert make_key(tmp_path, **change) != make_key(tmp_path)
 
 
-def test_tree_digest_sees_content_and_names(tmp_path):
-    (tmp_path / "a.py").write_text("x = 1")
-    first = tree_digest(tmp_path)
-    (tmp_path / "a.py").write_text("x = 2")
-    assert tree_digest(tmp_path) != first
-    (tmp_path / "a.py").rename(tmp_path / "b.py")
-    assert tree_digest(tmp_path) not in (first,)
+@pytest.fixture()
+def package_copy(tmp_path):
+    copy = tmp_path / "helpers"
+    shutil.copytree(imports.package_root(), copy, ignore=shutil.ignore_patterns("__pycache__"))
+    return copy
 
+
+def digests(root):
+    chapters = registry.CHAPTERS.values()
+    notebooks = {c.id: (registry.project_root() / "notebooks" / f"{c.notebook}.md").read_text() for c in chapters}
+    return {c.id: chapter_code_digest(c, notebooks[c.id], root) for c in chapters}
+
+
+@pytest.mark.parametrize("edited, changed", [
+    ("book/cli.py", set()),                                 # the command line re-executes nothing
+    ("book/build.py", set()),
+    ("chapters/dti_ivim/published.py", {"dti-ivim"}),       # a chapter's own folder: that chapter only
+    ("stats/mixed_models.py", {"paraspinal-imf"}),          # a statistic: the chapters that use it
+    ("stats/cox.py", {"dynamic-mri", "mscc-separation"}),
+    ("validation/checks.py", set(registry.CHAPTERS)),        # the bottom layer: every chapter
+])
+def test_chapter_code_digest_follows_what_the_chapter_imports(package_copy, edited, changed):
+    before = digests(package_copy)
+    target = package_copy / edited
+    target.write_text(target.read_text() + "\n# edited\n")
+    after = digests(package_copy)
+    assert {chapter for chapter in before if before[chapter] != after[chapter]} == changed
 
 def test_store_lookup_restore(tmp_path, executed):
     cache = ExecutionCache(tmp_path / "cache")

@@ -259,5 +259,5 @@ def test_parameters_are_checked_before_execution(overrides, words):
     from helpers.book import build
 
     with pytest.raises(InputError, match=words):
-        build.check_chapter_parameters(CHAPTER, overrides)
-    build.check_chapter_parameters(CHAPTER, {"caliper": 0, "caliper_scale": "propensity"})  # valid: no error
+        build.check_chapter_parameters(registry.get_chapter(CHAPTER), overrides)
+    build.check_chapter_parameters(registry.get_chapter(CHAPTER), {"caliper": 0, "caliper_scale": "propensity"})  # valid: no error

@@ -23,8 +23,11 @@ from helpers.validation.results import RESULT_COLUMNS
 pytestmark = pytest.mark.book
 
 
-def spinebook(*arguments: str, root: Path, timeout: int = 900) -> subprocess.CompletedProcess:
+def spinebook(*arguments: str, root: Path, timeout: int = 900, source: Path | None = None) -> subprocess.CompletedProcess:
+    """Run the command line on a book folder; with ``source``, import ``helpers`` from that ``src`` folder."""
     environment = {**os.environ, "SPINEBOOK_ROOT": str(root)}
+    if source is not None:
+        environment["PYTHONPATH"] = str(source)
     return subprocess.run([sys.executable, "-m", "helpers.book.cli", *arguments], cwd=root, env=environment,
                           capture_output=True, text=True, timeout=timeout)
 
@@ -248,14 +251,28 @@ def test_build_reuses_the_cache_and_rebuilds_corrupt_entries(project: Path):
     assert pages_only.returncode == 0, pages_only.stderr
     assert "Executing 0 chapter(s)" in pages_only.stdout and "[cached] equivocal-mri" in pages_only.stdout
     assert "A new sentence." in (project / "book" / "_build" / "html" / "book" / "using.html").read_text()
+    # per-chapter keys: editing the command line executes nothing; editing a statistic, only its chapters
+    source = project / "src"
+    shutil.copytree(Path(registry.__file__).resolve().parents[2], source, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    cli = source / "helpers" / "book" / "cli.py"
+    cli.write_text(cli.read_text() + "\n# an edit to the command line\n")
+    after_cli = spinebook("build", root=project, source=source)
+    assert after_cli.returncode == 0 and "Nothing changed" in after_cli.stdout, after_cli.stdout
+    cox = source / "helpers" / "stats" / "cox.py"
+    cox.write_text(cox.read_text() + "\n# an edit to the Cox model\n")
+    after_cox = spinebook("build", root=project, source=source)
+    assert after_cox.returncode == 0, after_cox.stderr
+    assert "Executing 2 chapter(s)" in after_cox.stdout and "[cached] equivocal-mri" in after_cox.stdout
+    assert {"dynamic-mri", "mscc-separation"} == {line.split()[1] for line in after_cox.stdout.splitlines()
+                                                  if line.strip().startswith("[") and "/2]" in line}
     # a damaged cache entry is detected and the chapter re-executed, never published
     entry = next((project / "book" / "_build" / "cache" / "equivocal-mri").iterdir())
     (entry / "equivocal-mri.ipynb").write_text('{"cells": [')
     page.write_text(page.read_text() + "\nAnother sentence.\n")
-    repaired = spinebook("build", root=project)
+    repaired = spinebook("build", root=project, source=source)
     assert repaired.returncode == 0, repaired.stderr
     assert "Executing 1 chapter(s)" in repaired.stdout
-    forced = spinebook("build", "--force", root=project)
+    forced = spinebook("build", "--force", root=project, source=source)
     assert forced.returncode == 0 and f"Executing {len(registry.CHAPTERS)} chapter(s)" in forced.stdout
 
 

@@ -29,6 +29,7 @@ import nbformat
 import yaml
 
 from helpers.chapters import registry
+from helpers.chapters.common import Chapter
 from helpers.validation.errors import InputError
 from helpers.validation.files import read_table
 
@@ -154,25 +155,25 @@ def check_project(root: Path | None = None) -> list[str]:
     return check_pairs(root) + check_toc(root) + check_data(root)
 
 
-def notebook_parameters(chapter_id: str, root: Path | None = None) -> dict[str, dict[str, Any]]:
+def notebook_parameters(chapter: Chapter, root: Path | None = None) -> dict[str, dict[str, Any]]:
     """The chapter's parameters (name -> papermill's inferred type, default and help)."""
     import papermill
 
     root = root or registry.project_root()
-    path = root / "notebooks" / f"{registry.get_chapter(chapter_id).notebook}.ipynb"
+    path = root / "notebooks" / f"{chapter.notebook}.ipynb"
     return papermill.inspect_notebook(str(path))
 
 
-def parse_parameters(chapter_id: str, pairs: list[tuple[str, str]], root: Path | None = None) -> dict[str, Any]:
+def parse_parameters(chapter: Chapter, pairs: list[tuple[str, str]], root: Path | None = None) -> dict[str, Any]:
     """Turn ``-p NAME VALUE`` pairs into typed parameters, refusing unknown or mistyped ones."""
-    known = notebook_parameters(chapter_id, root)
+    known = notebook_parameters(chapter, root)
     parsed: dict[str, Any] = {}
     for name, text in pairs:
         if name in RESERVED_PARAMETERS:
             raise InputError(f"parameter {name}: set it with {RESERVED_PARAMETERS[name]}, not -p.")
         if name not in known:
             names = ", ".join(n for n in known if n not in RESERVED_PARAMETERS)
-            raise InputError(f"unknown parameter '{name}' for chapter {chapter_id}. Parameters: {names}.")
+            raise InputError(f"unknown parameter '{name}' for chapter {chapter.id}. Parameters: {names}.")
         try:
             value = yaml.safe_load(text)
         except yaml.YAMLError:
@@ -192,13 +193,12 @@ def parse_parameters(chapter_id: str, pairs: list[tuple[str, str]], root: Path |
     return parsed
 
 
-def check_chapter_parameters(chapter_id: str, overrides: Mapping[str, Any], root: Path | None = None) -> None:
+def check_chapter_parameters(chapter: Chapter, overrides: Mapping[str, Any], root: Path | None = None) -> None:
     """Run the chapter's own parameter check on its defaults merged with ``overrides`` (before execution)."""
-    chapter = registry.get_chapter(chapter_id)
     if chapter.check_parameters is None:
         return
     values: dict[str, Any] = {}
-    for name, spec in notebook_parameters(chapter_id, root).items():
+    for name, spec in notebook_parameters(chapter, root).items():
         try:
             values[name] = yaml.safe_load(spec["default"])
         except yaml.YAMLError:
@@ -228,7 +228,7 @@ def _collapse_parameter_cells(path: Path) -> None:
     nbformat.write(notebook, path)
 
 
-def execute_chapter(chapter_id: str, *, output_dir: Path, parameters: Mapping[str, Any] | None = None,
+def execute_chapter(chapter: Chapter, *, output_dir: Path, parameters: Mapping[str, Any] | None = None,
                     data_path: Path | None = None, root: Path | None = None,
                     progress_bar: bool = False) -> Path:
     """Execute a chapter into ``output_dir`` and return the executed notebook's path.
@@ -239,14 +239,13 @@ def execute_chapter(chapter_id: str, *, output_dir: Path, parameters: Mapping[st
     import papermill
 
     root = root or registry.project_root()
-    chapter = registry.get_chapter(chapter_id)
     output_dir = Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
     source = root / "notebooks" / f"{chapter.notebook}.ipynb"
     target = output_dir / f"{chapter.notebook}.ipynb"
     injected = dict(parameters or {})
     injected["data_path"] = str(Path(data_path).resolve()) if data_path else str(
-        registry.synthetic_data_path(chapter_id, root))
+        registry.synthetic_data_path(chapter, root))
     injected["output_dir"] = str(output_dir.resolve())
     try:
         papermill.execute_notebook(str(source), str(target), parameters=injected, kernel_name=KERNEL,
@@ -255,18 +254,18 @@ def execute_chapter(chapter_id: str, *, output_dir: Path, parameters: Mapping[st
                                    # the kernel's start-up notice about TCP transport is noise on loopback
                                    extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
     except Exception as error:  # papermill re-raises the notebook's exception wrapped
-        raise _describe_failure(chapter_id, error) from None
+        raise _describe_failure(chapter.id, error) from None
     _collapse_parameter_cells(target)
     return target
 
 
-def _execute_worker(chapter_id: str, output_dir: str, root: str) -> ChapterRun:
+def _execute_worker(chapter: Chapter, output_dir: str, root: str) -> ChapterRun:
     started = time.perf_counter()
     try:
-        notebook = execute_chapter(chapter_id, output_dir=Path(output_dir), root=Path(root))
+        notebook = execute_chapter(chapter, output_dir=Path(output_dir), root=Path(root))
     except ChapterFailure as failure:
-        return ChapterRun(chapter_id, False, time.perf_counter() - started, None, str(failure), failure.input_error)
-    return ChapterRun(chapter_id, True, time.perf_counter() - started, notebook)
+        return ChapterRun(chapter.id, False, time.perf_counter() - started, None, str(failure), failure.input_error)
+    return ChapterRun(chapter.id, True, time.perf_counter() - started, notebook)
 
 
 def _print(message: str) -> None:
@@ -278,15 +277,19 @@ def _jupyter_book_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "jupyter_book.cli.main"]
 
 
-def _site_key(root: Path, chapter_keys: Mapping[str, str], helpers_digest: str) -> str:
-    """Everything the built site depends on: chapter keys, pages, configuration and the helpers source."""
+def _site_key(root: Path, chapter_keys: Mapping[str, str]) -> str:
+    """Everything the built site depends on: chapter keys, pages, configuration and the code that stages
+    and builds the pages (not the command line, which builds nothing itself)."""
+    from helpers.book.cache import modules_digest
+    from helpers.book.imports import dependencies
+
     digest = hashlib.sha256(json.dumps(dict(chapter_keys), sort_keys=True).encode())
     for name in ("_config.yml", "_toc.yml"):
         digest.update((root / name).read_bytes())
     book = root / "book"
     for path in sorted(p for p in book.rglob("*") if p.is_file() and "_build" not in p.relative_to(book).parts):
         digest.update(str(path.relative_to(book)).encode() + b"\0" + path.read_bytes() + b"\0")
-    digest.update(helpers_digest.encode())
+    digest.update(modules_digest(dependencies(["helpers.book.build", "helpers.book.sphinx_offline"])).encode())
     return digest.hexdigest()
 
 
@@ -304,7 +307,7 @@ def build_book(root: Path | None = None, *, chapters: list[str] | None = None, j
     ChapterFailure
         When a chapter fails (named with its cell and exception) or Jupyter Book reports an error or warning.
     """
-    from helpers.book.cache import ExecutionCache, chapter_key, tree_digest
+    from helpers.book.cache import ExecutionCache, chapter_code_digest, chapter_key
 
     started_all = time.perf_counter()
     root = root or registry.project_root()
@@ -319,12 +322,14 @@ def build_book(root: Path | None = None, *, chapters: list[str] | None = None, j
     build_dir = root / "book" / "_build"
     build_dir.mkdir(parents=True, exist_ok=True)
     cache = ExecutionCache(build_dir / "cache")
-    helpers_digest = tree_digest(Path(__file__).resolve().parent)
-    keys = {chapter.id: chapter_key(notebook=root / "notebooks" / f"{chapter.notebook}.ipynb",
-                                    data=registry.synthetic_data_path(chapter.id, root), parameters={},
-                                    helpers_digest=helpers_digest, lock=root / "requirements.lock")
-            for chapter in registry.CHAPTERS.values()}
-    site_key = _site_key(root, keys, helpers_digest)
+    keys = {}
+    for chapter in registry.CHAPTERS.values():
+        text = root / "notebooks" / f"{chapter.notebook}.md"
+        keys[chapter.id] = chapter_key(
+            notebook=root / "notebooks" / f"{chapter.notebook}.ipynb",
+            data=registry.synthetic_data_path(chapter, root), parameters={}, lock=root / "requirements.lock",
+            code_digest=chapter_code_digest(chapter, text.read_text(encoding="utf-8") if text.is_file() else ""))
+    site_key = _site_key(root, keys)
     key_file, index = build_dir / "site-key.txt", build_dir / "html" / "index.html"
     if not force and not chapters and index.is_file() and key_file.is_file() and key_file.read_text() == site_key:
         echo(f"Nothing changed since the last build ({time.perf_counter() - started_all:.1f} s): {index}")
@@ -348,7 +353,7 @@ def build_book(root: Path | None = None, *, chapters: list[str] | None = None, j
         failures: list[ChapterRun] = []
         if to_execute:
             with ProcessPoolExecutor(max_workers=min(jobs, len(to_execute))) as pool:
-                futures = [pool.submit(_execute_worker, chapter_id, str(outputs / chapter_id), str(root))
+                futures = [pool.submit(_execute_worker, registry.CHAPTERS[chapter_id], str(outputs / chapter_id), str(root))
                            for chapter_id in to_execute]
                 for done, future in enumerate(as_completed(futures), start=1):
                     run = future.result()
@@ -477,10 +482,10 @@ def default_run_folder(chapter_id: str, root: Path) -> Path:
     return candidate
 
 
-def validate_data_file(chapter_id: str, data_path: Path, *, column_map: Mapping | None = None,
+def validate_data_file(chapter: Chapter, data_path: Path, *, column_map: Mapping | None = None,
                        allow_identifiers: bool = False) -> None:
     """Read a user's file, map it and check it as the notebook will (raises :class:`InputError`)."""
-    registry.load_data(chapter_id, data_path, column_map=column_map, allow_identifiers=allow_identifiers)
+    registry.load_data(chapter, data_path, column_map=column_map, allow_identifiers=allow_identifiers)
 
 
 def export_html_report(notebook_path: Path, target: Path) -> Path:
@@ -491,7 +496,7 @@ def export_html_report(notebook_path: Path, target: Path) -> Path:
     return target
 
 
-def run_chapter(chapter_id: str, *, data_path: Path | None = None, parameters: Mapping[str, Any] | None = None,
+def run_chapter(chapter: Chapter | str, *, data_path: Path | None = None, parameters: Mapping[str, Any] | None = None,
                 out: Path | None = None, column_map: Mapping | None = None, allow_identifiers: bool = False,
                 root: Path | None = None, progress_bar: bool = True, echo: Callable[[str], None] = _print) -> Path:
     """Execute one chapter into a new run folder and return it.
@@ -503,13 +508,13 @@ def run_chapter(chapter_id: str, *, data_path: Path | None = None, parameters: M
     from helpers.validation import mapping
 
     root = root or registry.project_root()
-    chapter = registry.get_chapter(chapter_id)
+    chapter = registry.get_chapter(chapter)
     parameters = dict(parameters or {})
-    check_chapter_parameters(chapter.id, parameters, root)
+    check_chapter_parameters(chapter, parameters, root)
     has_mapping = bool(column_map and (column_map.get("columns") or column_map.get("values")))
     if data_path is not None or has_mapping:
         data_path = Path(data_path) if data_path is not None else None
-        validate_data_file(chapter.id, data_path, column_map=column_map if has_mapping else None,
+        validate_data_file(chapter, data_path, column_map=column_map if has_mapping else None,
                            allow_identifiers=allow_identifiers)
     parameters["allow_identifiers"] = bool(allow_identifiers)
     if out is not None and Path(out).exists():
@@ -522,7 +527,7 @@ def run_chapter(chapter_id: str, *, data_path: Path | None = None, parameters: M
             parameters["column_map"] = str(mapping.write_column_map(column_map, work / "column_map.yaml"))
         echo(f"Running chapter {chapter.id} on {data_path or 'its synthetic data'}")
         started = time.perf_counter()
-        notebook = execute_chapter(chapter.id, output_dir=work, parameters=parameters, data_path=data_path,
+        notebook = execute_chapter(chapter, output_dir=work, parameters=parameters, data_path=data_path,
                                    root=root, progress_bar=progress_bar)
         export_html_report(notebook, work / "report.html")
         missing = [name for name in ("results.csv", "provenance.json") if not (work / name).is_file()]

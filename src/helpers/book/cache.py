@@ -1,7 +1,10 @@
 """Execution cache: a chapter is re-executed only when something it depends on changed.
 
 A chapter's key is the SHA-256 of everything its execution depends on: the committed notebook, its
-parameters, its input data, the ``helpers`` source, the lock file and the Python version. An entry is a
+parameters, its input data, the ``helpers`` modules it uses (its own folder and every module that it
+or its notebook imports, directly or not: :func:`chapter_code_digest`), the lock file and the Python
+version. Editing the command line or the build machinery therefore re-executes no chapter; editing a
+statistics module re-executes exactly the chapters that import it. An entry is a
 folder ``<cache>/<chapter>/<key>/`` with the executed notebook, ``results.csv``, ``provenance.json`` and a
 ``manifest.json`` listing each file's SHA-256, written last and moved into place with one rename, so a
 half-written entry never looks complete. On lookup every file is re-hashed and the notebook parsed; an
@@ -16,9 +19,12 @@ import platform
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 import nbformat
+
+if TYPE_CHECKING:
+    from helpers.chapters.common import Chapter
 
 MANIFEST = "manifest.json"
 
@@ -27,27 +33,35 @@ def _file_digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def tree_digest(folder: Path, pattern: str = "*.py") -> str:
-    """SHA-256 over the relative paths and bytes of the files under ``folder`` matching ``pattern``."""
+
+def modules_digest(names: Iterable[str], root: Path | None = None) -> str:
+    """SHA-256 over the names and bytes of the given ``helpers`` modules (``root``: the package folder)."""
+    from helpers.book.imports import modules
+
+    files = modules(root)
     digest = hashlib.sha256()
-    for path in sorted(folder.rglob(pattern)):
-        if "__pycache__" in path.parts:
-            continue
-        digest.update(str(path.relative_to(folder)).encode())
-        digest.update(b"\0")
-        digest.update(path.read_bytes())
-        digest.update(b"\0")
+    for name in sorted(names):
+        digest.update(name.encode() + b"\0" + files[name].read_bytes() + b"\0")
     return digest.hexdigest()
 
 
-def chapter_key(*, notebook: Path, data: Path, parameters: Mapping[str, Any], helpers_digest: str,
+def chapter_code_digest(chapter: Chapter, notebook_text: str, root: Path | None = None) -> str:
+    """Digest of the code a chapter's execution runs: the modules of its folder and those its notebook
+    imports, with everything they import in turn (:func:`helpers.book.imports.dependencies`)."""
+    from helpers.book.imports import dependencies, modules, notebook_imports
+
+    own = [name for name in modules(root) if name == chapter.package or name.startswith(chapter.package + ".")]
+    return modules_digest(dependencies([*own, *notebook_imports(notebook_text)], root), root)
+
+
+def chapter_key(*, notebook: Path, data: Path, parameters: Mapping[str, Any], code_digest: str,
                 lock: Path | None) -> str:
     """The cache key of one chapter execution (see the module docstring)."""
     parts = {
         "notebook": _file_digest(notebook),
         "data": _file_digest(data) if data.is_file() else "absent",
         "parameters": json.dumps(dict(parameters), sort_keys=True, default=str),
-        "helpers": helpers_digest,
+        "code": code_digest,
         "lock": _file_digest(lock) if lock and lock.is_file() else "absent",
         "python": platform.python_version(),
     }

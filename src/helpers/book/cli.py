@@ -94,7 +94,8 @@ def _dispatch(arguments: argparse.Namespace) -> int:
         build.build_book(chapters=arguments.chapters, jobs=arguments.jobs, force=arguments.force)
         return EXIT_OK
     if arguments.command == "run":
-        parameters = build.parse_parameters(arguments.chapter, [tuple(pair) for pair in arguments.parameter])
+        chapter = registry.get_chapter(arguments.chapter)
+        parameters = build.parse_parameters(chapter, [tuple(pair) for pair in arguments.parameter])
         if arguments.suppress_small_cells:
             if arguments.suppress_small_cells < 2:
                 raise InputError(f"--suppress-small-cells: expected a count of at least 2, got "
@@ -105,7 +106,7 @@ def _dispatch(arguments: argparse.Namespace) -> int:
         column_map = mapping.merge_column_maps(
             mapping.read_column_map(arguments.columns) if arguments.columns else mapping.EMPTY,
             {"columns": mapping.parse_map_arguments(arguments.map), "values": {}})
-        build.run_chapter(arguments.chapter, data_path=arguments.data, parameters=parameters, out=arguments.out,
+        build.run_chapter(chapter, data_path=arguments.data, parameters=parameters, out=arguments.out,
                           column_map=column_map, allow_identifiers=arguments.allow_identifiers)
         return EXIT_OK
     if arguments.command == "template":

@@ -37,14 +37,16 @@ def project_root() -> Path:
                             "from inside the repository or set SPINEBOOK_ROOT")
 
 
-def get_chapter(chapter_id: str) -> Chapter:
-    """Look a chapter up by id, with the list of valid ids in the error."""
+def get_chapter(chapter_id: str | Chapter) -> Chapter:
+    """Look a chapter up by id, with the list of valid ids in the error (a :class:`Chapter` is returned as is)."""
+    if isinstance(chapter_id, Chapter):
+        return chapter_id
     if chapter_id not in CHAPTERS:
         raise InputError(f"unknown chapter '{chapter_id}'. Chapters: {', '.join(CHAPTERS)}.")
     return CHAPTERS[chapter_id]
 
 
-def synthetic_data_path(chapter_id: str, root: Path | None = None) -> Path:
+def synthetic_data_path(chapter_id: str | Chapter, root: Path | None = None) -> Path:
     """Path of a chapter's synthetic data file in ``data/synthetic/``."""
     return (root or project_root()) / "data" / "synthetic" / get_chapter(chapter_id).data_file
 
@@ -60,7 +62,7 @@ def generate_all(root: Path | None = None, *, only_missing: bool = False) -> lis
     return written
 
 
-def load_data(chapter_id: str, data_path: str | Path | None = None, *, column_map: str | Path | dict | None = None,
+def load_data(chapter_id: str | Chapter, data_path: str | Path | None = None, *, column_map: str | Path | dict | None = None,
               allow_identifiers: bool = False) -> pd.DataFrame:
     """Read a chapter's data (default: its synthetic file), map it onto the schema and check it.
 
@@ -83,12 +85,12 @@ def load_data(chapter_id: str, data_path: str | Path | None = None, *, column_ma
     return schema.validate(frame, get_chapter(chapter_id).schema, source=path)
 
 
-def is_synthetic(chapter_id: str, data_path: str | Path) -> bool:
+def is_synthetic(chapter_id: str | Chapter, data_path: str | Path) -> bool:
     """Whether ``data_path`` is the book's own synthetic file for the chapter (not a user's data)."""
     return Path(data_path).resolve() == synthetic_data_path(chapter_id).resolve()
 
 
-def example_rows(chapter_id: str, data_path: str | Path, frame: pd.DataFrame, n: int = 5) -> pd.DataFrame:
+def example_rows(chapter_id: str | Chapter, data_path: str | Path, frame: pd.DataFrame, n: int = 5) -> pd.DataFrame:
     """The first rows of the book's synthetic data, to show what a row looks like; for a user's data only a
     note (pages run on user data show aggregate tables and figures, never individual patients)."""
     if is_synthetic(chapter_id, data_path):
@@ -96,7 +98,7 @@ def example_rows(chapter_id: str, data_path: str | Path, frame: pd.DataFrame, n:
     return pd.DataFrame({"note": [f"{len(frame)} rows read; individual rows are not shown for your own data."]})
 
 
-def resolve_paths(chapter_id: str, data_path: str | Path | None, output_dir: str | Path | None) -> tuple[Path, Path]:
+def resolve_paths(chapter_id: str | Chapter, data_path: str | Path | None, output_dir: str | Path | None) -> tuple[Path, Path]:
     """The data file and output folder a chapter uses: the given ones, else its synthetic data and a new
     ``runs/<chapter>-<UTC timestamp>-notebook`` folder (for a notebook opened directly in Jupyter)."""
     import datetime as _dt
