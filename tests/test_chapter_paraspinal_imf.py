@@ -23,7 +23,7 @@ from helpers.chapters import registry
 from helpers.chapters.paraspinal_imf import analysis as paraspinal_imf_analysis
 from helpers.chapters.paraspinal_imf import figures as paraspinal_imf_figures
 from helpers.chapters.paraspinal_imf import schema as paraspinal_imf_schema
-from helpers.chapters.paraspinal_imf.published import ASSUMPTIONS, PUBLISHED  # noqa: E402
+from helpers.chapters.paraspinal_imf.published import ASSUMPTIONS, VALUES  # noqa: E402
 from helpers.chapters.paraspinal_imf.simulate import simulate as simulate_paraspinal_imf  # noqa: E402
 from helpers.presentation import figures
 from helpers.validation import schema
@@ -58,8 +58,8 @@ def trajectories(cohort) -> paraspinal_imf_analysis.MuscleTrajectories:
 # ---------------------------------------------------------------------------- published vs reproduced
 def test_sample_characteristics_match_the_paper(synthetic):
     people = synthetic[synthetic["visit_month"] == 0]
-    assert len(people) == PUBLISHED["n_patients"] == synthetic["patient_id"].nunique()  # exact
-    within = lambda value, key: abs(value - PUBLISHED[key]) <= 0.02 * PUBLISHED[key]  # noqa: E731
+    assert len(people) == VALUES["n_patients"] == synthetic["patient_id"].nunique()  # exact
+    within = lambda value, key: abs(value - VALUES[key]) <= 0.02 * VALUES[key]  # noqa: E731
     assert within(100 * (people["sex"] == "male").mean(), "male_percent")
     assert within(people["age"].mean(), "age_mean") and within(people["age"].std(), "age_sd")
     assert within(people["bmi"].mean(), "bmi_mean") and within(people["bmi"].std(), "bmi_sd")
@@ -68,24 +68,24 @@ def test_sample_characteristics_match_the_paper(synthetic):
 def test_four_published_percentages_within_two_points(synthetic):
     # Recomputed from the raw columns, not through the chapter's helpers.
     follow_up = synthetic[synthetic["visit_month"] > 0]
-    severe = follow_up["imf_multifidus_right"] >= PUBLISHED["imf_cutoff_percent"]
+    severe = follow_up["imf_multifidus_right"] >= VALUES["imf_cutoff_percent"]
     recovery = follow_up["gpe"] <= ASSUMPTIONS["recovery_gpe_max"]
     before = synthetic[synthetic["visit_month"] == 0].set_index("patient_id")["disability"]
     baseline = follow_up["patient_id"].map(before)
     success = (baseline - follow_up["disability"]) / baseline * 100 >= ASSUMPTIONS["success_improvement_percent"]
     for outcome, values in (("recovery", recovery), ("success", success)):
-        assert abs(100 * values[~severe].mean() - PUBLISHED[f"{outcome}_percent_non_severe"]) <= 2.0
-        assert abs(100 * values[severe].mean() - PUBLISHED[f"{outcome}_percent_severe"]) <= 2.0
+        assert abs(100 * values[~severe].mean() - VALUES[f"{outcome}_percent_non_severe"]) <= 2.0
+        assert abs(100 * values[severe].mean() - VALUES[f"{outcome}_percent_severe"]) <= 2.0
 
 
 def test_odds_ratios_inside_the_published_range_at_most_time_points(odds_ratios):
     adjusted = odds_ratios[odds_ratios["model"] == "adjusted"]
-    low, high = PUBLISHED["odds_ratio_low"], PUBLISHED["odds_ratio_high"]
+    low, high = VALUES["odds_ratio_low"], VALUES["odds_ratio_high"]
     for outcome in ("recovery", "success"):
         multifidus = adjusted[adjusted["muscle"].str.startswith("multifidus") & (adjusted["outcome"] == outcome)]
         assert len(multifidus) == 8  # two sides x four follow-up visits
         inside = (multifidus["estimate"] >= low) & (multifidus["estimate"] <= high) & (
-            multifidus["p_value"] <= PUBLISHED["odds_ratio_p_max"])
+            multifidus["p_value"] <= VALUES["odds_ratio_p_max"])
         assert inside.sum() > len(multifidus) / 2, multifidus
         assert (multifidus["estimate"] > 1).all()
     erector = adjusted[adjusted["muscle"].str.startswith("erector")]
@@ -105,12 +105,12 @@ def test_published_table_comes_from_one_helper_and_agrees(cohort, odds_ratios, t
     assert table["agrees"].all(), table[~table["agrees"]]
     # The helper's numbers are the ones checked above (and the published ones are PUBLISHED's).
     rows = table.set_index("quantity")
-    assert rows.loc["patients", "published_value"] == PUBLISHED["n_patients"]
+    assert rows.loc["patients", "published_value"] == VALUES["n_patients"]
     assert rows.loc["age, mean (years)", "reproduced_value"] == pytest.approx(paraspinal_imf_analysis.patients(cohort)["age"].mean())
     disability = trajectories.summary.set_index(["muscle", "outcome"]).loc[("multifidus_right", "disability")]
     row = rows.loc["disability, right multifidus: group-by-time p"]
     assert row["reproduced_value"] == disability["group_by_time_p"]
-    assert row["published_value"] == PUBLISHED["disability_p_multifidus_right"]
+    assert row["published_value"] == VALUES["disability_p_multifidus_right"]
     # A wrong cohort must fail the rules: fewer patients, swapped groups.
     smaller = cohort[cohort["patient_id"].isin(paraspinal_imf_analysis.patients(cohort)["patient_id"].iloc[:140])]
     assert not paraspinal_imf_analysis.published_vs_reproduced(smaller, odds_ratios, trajectories).set_index("quantity").loc[

@@ -34,28 +34,76 @@ from typing import Any
 
 from helpers.validation.files import sha256_of
 
-TOLERANCE_KINDS = ("absolute", "relative")
+TOLERANCE_KINDS = ("absolute", "relative", "exact")
 
 
 @dataclass(frozen=True)
 class PublishedValue:
-    """One number as the paper reports it.
+    """One number as the paper reports it: the one type every chapter keeps its paper's numbers in.
 
     ``quantity`` and ``group`` name the matching row of the chapter's results; ``tolerance`` (with
-    ``kind`` "absolute" or "relative") is how close the chapter must come, None for a number shown but
-    not held to a tolerance; ``label`` is the row's name on the page.
+    ``kind`` "absolute" or "relative"; "exact" needs no tolerance) is how close the chapter must come,
+    None for a number shown but not held to a tolerance; ``label`` is the row's name on the page;
+    ``p_value`` is the paper's p for the comparison (a reproduced p must fall on the same side of 0.05);
+    ``ci_low``/``ci_high`` the paper's interval (a reproduced estimate must lie inside it, when given);
+    ``note`` how the book reads an ambiguous report.
     """
 
     quantity: str
     group: str
     value: float
-    label: str
+    label: str = ""
     tolerance: float | None = None
     kind: str = "absolute"
+    p_value: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    note: str = ""
 
     def __post_init__(self) -> None:
         if self.kind not in TOLERANCE_KINDS:
             raise ValueError(f"kind={self.kind!r}: use one of {TOLERANCE_KINDS}.")
+
+    @property
+    def rule(self) -> str:
+        """The agreement rule in words, e.g. "within 2% (relative) and inside the published 95% CI"."""
+        if self.kind == "exact":
+            text = "exact"
+        elif self.tolerance is None:
+            text = ""
+        elif self.kind == "relative":
+            text = f"within {self.tolerance:.0%} (relative)"
+        else:
+            text = f"within {self.tolerance:g}"
+        if self.ci_low is not None:
+            text += " and inside the published 95% CI"
+        if self.p_value is not None:
+            text += "; p on the same side of 0.05"
+        return text
+
+    def agrees(self, reproduced: float, p_value: float | None = None) -> bool | None:
+        """Whether a reproduced estimate (and its p) meets :attr:`rule`; None when no rule is set."""
+        if self.kind != "exact" and self.tolerance is None and self.ci_low is None and self.p_value is None:
+            return None
+        difference = abs(reproduced - self.value)
+        if self.kind == "exact":
+            ok = reproduced == self.value
+        elif self.tolerance is None:
+            ok = True
+        elif self.kind == "relative":
+            ok = difference <= self.tolerance * abs(self.value) + 1e-12
+        else:
+            ok = difference <= self.tolerance + 1e-12
+        if self.ci_low is not None:
+            ok = ok and self.ci_low <= reproduced <= self.ci_high
+        if self.p_value is not None and p_value is not None:
+            ok = ok and (p_value < 0.05) == (self.p_value < 0.05)
+        return bool(ok)
+
+
+def published_values(published: Iterable[PublishedValue]) -> dict[str, float]:
+    """The published numbers by quantity (``quantity`` or ``quantity:group``), for code that reads them."""
+    return {(item.quantity if not item.group else f"{item.quantity}:{item.group}"): item.value for item in published}
 
 
 def compare_with_published(results: pd.DataFrame, published: Iterable[PublishedValue]) -> pd.DataFrame:
@@ -101,14 +149,12 @@ def compare_with_published(results: pd.DataFrame, published: Iterable[PublishedV
                              f"'{item.group}' in the results; add exactly one.")
         reproduced = float(match["estimate"].iloc[0])
         difference = reproduced - item.value
-        if item.tolerance is None:
-            text, within = "", pd.NA
-        elif item.kind == "relative":
-            text = f"+/- {item.tolerance:.0%}"
-            within = bool(abs(difference) <= item.tolerance * abs(item.value) + 1e-12)
+        agrees = item.agrees(reproduced)
+        within = pd.NA if agrees is None else agrees
+        if item.tolerance is None or item.kind == "exact":
+            text = "exact" if item.kind == "exact" else ""
         else:
-            text = f"+/- {item.tolerance:g}"
-            within = bool(abs(difference) <= item.tolerance + 1e-12)
+            text = f"+/- {item.tolerance:.0%}" if item.kind == "relative" else f"+/- {item.tolerance:g}"
         rows.append({"label": item.label, "quantity": item.quantity, "group": item.group, "published": item.value,
                      "reproduced": reproduced, "difference": difference,
                      "relative_difference": difference / abs(item.value) if item.value else np.nan,

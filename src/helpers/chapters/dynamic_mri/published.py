@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
+from helpers.chapters.common import PublishedValue
+
 MATCHING_COVARIATES = ("age", "sex", "bmi", "duration_months", "mjoa_pre", "compressed_segments")
 """The protocol's six matching covariates, in the protocol's order (names as in the data schema)."""
 
@@ -26,3 +28,7 @@ PROTOCOL = MappingProxyType({
     "software": "R 4.4.1",
 })
 """The protocol's design, the one place the chapter and its tests take these numbers from."""
+
+
+PUBLISHED: tuple[PublishedValue, ...] = ()
+"""No published numbers: the source is a protocol; the chapter's synthetic truth is in ``simulate.TRUE_EFFECTS``."""

@@ -5,20 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from helpers.chapters.mscc_separation.published import PUBLISHED, TOLERANCES, PublishedValue
+from helpers.chapters.mscc_separation.published import PUBLISHED
 from helpers.chapters.mscc_separation.schema import NON_SEPARATED, SEPARATED
-
-
-def _agrees(kind: str, published: PublishedValue, reproduced: float) -> bool:
-    if kind == "count":
-        return bool(reproduced == published.value)
-    relative = abs(reproduced - published.value) / abs(published.value)
-    if kind == "mean":
-        return bool(relative <= 0.02)
-    if kind == "median":
-        return bool(relative <= 0.05)
-    inside = published.ci_low is None or published.ci_low <= reproduced <= published.ci_high
-    return bool(relative <= 0.10 and inside)
 
 
 def published_vs_reproduced(data: pd.DataFrame, *, level: float = 0.95) -> pd.DataFrame:
@@ -36,7 +24,7 @@ def published_vs_reproduced(data: pd.DataFrame, *, level: float = 0.95) -> pd.Da
     DataFrame
         One row per published number: ``quantity``, ``group``, ``published``, ``published_ci_low``,
         ``published_ci_high``, ``reproduced``, ``reproduced_ci_low``, ``reproduced_ci_high``,
-        ``p_published``, ``p_reproduced``, ``tolerance`` (:data:`TOLERANCES`), ``agrees`` (value within
+        ``p_published``, ``p_reproduced``, ``tolerance`` (the value's rule, :attr:`helpers.chapters.common.PublishedValue.rule`), ``agrees`` (value within
         tolerance and p-value on the paper's side of 0.05), ``how`` (the helper and test that gave the
         reproduced number).
 
@@ -102,14 +90,11 @@ def published_vs_reproduced(data: pd.DataFrame, *, level: float = 0.95) -> pd.Da
     rows = []
     for published in PUBLISHED:
         value, low, high, p_value, how = reproduced[(published.quantity, published.group)]
-        same_side = published.p_value is None or (p_value < 0.05) == (published.p_value < 0.05)
         rows.append({"quantity": published.quantity, "group": published.group, "published": published.value,
                      "published_ci_low": published.ci_low, "published_ci_high": published.ci_high,
                      "reproduced": value, "reproduced_ci_low": low, "reproduced_ci_high": high,
                      "p_published": published.p_value, "p_reproduced": p_value if published.p_value else np.nan,
-                     "tolerance": TOLERANCES[published.kind] + ("; p on the same side of 0.05"
-                                                                if published.p_value else ""),
-                     "agrees": _agrees(published.kind, published, value) and same_side, "how": how})
+                     "tolerance": published.rule, "agrees": published.agrees(value, p_value), "how": how})
     return pd.DataFrame(rows).astype({"published_ci_low": float, "published_ci_high": float, "p_published": float})
 
 

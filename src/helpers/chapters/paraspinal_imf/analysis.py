@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from statsmodels.stats.multitest import multipletests
 
-from helpers.chapters.paraspinal_imf.published import ASSUMPTIONS, PUBLISHED
+from helpers.chapters.paraspinal_imf.published import ASSUMPTIONS, VALUES
 from helpers.chapters.paraspinal_imf.simulate_image import AxialSlice
 from helpers.stats.imaging import measure_imf
 from helpers.stats.longitudinal import fit_trajectory_models, logistic_by_visit, mean_difference_by_visit
@@ -63,7 +63,7 @@ VARIABLE_LABELS = {"age": "age (years)", "bmi": "BMI (kg/m2)", "sex": "sex",
 # ------------------------------------------------------------------------------------ preparation
 
 
-def prepare_cohort(df: pd.DataFrame, *, cutoff: float = PUBLISHED["imf_cutoff_percent"],
+def prepare_cohort(df: pd.DataFrame, *, cutoff: float = VALUES["imf_cutoff_percent"],
                    recovery_gpe_max: int = ASSUMPTIONS["recovery_gpe_max"],
                    success_improvement: float = ASSUMPTIONS["success_improvement_percent"]) -> pd.DataFrame:
     """Add the IMF groups, the pre-operative scores and the binary outcomes to the long data.
@@ -129,7 +129,7 @@ def patients(cohort: pd.DataFrame) -> pd.DataFrame:
     return cohort[cohort["visit_month"] == 0].reset_index(drop=True)
 
 
-def imf_summary(cohort: pd.DataFrame, *, cutoff: float = PUBLISHED["imf_cutoff_percent"]) -> pd.DataFrame:
+def imf_summary(cohort: pd.DataFrame, *, cutoff: float = VALUES["imf_cutoff_percent"]) -> pd.DataFrame:
     """IMF per muscle: n, mean, sd, median, q1, q3, n_severe, percent_severe (IMF >= cutoff)."""
     rows = []
     for muscle in MUSCLES:
@@ -400,7 +400,7 @@ def fit_muscle_trajectories(cohort: pd.DataFrame, *, muscles: Sequence[str] = MU
 
 def published_vs_reproduced(cohort: pd.DataFrame, odds_ratios: pd.DataFrame, trajectories: MuscleTrajectories,
                             *, headline_muscle: str = ASSUMPTIONS["headline_muscle"],
-                            published: Mapping[str, float] = PUBLISHED) -> pd.DataFrame:
+                            published: Mapping[str, float] = VALUES) -> pd.DataFrame:
     """The study's headline numbers beside the chapter's, with the agreement rule of each.
 
     Parameters

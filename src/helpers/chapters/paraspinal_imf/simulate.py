@@ -13,7 +13,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from helpers.chapters.paraspinal_imf.published import ASSUMPTIONS, PUBLISHED
+from helpers.chapters.paraspinal_imf.published import ASSUMPTIONS, VALUES
 from helpers.chapters.paraspinal_imf.schema import IMF_COLUMNS
 from helpers.validation.checks import as_rng
 
@@ -51,7 +51,7 @@ def _shift_to_share(latent: np.ndarray, threshold: float, share: float) -> float
     return threshold - (ordered[k - 1] + ordered[k]) / 2.0
 
 
-def simulate(n: int = PUBLISHED["n_patients"], *,
+def simulate(n: int = VALUES["n_patients"], *,
                             visits: Sequence[float] = ASSUMPTIONS["visits_months"],
                             retention: Sequence[float] = _RETENTION,
                             improvement_by_visit: Sequence[float] = _IMPROVEMENT_BY_VISIT,
@@ -108,9 +108,9 @@ def simulate(n: int = PUBLISHED["n_patients"], *,
 
     # Patients: demographics calibrated exactly to the published sample characteristics.
     male = np.zeros(n, dtype=bool)
-    male[generator.permutation(n)[: int(round(PUBLISHED["male_percent"] / 100 * n))]] = True
-    age = np.round(_standardised(generator.normal(size=n), PUBLISHED["age_mean"], PUBLISHED["age_sd"]), 1)
-    bmi = np.round(_standardised(generator.gamma(30.0, size=n), PUBLISHED["bmi_mean"], PUBLISHED["bmi_sd"]), 1)
+    male[generator.permutation(n)[: int(round(VALUES["male_percent"] / 100 * n))]] = True
+    age = np.round(_standardised(generator.normal(size=n), VALUES["age_mean"], VALUES["age_sd"]), 1)
+    bmi = np.round(_standardised(generator.gamma(30.0, size=n), VALUES["bmi_mean"], VALUES["bmi_sd"]), 1)
     z_age = (age - age.mean()) / age.std()
 
     # Intramuscular fat (% of the cross-section): a shared latent fat level per patient.
@@ -123,7 +123,7 @@ def simulate(n: int = PUBLISHED["n_patients"], *,
     erector_left = 40.0 + 0.5 * common + 9.0 * erector + 3.0 * generator.normal(size=n)
     imf = {name: np.round(np.clip(values, 2.0, 95.0), 1) for name, values in zip(
         MUSCLE_COLUMNS, (multifidus_left, multifidus_right, erector_left, erector_right))}
-    severe = imf["imf_multifidus_right"] >= PUBLISHED["imf_cutoff_percent"]
+    severe = imf["imf_multifidus_right"] >= VALUES["imf_cutoff_percent"]
 
     # Pre-operative scores.
     disability_0 = np.clip(40.0 + baseline_disability_shift * severe + 13.0 * generator.normal(size=n), 10, 90)
@@ -147,8 +147,8 @@ def simulate(n: int = PUBLISHED["n_patients"], *,
 
     # Group effect calibrated to the published success shares (pooled over attended follow-ups).
     threshold = success_improvement / 100.0
-    for group, share in ((False, PUBLISHED["success_percent_non_severe"]),
-                         (True, PUBLISHED["success_percent_severe"])):
+    for group, share in ((False, VALUES["success_percent_non_severe"]),
+                         (True, VALUES["success_percent_severe"])):
         rows = severe == group
         improvement[rows] += _shift_to_share(improvement[rows][attended[rows]], threshold, share / 100.0)
     disability = np.clip(disability_0[:, None] * (1.0 - improvement), 0.0, 100.0)
@@ -158,8 +158,8 @@ def simulate(n: int = PUBLISHED["n_patients"], *,
     perceived = (_COURSE["gpe_improvement"] * z_improvement + _COURSE["gpe_baseline"] * z_disability[:, None]
                  + _COURSE["gpe_patient_sd"] * generator.normal(size=n)[:, None]
                  + _COURSE["gpe_visit_sd"] * generator.normal(size=(n, follow_ups)))
-    for group, share in ((False, PUBLISHED["recovery_percent_non_severe"]),
-                         (True, PUBLISHED["recovery_percent_severe"])):
+    for group, share in ((False, VALUES["recovery_percent_non_severe"]),
+                         (True, VALUES["recovery_percent_severe"])):
         rows = severe == group
         perceived[rows] += _shift_to_share(perceived[rows][attended[rows]], 0.0, share / 100.0)
     gpe = 7 - np.searchsorted(np.array([-3.0, -2.2, -1.5, -0.7, 0.0, 1.2]), perceived, side="right")
