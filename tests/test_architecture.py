@@ -54,7 +54,6 @@ def test_dependencies_follow_imports_transitively():
     assert not any(name.startswith(("helpers.book", "helpers.chapters", "helpers.presentation")) for name in found)
 
 
-@pytest.mark.xfail(strict=True, reason="work in progress: results.py per chapter")
 def test_the_registry_finds_every_chapter_folder_and_each_has_its_parts():
     folders = sorted(path.parent.name for path in (imports.package_root() / "chapters").glob("*/__init__.py"))
     assert sorted(registry.CHAPTER_PACKAGES) == folders

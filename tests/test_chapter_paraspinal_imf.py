@@ -21,6 +21,7 @@ matplotlib.use("Agg")
 
 from helpers.chapters import registry
 from helpers.chapters.paraspinal_imf import analysis as paraspinal_imf_analysis
+from helpers.chapters.paraspinal_imf import results as paraspinal_imf_results
 from helpers.chapters.paraspinal_imf import figures as paraspinal_imf_figures
 from helpers.chapters.paraspinal_imf import schema as paraspinal_imf_schema
 from helpers.chapters.paraspinal_imf.published import ASSUMPTIONS, VALUES  # noqa: E402
@@ -275,7 +276,7 @@ def test_other_visit_schedule_is_read_from_the_data(synthetic):
 
 
 def test_results_table_has_the_required_quantities(cohort, odds_ratios, trajectories):
-    results = paraspinal_imf_analysis.results_table(cohort, odds_ratios, trajectories, image={"multifidus_right": 45.0})
+    results = paraspinal_imf_results.results(cohort, odds_ratios, trajectories, image={"multifidus_right": 45.0})
     assert list(results.columns) == RESULT_COLUMNS
     groups = set(results.loc[results["quantity"] == "odds_ratio", "group"])
     assert groups == {f"{m}/{o}/{v}" for m in paraspinal_imf_analysis.MUSCLES for o in ("recovery", "success") for v in (3, 12, 24, 60)}

@@ -108,3 +108,34 @@ def resolve_paths(chapter_id: str | Chapter, data_path: str | Path | None, outpu
         return data, Path(output_dir)
     stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     return data, project_root() / "runs" / f"{chapter_id}-{stamp}-notebook"
+
+
+NOT_RECORDED = ("data_path", "output_dir")
+"""Parameters that provenance records in their own fields (input file and its SHA-256; the run folder)."""
+
+
+def parameter_names(chapter_id: str | Chapter, root: Path | None = None) -> list[str]:
+    """The names in the chapter notebook's ``parameters`` cell, in order (``name: type = value`` lines)."""
+    import json
+    import re
+
+    chapter = get_chapter(chapter_id)
+    notebook = json.loads((root or project_root()).joinpath("notebooks", f"{chapter.notebook}.ipynb").read_text())
+    for cell in notebook["cells"]:
+        if "parameters" in cell.get("metadata", {}).get("tags", []):
+            source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+            return re.findall(r"^(\w+)\s*:", source, flags=re.M)
+    raise InputError(f"notebooks/{chapter.notebook}.ipynb has no cell tagged 'parameters'.")
+
+
+def write_run(chapter_id: str | Chapter, results: pd.DataFrame, *, data_path: str | Path, output_dir: str | Path,
+              values: dict, extra: dict | None = None) -> dict:
+    """Write a chapter run's ``results.csv`` and ``provenance.json`` (:func:`helpers.chapters.common.write_outputs`),
+    recording every parameter of the notebook's parameters cell with its value in ``values`` (the
+    notebook's namespace), so no chapter types its parameters twice."""
+    from helpers.chapters.common import write_outputs
+
+    chapter = get_chapter(chapter_id)
+    parameters = {name: values[name] for name in parameter_names(chapter) if name not in NOT_RECORDED}
+    return write_outputs(results, output_dir=output_dir, chapter=chapter.id, parameters=parameters,
+                         data_path=data_path, extra=extra)
