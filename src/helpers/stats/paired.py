@@ -173,7 +173,7 @@ def hodges_lehmann_pseudomedian(differences: Any, *, level: float = 0.95) -> Hod
     if _exact_signed_rank(values):
         k, achieved = exact_order_statistic(_signed_rank_null_counts(n), level)
         return HodgesLehmannEstimate(estimate, float(walsh[k - 1]), float(walsh[total - k]), True,
-                                     "exact (R wilcox.test, no ties or zeros)"
+                                     "exact limits (R wilcox.test: no ties or zeros, < 50 differences)"
                                      + shortfall(level, achieved, f"{n} differences"))
     alpha = 1 - level
     at_min, at_max = _signed_rank_z(nonzero, nonzero.min(), True), _signed_rank_z(nonzero, nonzero.max(), True)
@@ -182,7 +182,7 @@ def hodges_lehmann_pseudomedian(differences: Any, *, level: float = 0.95) -> Hod
                                      f"no interval: every non-zero difference is the same (as R){zeros}")
     while alpha < 1 and (at_min < stats.norm.isf(alpha / 2) or at_max > stats.norm.ppf(alpha / 2)):
         alpha *= 2  # R: the requested level is not achievable within the range of the differences
-    how = f"normal approximation with tie and continuity corrections (R wilcox.test){zeros}"
+    how = f"limits from the normal approximation (R wilcox.test: ties, zeros or >= 50 differences){zeros}"
     if alpha > 1 - level:
         achieved = 1 - min(alpha, 1.0)
         warnings.warn(f"a {level:.0%} interval of the pseudo-median is not achievable with {n} differences; "
@@ -276,7 +276,7 @@ def paired_comparison(df: pd.DataFrame, *, before: str, after: str,
         half = stats.t.ppf(0.5 + level / 2, n - 1) * sd / np.sqrt(n)
         quantity, estimate, low, high = "mean difference", mean, mean - half, mean + half
         statistic, dof, p_value = float(t.statistic), float(n - 1), float(t.pvalue)
-        name, method = PAIRED_T, f"paired t-test ({rule.reason}); mean difference with t CI"
+        name, method = PAIRED_T, f"paired t-test; {rule.reason}; mean difference with t CI"
     else:
         if not np.any(differences != 0):
             raise InputError(f"every patient has the same '{before}' and '{after}'; there is nothing to test.")
@@ -286,7 +286,7 @@ def paired_comparison(df: pd.DataFrame, *, before: str, after: str,
         quantity, estimate = "Hodges-Lehmann pseudo-median", hodges_lehmann.estimate
         low, high = hodges_lehmann.ci_low, hodges_lehmann.ci_high
         name = SIGNED_RANK
-        method = (f"Wilcoxon signed-rank test, {signed_rank.method} ({rule.reason}); Hodges-Lehmann pseudo-median "
+        method = (f"Wilcoxon signed-rank test, {signed_rank.method}; {rule.reason}; Hodges-Lehmann pseudo-median "
                   f"(median of the Walsh averages of the non-zero differences) with its "
                   f"{HODGES_LEHMANN_NOTE.replace('pairwise differences', 'Walsh averages')}, {hodges_lehmann.method}")
     frame = pd.DataFrame([{

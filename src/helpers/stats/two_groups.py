@@ -1,5 +1,10 @@
 """Two-group comparisons, each test chosen by a stated rule: Welch's t-test or Mann-Whitney U for a
 continuous outcome, chi-squared or Fisher's exact test for a binary one.
+
+The book's one normality rule (:func:`normality_rule`) lives here and is used by
+:func:`compare_two_groups`, the Table 1 of :func:`helpers.stats.descriptive.describe_by_group` and the
+paired analysis of :mod:`helpers.stats.paired`; the Hodges-Lehmann shift and its interval follow R's
+``wilcox.test(conf.int = TRUE)``.
 """
 
 from __future__ import annotations
@@ -103,6 +108,8 @@ def categorical_test(choice: str, name: str) -> Any:
     return test
 
 # ------------------------------------------------------------------------ the one test-choice rule
+
+
 NORMALITY_CHOICES = ("shapiro", "normal", "nonnormal")
 """Values of ``normality`` everywhere in the book: apply the Shapiro-Wilk rule, or impose the choice."""
 
@@ -160,8 +167,7 @@ def normality_rule(samples: Mapping[Any, Any], *, normality: str = "shapiro",
                          "'nonnormal' (rank test).")
     normality_alpha = check_probability("normality_alpha", normality_alpha)
     if normality != "shapiro":
-        test = "t-test" if normality == "normal" else "rank test"
-        return NormalityRule(normality == "normal", f"normality={normality!r} requested ({test})")
+        return NormalityRule(normality == "normal", f"normality={normality!r} chosen by the caller")
     details, normal = [], True
     for label, values in samples.items():
         values = np.asarray(values, dtype=float)
@@ -396,7 +402,8 @@ def hodges_lehmann_shift(other: Any, reference: Any, *, level: float = 0.95,
     if exact:
         k, achieved = exact_order_statistic(_rank_sum_null_counts(m, n), level)
         low, high = float(differences[k - 1]), float(differences[m * n - k])
-        how = "exact (R wilcox.test, no ties)" + shortfall(level, achieved, f"groups of {m} and {n}")
+        how = "exact limits (R wilcox.test: no ties, < 50 per group)" + shortfall(level, achieved,
+                                                                                 f"groups of {m} and {n}")
     else:
         points = np.unique(differences)
         above = m * n - np.searchsorted(differences, points, side="right")  # pairs above each interval
@@ -408,7 +415,7 @@ def hodges_lehmann_shift(other: Any, reference: Any, *, level: float = 0.95,
         z = (centred - 0.5 * np.sign(centred)) / sigma
         quantile = z_quantile(level)
         low, high = root_of_steps(points, z - quantile), root_of_steps(points, z + quantile)
-        how = "normal approximation with tie and continuity corrections (R wilcox.test)"
+        how = "limits from the normal approximation (R wilcox.test: ties or >= 50 in a group)"
     return HodgesLehmannEstimate(estimate, low, high, exact, how)
 
 # ----------------------------------------------------------------------- two-group comparisons
@@ -519,7 +526,7 @@ def compare_two_groups(df: pd.DataFrame, *, outcome: str, group: str, kind: str 
                  "ci_low": float(welch_ci.low), "ci_high": float(welch_ci.high), "p_value": float(welch.pvalue),
                  "n": n, "test": WELCH, "statistic": float(welch.statistic)}
     if choice.test == WELCH:
-        return pd.DataFrame([{**welch_row, "method": f"Welch's t-test ({choice.reason}); mean difference with "
+        return pd.DataFrame([{**welch_row, "method": f"Welch's t-test; {choice.reason}; mean difference with "
                                                       "Welch CI"}], columns=COMPARISON_COLUMNS)
     statistic, p_value = two_group_test(MANN_WHITNEY, other_values, reference_values)
     shift = hodges_lehmann_shift(other_values, reference_values, level=level)
@@ -527,7 +534,7 @@ def compare_two_groups(df: pd.DataFrame, *, outcome: str, group: str, kind: str 
     return pd.DataFrame([
         {"quantity": "Hodges-Lehmann shift", "group": contrast, "estimate": shift.estimate, "ci_low": shift.ci_low,
          "ci_high": shift.ci_high, "p_value": p_value, "n": n, "test": MANN_WHITNEY, "statistic": statistic,
-         "method": f"Mann-Whitney U test, {exact} ({choice.reason}); Hodges-Lehmann shift (median of the "
+         "method": f"Mann-Whitney U test, {exact}; {choice.reason}; Hodges-Lehmann shift (median of the "
                    f"pairwise differences) with its {HODGES_LEHMANN_NOTE}, {shift.method}"},
         {**welch_row, "method": "descriptive, not the rule's test (the rule chose Mann-Whitney U): mean "
                                 "difference with its own Welch CI and Welch's t-test p"},
