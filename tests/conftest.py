@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -24,9 +26,23 @@ def reference_data() -> Path:
 
 
 @pytest.fixture(scope="session")
+def rscript():
+    """Run R code with ``Rscript -e`` and return its standard output; tests skip when R is not installed."""
+    executable = shutil.which("Rscript")
+    if executable is None:
+        pytest.skip("Rscript not found: the live R cross-checks need R (the committed R values are tested anyway)")
+
+    def run(code: str) -> str:
+        finished = subprocess.run([executable, "-e", code], capture_output=True, text=True, timeout=300)
+        assert finished.returncode == 0, f"R failed:\n{finished.stderr}"
+        return finished.stdout
+
+    return run
+
+
+@pytest.fixture(scope="session")
 def built_site(repo: Path) -> Path:
     """Build the whole book once per test session with the README's command path (spinebook build)."""
-    import subprocess
     import sys
 
     finished = subprocess.run([sys.executable, "-m", "helpers.book.cli", "build"], cwd=repo, capture_output=True,

@@ -124,16 +124,24 @@ def test_confounding_is_built_in(cohort):
 
 # ------------------------------------------------------------------- what the default data must show
 def test_matched_difference_recovers_the_true_effect_and_the_crude_one_is_biased(cohort, match):
+    # The assumed effect is a difference in means: the Welch analyses.
     matched = two_groups.compare_two_groups(match.matched, outcome="recovery_rate", group="imaging",
-                                        reference="conventional").iloc[0]
+                                            reference="conventional", normality="normal").iloc[0]
     crude = two_groups.compare_two_groups(cohort, outcome="recovery_rate", group="imaging",
-                                      reference="conventional").iloc[0]
+                                          reference="conventional", normality="normal").iloc[0]
     assert matched["group"] == "dynamic - conventional"
     assert matched["ci_low"] < TRUTH < matched["ci_high"]
     # visibly biased: the crude interval excludes the truth, and the crude estimate is under half of it
     assert crude["ci_high"] < TRUTH
     assert crude["estimate"] < TRUTH / 2
     assert abs(matched["estimate"] - TRUTH) < abs(crude["estimate"] - TRUTH)
+    # The rule's own analysis (skewed arms: Mann-Whitney and the Hodges-Lehmann shift) contains the assumed
+    # effect too, and its second, descriptive row is the Welch analysis above.
+    primary = two_groups.compare_two_groups(match.matched, outcome="recovery_rate", group="imaging",
+                                            reference="conventional")
+    assert list(primary["quantity"]) == ["Hodges-Lehmann shift", "mean difference"]
+    assert primary.loc[0, "ci_low"] <= TRUTH <= primary.loc[0, "ci_high"]
+    assert primary.loc[1, ["estimate", "p_value"]].tolist() == pytest.approx([matched["estimate"], matched["p_value"]])
 
 
 def test_paired_and_weighted_estimates_also_contain_the_true_effect(cohort, match):

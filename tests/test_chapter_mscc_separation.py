@@ -12,13 +12,19 @@ import pandas as pd
 import pytest
 
 from helpers.chapters import registry
-from helpers.chapters.mscc_separation.analysis import add_analysis_columns, published_vs_reproduced
+from helpers.chapters.mscc_separation.analysis import (
+    NONNORMAL_OUTCOMES,
+    add_analysis_columns,
+    published_vs_reproduced,
+)
 from helpers.chapters.mscc_separation.published import PUBLISHED
-from helpers.chapters.mscc_separation.schema import BILSKY_GRADES
+from helpers.chapters.mscc_separation.schema import BILSKY_GRADES, NON_SEPARATED
 from helpers.chapters.mscc_separation.schema import SCHEMA as MSCC_SEPARATION
 from helpers.chapters.mscc_separation.simulate import CALIBRATED_SEED, LANDMARK_MONTHS, product_limit_median
 from helpers.chapters.mscc_separation.simulate import simulate as simulate_mscc_separation
+from helpers.stats.descriptive import describe_by_group
 from helpers.stats.survival import kaplan_meier
+from helpers.stats.two_groups import compare_two_groups
 from helpers.validation import schema
 from helpers.validation.errors import InputError
 from helpers.validation.files import write_csv
@@ -90,6 +96,34 @@ def test_comparison_uses_the_test_that_matches_the_paper(comparison):
     rows = comparison.set_index(["quantity", "group"])
     assert rows.loc[("bilsky_3_patients", "separated"), "p_reproduced"] == pytest.approx(0.041, abs=5e-4)
     assert rows.loc[("ambulatory_post_patients", "separated"), "p_reproduced"] == pytest.approx(0.032, abs=5e-4)
+
+
+def test_outcome_table_and_effect_sizes_give_one_answer(default_data, comparison):
+    # The chapter's outcome Table 1 and its effect-size table: the same test and p for each outcome, and each
+    # effect-size row is one analysis. Motor grade: the rule picks Mann-Whitney (p 0.012, not Welch's 0.004).
+    # R (ties: normal approximation; limits by uniroot, tol 1e-4):
+    #    wilcox.test(motor[separated], motor[non_separated], conf.int = TRUE) -> W = 582, p-value = 0.01203,
+    #    95 percent CI 1.54e-05 1.000024, difference in location 0.99996
+    #    wilcox.test(los[separated], los[non_separated], conf.int = TRUE) -> W = 280.5, p-value = 0.02370,
+    #    95 percent CI -14.99996 -0.99996, difference in location -6.99998
+    frame = add_analysis_columns(default_data).astype({"group": str})
+    table = describe_by_group(frame, group="group", continuous=["motor_grade_post", "los_days"],
+                              nonnormal=list(NONNORMAL_OUTCOMES)).tests.set_index("variable")
+    expected = {"motor_grade_post": (1.0, 0.0, 1.0, 0.01203, 582.0), "los_days": (-7.0, -15.0, -1.0, 0.02370, 280.5)}
+    for column, (estimate, low, high, p_value, statistic) in expected.items():
+        rows = compare_two_groups(frame, outcome=column, group="group", reference=NON_SEPARATED,
+                                  normality="nonnormal" if column in NONNORMAL_OUTCOMES else "shapiro")
+        first = rows.iloc[0]
+        assert (table.loc[column, "test"], first["test"]) == ("Mann-Whitney U", "Mann-Whitney U")
+        assert table.loc[column, "p_value"] == pytest.approx(first["p_value"], rel=1e-12)
+        assert first["quantity"] == "Hodges-Lehmann shift" and first["statistic"] == statistic
+        assert (first["estimate"], first["ci_low"], first["ci_high"]) == pytest.approx((estimate, low, high), abs=1e-4)
+        assert first["p_value"] == pytest.approx(p_value, abs=5e-5)
+        described = rows.iloc[1]  # the descriptive mean difference carries Welch's own p, and says so
+        assert described["test"] == "Welch's t-test" and "descriptive" in described["method"]
+        assert described["p_value"] != pytest.approx(first["p_value"], rel=1e-3)
+        reproduced = comparison.set_index(["quantity", "group"]).loc[(f"{column}_mean", "separated"), "p_reproduced"]
+        assert reproduced == pytest.approx(first["p_value"], rel=1e-12)
 
 
 def test_comparison_can_fail():

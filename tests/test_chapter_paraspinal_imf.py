@@ -21,8 +21,8 @@ matplotlib.use("Agg")
 
 from helpers.chapters import registry
 from helpers.chapters.paraspinal_imf import analysis as paraspinal_imf_analysis
-from helpers.chapters.paraspinal_imf import results as paraspinal_imf_results
 from helpers.chapters.paraspinal_imf import figures as paraspinal_imf_figures
+from helpers.chapters.paraspinal_imf import results as paraspinal_imf_results
 from helpers.chapters.paraspinal_imf import schema as paraspinal_imf_schema
 from helpers.chapters.paraspinal_imf.published import ASSUMPTIONS, VALUES  # noqa: E402
 from helpers.chapters.paraspinal_imf.simulate import simulate as simulate_paraspinal_imf  # noqa: E402
@@ -207,7 +207,7 @@ def test_percentages_and_odds_ratio_table(cohort, odds_ratios):
     per_visit = percentages[percentages["visit"] != "all"]
     for row in pooled.itertuples():  # pooled counts are the sums of the per-visit counts
         part = per_visit[(per_visit["outcome"] == row.outcome) & (per_visit["group"] == row.group)]
-        assert part["events"].sum() == row.events and part["n"].sum() == row.n
+        assert part["n_events"].sum() == row.n_events and part["n"].sum() == row.n
     assert set(odds_ratios["visit"]) == {3, 12, 24, 60}
     assert len(odds_ratios) == 4 * 2 * 4 * 2
     adjusted = odds_ratios[odds_ratios["model"] == "adjusted"]
@@ -260,6 +260,8 @@ def test_trajectories_summary_and_mean_differences(trajectories, cohort):
     assert attendance.loc[attendance["visit"] == 0, "percent_of_baseline"].eq(100).all()
     tests = paraspinal_imf_analysis.repeated_tests(cohort)
     assert list(tests["visit"]) == [0, 3, 12, 24, 60]
+    pairing = {"Welch's t-test": "mean difference", "Mann-Whitney U": "Hodges-Lehmann shift"}
+    assert (tests["quantity"] == tests["test"].map(pairing)).all()  # each row one test's own analysis
 
 
 def test_other_visit_schedule_is_read_from_the_data(synthetic):

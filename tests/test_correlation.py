@@ -99,7 +99,7 @@ def test_correlation_input_errors(cohort, kwargs, message):
 def test_paired_t_matches_r_on_sleep():
     # R: t.test(sleep$extra[11:20], sleep$extra[1:10], paired = TRUE)
     #    -> t = 4.0621, df = 9, p-value = 0.002833, 95% CI 0.7001142 2.4598858, mean difference 1.58
-    row = paired_comparison(SLEEP, before="drug_1", after="drug_2", test="t").iloc[0]
+    row = paired_comparison(SLEEP, before="drug_1", after="drug_2", normality="normal").iloc[0]
     assert row["statistic"] == pytest.approx(4.0621, abs=5e-5)
     assert row["df"] == 9 and row["p_value"] == pytest.approx(0.002833, abs=5e-7)
     assert (row["estimate"], row["ci_low"], row["ci_high"]) == pytest.approx((1.58, 0.7001142, 2.4598858), abs=5e-7)
@@ -109,8 +109,13 @@ def test_paired_t_matches_r_on_sleep():
 def test_wilcoxon_matches_r_on_sleep():
     # R: wilcox.test(sleep$extra[1:10], sleep$extra[11:20], paired = TRUE)
     #    -> V = 0, p-value = 0.009091 (ties and a zero: normal approximation with continuity correction)
-    row = paired_comparison(SLEEP, before="drug_1", after="drug_2", test="wilcoxon").iloc[0]
+    # R: wilcox.test(sleep$extra[11:20], sleep$extra[1:10], paired = TRUE, conf.int = TRUE)
+    #    -> 95 percent CI 1.050018 2.949921 (uniroot, tol 1e-4), (pseudo)median 1.400021: the zero dropped,
+    #    the CI ends are Walsh averages 1.05 and 2.95; the pseudo-median of the 9 non-zero differences is 1.4
+    row = paired_comparison(SLEEP, before="drug_1", after="drug_2", normality="nonnormal").iloc[0]
     assert row["p_value"] == pytest.approx(0.009091, abs=5e-7)
+    assert row["quantity"] == "Hodges-Lehmann pseudo-median"
+    assert (row["estimate"], row["ci_low"], row["ci_high"]) == pytest.approx((1.4, 1.05, 2.95), abs=1e-4)
     assert row["statistic"] == 45  # V of after - before: all 9 non-zero differences are positive (R's V = 0 for x - y)
     assert "continuity correction" in row["method"]
     assert np.isnan(row["df"])
@@ -118,10 +123,13 @@ def test_wilcoxon_matches_r_on_sleep():
 
 def test_hodges_lehmann_by_hand():
     # differences 1, 2, 4: Walsh averages 1, 1.5, 2, 2.5, 3, 4 -> pseudo-median 2.25
+    # R: wilcox.test(c(1, 2, 4), conf.int = TRUE) -> 2.25, CI 1 4, warning "requested conf.level not
+    #    achievable" and conf.level 0.75 (3 differences allow no better than 1 - 2/8)
     frame = pd.DataFrame({"pre": [10, 10, 10], "post": [11, 12, 14]})
-    row = paired_comparison(frame, before="pre", after="post", test="wilcoxon").iloc[0]
+    with pytest.warns(UserWarning, match="not achievable"):
+        row = paired_comparison(frame, before="pre", after="post", normality="nonnormal").iloc[0]
     assert row["estimate"] == pytest.approx(2.25)
-    assert row["ci_low"] <= 2.25 <= row["ci_high"]
+    assert (row["ci_low"], row["ci_high"]) == (1.0, 4.0) and "level 0.75" in row["method"]
     assert row["p_value"] == pytest.approx(0.25)  # exact: 1 of 8 equally likely sign patterns each side
     assert "exact" in row["method"]
 
@@ -133,25 +141,26 @@ def test_rule_picks_the_test_and_reports_it():
     skewed = pd.DataFrame({"pre": pre, "post": pre + rng.exponential(1.0, 60) ** 3})
     row = paired_comparison(normal, before="pre", after="post").iloc[0]
     assert stats.shapiro(normal["post"] - normal["pre"]).pvalue >= 0.05
-    assert row["test"] == "paired t-test" and ">= 0.05" in row["rule"]
+    assert row["test"] == "paired t-test" and "did not reject normality" in row["rule"]
     row = paired_comparison(skewed, before="pre", after="post").iloc[0]
-    assert row["test"] == "Wilcoxon signed-rank test" and "< 0.05" in row["rule"]
+    assert row["test"] == "Wilcoxon signed-rank" and "rejected normality" in row["rule"]
     assert row["normality_p_value"] == pytest.approx(stats.shapiro(skewed["post"] - skewed["pre"]).pvalue)
     assert row["before_mean"] == pytest.approx(pre.mean()) and row["n"] == 60
 
 
 def test_paired_input_errors_and_missing_rows():
-    with pytest.raises(InputError, match="'auto'"):
-        paired_comparison(SLEEP, before="drug_1", after="drug_2", test="sign")
+    with pytest.raises(InputError, match="'shapiro'"):
+        paired_comparison(SLEEP, before="drug_1", after="drug_2", normality="sign")
     with pytest.raises(InputError, match="column 'x' not found"):
         paired_comparison(SLEEP, before="x", after="drug_2")
     frame = SLEEP.copy()
     frame.loc[[0, 1], "drug_2"] = np.nan
     before = frame.copy()
-    assert paired_comparison(frame, before="drug_1", after="drug_2", test="t")["n"].iloc[0] == 8
+    assert paired_comparison(frame, before="drug_1", after="drug_2", normality="normal")["n"].iloc[0] == 8
     pd.testing.assert_frame_equal(frame, before)
     with pytest.raises(InputError, match="nothing to test"):
-        paired_comparison(pd.DataFrame({"a": [1, 2, 3], "b": [1, 2, 3]}), before="a", after="b", test="wilcoxon")
+        paired_comparison(pd.DataFrame({"a": [1, 2, 3], "b": [1, 2, 3]}), before="a", after="b",
+                          normality="nonnormal")
 
 
 def test_describe_columns_by_hand():

@@ -48,10 +48,12 @@ def test_paired_t_matches_r():
 
 
 def test_wilcoxon_exact_matches_r():
-    # R: wilcox.test(x, y, paired = TRUE) -> V = 40, p-value = 0.03906 (exact: n = 9, no ties)
+    # R: wilcox.test(x, y, paired = TRUE, conf.int = TRUE) -> V = 40, p-value = 0.03906,
+    #    95 percent CI 0.010 0.786, (pseudo)median 0.46 (exact: n = 9, no ties)
     row = compare_matched_pairs(pairs_frame(X, Y), outcome="y", group="arm", reference="before",
                                 normality="nonnormal").iloc[0]
-    assert row["test"] == "Wilcoxon signed-rank"
+    assert row["test"] == "Wilcoxon signed-rank" and row["quantity"] == "Hodges-Lehmann pseudo-median"
+    assert (row["estimate"], row["ci_low"], row["ci_high"]) == pytest.approx((0.46, 0.010, 0.786), abs=1e-12)
     assert row["statistic"] == 40
     assert row["p_value"] == pytest.approx(0.0390625, abs=1e-7)
     assert "exact" in row["method"]
@@ -84,10 +86,13 @@ def test_a_zero_difference_without_ties_still_uses_rs_normal_approximation():
     expected = 2 * stats.norm.sf(8 / math.sqrt(22.75))
     assert expected == pytest.approx(0.09349, abs=5e-6)
     base = np.full(differences.size, 10.0)
-    row = compare_matched_pairs(pairs_frame(base + differences, base), outcome="y", group="arm",
-                                reference="before", normality="nonnormal").iloc[0]
-    other = paired_comparison(pd.DataFrame({"pre": base, "post": base + differences}), before="pre", after="post",
-                              test="wilcoxon").iloc[0]
+    # R: wilcox.test(d, conf.int = TRUE) also warns "requested conf.level not achievable" (6 differences)
+    with pytest.warns(UserWarning, match="not achievable"):
+        row = compare_matched_pairs(pairs_frame(base + differences, base), outcome="y", group="arm",
+                                    reference="before", normality="nonnormal").iloc[0]
+    with pytest.warns(UserWarning, match="not achievable"):
+        other = paired_comparison(pd.DataFrame({"pre": base, "post": base + differences}), before="pre",
+                                  after="post", normality="nonnormal").iloc[0]
     for result in (row, other):
         assert result["statistic"] == 19
         assert result["p_value"] == pytest.approx(expected, rel=1e-10)
@@ -246,8 +251,12 @@ def test_adjustment_methods_side_by_side(confounded):
     pd.testing.assert_frame_equal(confounded, before)
     assert list(table["analysis"]) == ["crude", "matched", "matched, paired", "IPW (ATT)"]
     assert list(table.columns) == ["analysis", *COMPARISON_COLUMNS]
-    crude = compare_two_groups(confounded, outcome="y", group="arm", reference="old").iloc[0]
-    assert table.loc[0, "estimate"] == pytest.approx(crude["estimate"])
+    # one quantity, the mean difference, each row with its own test (the table varies the adjustment)
+    assert (table["quantity"] == "mean difference").all()
+    assert list(table["test"]) == ["Welch's t-test", "Welch's t-test", "paired t-test", "Wald z (robust SE)"]
+    crude = compare_two_groups(confounded, outcome="y", group="arm", reference="old", normality="normal").iloc[0]
+    assert table.loc[0, ["estimate", "ci_low", "ci_high", "p_value"]].tolist() == pytest.approx(
+        crude[["estimate", "ci_low", "ci_high", "p_value"]].tolist(), rel=1e-12)
     assert (table["ci_low"] <= table["estimate"]).all() and (table["estimate"] <= table["ci_high"]).all()
     # confounding pushes the crude estimate far below the true +5; matching and weighting come back
     assert table.loc[0, "ci_high"] < 5
@@ -266,3 +275,7 @@ def test_calipers_trade_pairs_for_balance(confounded):
     assert np.isnan(table.loc[2, "caliper_width"]) or table.loc[2, "caliper_width"] is None
     assert table.loc[0, "caliper_width"] == pytest.approx(table.loc[1, "caliper_width"] / 2)
     assert (table["pairs"] + table["unmatched_treated"] == n_treated).all()
+    # each row is the primary analysis (the rule's first row): estimate, interval and p of one test
+    pairing = {"Welch's t-test": "mean difference", "Mann-Whitney U": "Hodges-Lehmann shift"}
+    assert (table["quantity"] == table["test"].map(pairing)).all()
+    assert all(method.startswith(test) for method, test in zip(table["method"], table["test"]))

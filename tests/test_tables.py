@@ -10,7 +10,16 @@ import pytest
 from scipy import stats
 
 from helpers.stats.descriptive import describe_by_group
-from helpers.stats.two_groups import COMPARISON_COLUMNS, compare_two_groups, contingency_tests, fisher_exact_table
+from helpers.stats.two_groups import (
+    COMPARISON_COLUMNS,
+    choose_two_group_test,
+    compare_two_groups,
+    contingency_tests,
+    fisher_exact_table,
+    hodges_lehmann_shift,
+    normality_rule,
+    two_group_test,
+)
 from helpers.validation.errors import InputError
 from helpers.validation.results import RESULT_COLUMNS
 
@@ -24,6 +33,9 @@ PBC_BIOMARKERS = ["bili", "chol", "copper", "alk.phos", "trig"]
 #              "copper","alk.phos","ast","trig","platelet","protime","stage")
 #    t1 <- CreateTableOne(vars, strata = "trt", data = pbc, factorVars = c("status","edema","stage"))
 #    print(t1, nonnormal = biomarkers, exact = "stage", smd = TRUE)   # absolute SMDs, trt present
+# The fixture keeps R tableone's convention for the other continuous variables (normality="normal": t-test
+# unless listed); its non-normal variables get the Mann-Whitney test of compare_two_groups (R wilcox.test),
+# where R tableone uses kruskal.test (the same test without the continuity correction).
 R_SMD = {"time": 0.017, "status": 0.054, "age": 0.270, "sex": 0.111, "ascites": 0.089, "hepato": 0.207,
          "spiders": 0.016, "edema": 0.058, "bili": 0.171, "chol": 0.038, "albumin": 0.018, "alk.phos": 0.037,
          "ast": 0.084, "trig": 0.017, "platelet": 0.067, "protime": 0.146, "stage": 0.246}
@@ -38,7 +50,7 @@ def pbc(reference_data) -> pd.DataFrame:
 def pbc_table(pbc):
     with pytest.warns(UserWarning, match="106 row"):  # the 106 patients not randomised (trt empty)
         return describe_by_group(pbc, group="trt", continuous=PBC_CONTINUOUS, categorical=PBC_CATEGORICAL,
-                                 nonnormal=PBC_BIOMARKERS, exact=["stage"])
+                                 nonnormal=PBC_BIOMARKERS, exact=["stage"], normality="normal")
 
 
 def _enumerated_fisher(table: np.ndarray) -> float:
@@ -73,11 +85,13 @@ def test_pbc_tests_follow_the_rule_and_match_scipy(pbc_table, pbc):
     assert list(tests.index) == PBC_CONTINUOUS + PBC_CATEGORICAL
     for variable in PBC_CONTINUOUS:
         x, y = one[variable].dropna(), two[variable].dropna()
-        if variable in PBC_BIOMARKERS:
-            assert tests.loc[variable, "test"] == "Kruskal-Wallis"
-            expected = stats.kruskal(x, y).pvalue
+        if variable in PBC_BIOMARKERS:  # R: wilcox.test(x, y) (ties: normal approximation, continuity corrected)
+            assert tests.loc[variable, "test"] == "Mann-Whitney U"
+            expected = stats.mannwhitneyu(x, y, alternative="two-sided", use_continuity=True,
+                                          method="asymptotic").pvalue
+            assert expected != pytest.approx(stats.kruskal(x, y).pvalue, rel=1e-6)  # R tableone's kruskal.test
         else:
-            assert "T-test" in tests.loc[variable, "test"]
+            assert tests.loc[variable, "test"] == "Welch's t-test"
             expected = stats.ttest_ind(x, y, equal_var=False).pvalue
         assert tests.loc[variable, "p_value"] == pytest.approx(expected, rel=1e-10)
     for variable in PBC_CATEGORICAL:
@@ -204,31 +218,95 @@ def test_normal_data_get_welch_and_scipy_p():
     assert flipped.loc[0, "estimate"] == pytest.approx(-row.loc[0, "estimate"], rel=1e-12)
 
 
-def test_skewed_data_get_mann_whitney_and_hodges_lehmann():
+def test_skewed_data_get_mann_whitney_rows_each_from_one_analysis():
     rng = np.random.default_rng(11)
     reference, other = rng.lognormal(0, 1.5, 40), rng.lognormal(0, 1.5, 45) + 3.0  # true shift 3
     data = pd.DataFrame({"arm": ["A"] * 40 + ["B"] * 45, "los": np.r_[reference, other]})
-    rows = compare_two_groups(data, outcome="los", group="arm").set_index("quantity")
+    rows = compare_two_groups(data, outcome="los", group="arm")
     assert min(stats.shapiro(reference).pvalue, stats.shapiro(other).pvalue) < 0.05  # the rule's premise
-    assert set(rows["test"]) == {"Mann-Whitney U"}
-    mwu = stats.mannwhitneyu(other, reference, alternative="two-sided")
-    assert rows["p_value"].to_numpy() == pytest.approx([mwu.pvalue] * 2, rel=1e-12)
-    assert rows.loc["mean difference", "estimate"] == pytest.approx(other.mean() - reference.mean(), rel=1e-12)
+    # First row: the chosen test's own analysis (Hodges-Lehmann shift, its interval, the Mann-Whitney p).
+    shift = rows.iloc[0]
+    assert (shift["quantity"], shift["test"]) == ("Hodges-Lehmann shift", "Mann-Whitney U")
+    mwu = stats.mannwhitneyu(other, reference, alternative="two-sided", method="exact")  # < 50 each, no ties
+    assert shift["p_value"] == pytest.approx(mwu.pvalue, rel=1e-12) and shift["statistic"] == mwu.statistic
     differences = np.subtract.outer(other, reference).ravel()
-    shift = rows.loc["Hodges-Lehmann shift"]
     assert shift["estimate"] == pytest.approx(np.median(differences), rel=1e-12)
-    assert shift["ci_low"] <= shift["estimate"] <= shift["ci_high"]
     assert shift["ci_low"] in differences and shift["ci_high"] in differences
     assert shift["ci_low"] < 3.0 < shift["ci_high"]
-    assert "rejected normality" in shift["method"]
-    # Moses interval (Hollander and Wolfe 1999, 4.3): k-th smallest and k-th largest pairwise difference,
-    # k = round(mn/2 - z sqrt(mn(m+n+1)/12)).
-    m, n = 45, 40
-    k = int(round(m * n / 2 - 1.959963984540054 * np.sqrt(m * n * (m + n + 1) / 12)))
-    ordered = np.sort(differences)
-    assert (shift["ci_low"], shift["ci_high"]) == (ordered[k - 1], ordered[m * n - k])
+    assert "rejected normality" in shift["method"] and "distribution-free CI" in shift["method"]
+    assert "can touch the estimate" in shift["method"]
+    # Second row: descriptive mean difference with its own Welch interval and Welch p, and it says so.
+    mean = rows.iloc[1]
+    welch = stats.ttest_ind(other, reference, equal_var=False)
+    assert (mean["quantity"], mean["test"]) == ("mean difference", "Welch's t-test")
+    assert mean["estimate"] == pytest.approx(other.mean() - reference.mean(), rel=1e-12)
+    assert mean["p_value"] == pytest.approx(welch.pvalue, rel=1e-12)
+    assert mean["ci_low"] == pytest.approx(welch.confidence_interval().low, rel=1e-12)
+    assert "descriptive, not the rule's test" in mean["method"]
     forced = compare_two_groups(data, outcome="los", group="arm", normality="normal")
     assert forced.loc[0, "test"] == "Welch's t-test" and len(forced) == 1
+
+
+def test_hodges_lehmann_shift_matches_r_exact():
+    # R: wilcox.test(c(5.1, 6.3, 7.2, 8.8), c(1.2, 2.5, 3.1, 4), conf.int = TRUE)
+    #    -> W = 16, p-value = 0.02857, 95 percent CI 1.1 7.6, difference in location 4 (exact: no ties)
+    other, reference = [5.1, 6.3, 7.2, 8.8], [1.2, 2.5, 3.1, 4.0]
+    shift = hodges_lehmann_shift(other, reference)
+    assert shift.exact and (shift.estimate, shift.ci_low, shift.ci_high) == pytest.approx((4.0, 1.1, 7.6))
+    assert two_group_test("Mann-Whitney U", other, reference) == pytest.approx((16.0, 0.0285714), abs=1e-7)
+    # R: wilcox.test(c(5.1, 6.3), c(1.2, 2.5, 3.1), conf.int = TRUE) -> warning "Requested conf.level not
+    #    achievable", CI 2.0 5.1 with attr(, "conf.level") 0.8
+    with pytest.warns(UserWarning, match="not achievable"):
+        small = hodges_lehmann_shift([5.1, 6.3], [1.2, 2.5, 3.1])
+    assert (small.ci_low, small.ci_high) == pytest.approx((2.0, 5.1)) and "level 0.8" in small.method
+
+
+def test_hodges_lehmann_shift_matches_r_with_ties():
+    # Hollander and Wolfe's depression scores as two independent groups (a tie at 1.29):
+    # R: x <- c(1.83, 0.50, 1.62, 2.48, 1.68, 1.88, 1.55, 3.06, 1.30)
+    #    y <- c(0.878, 0.647, 0.598, 2.05, 1.06, 1.29, 1.06, 3.14, 1.29)
+    #    wilcox.test(x, y, conf.int = TRUE) -> W = 58, p-value = 0.1329,
+    #    95 percent CI -0.3699774 1.1829708, difference in location 0.5600562
+    #    wilcox.test(x, y, conf.int = TRUE, conf.level = 0.9) -> 90 percent CI -0.09805066 1.01004363
+    # R finds the limits with uniroot (tol = 1e-4); the exact limits are pairwise differences.
+    x = [1.83, 0.50, 1.62, 2.48, 1.68, 1.88, 1.55, 3.06, 1.30]
+    y = [0.878, 0.647, 0.598, 2.05, 1.06, 1.29, 1.06, 3.14, 1.29]
+    differences = np.sort(np.subtract.outer(x, y).ravel())
+    shift = hodges_lehmann_shift(x, y)
+    assert not shift.exact and "normal approximation" in shift.method
+    assert (shift.ci_low, shift.ci_high) == pytest.approx((-0.3699774, 1.1829708), abs=1e-4)
+    assert shift.ci_low in differences and shift.ci_high in differences
+    narrower = hodges_lehmann_shift(x, y, level=0.9)
+    assert (narrower.ci_low, narrower.ci_high) == pytest.approx((-0.09805066, 1.01004363), abs=1e-4)
+    # The estimate is the median of the 81 differences; R's root (0.5600562) lies on the same middle one.
+    assert shift.estimate == np.median(differences) == pytest.approx(0.5600562, abs=1e-4)
+    assert two_group_test("Mann-Whitney U", x, y) == pytest.approx((58.0, 0.1329195), abs=1e-7)
+
+
+def test_hodges_lehmann_shift_matches_live_r(rscript):
+    # Seeded cases on both sides of R's exact / normal-approximation switch (ties, n >= 50, discrete scores),
+    # each sent to R: wilcox.test(x, y, conf.int = TRUE, conf.level = level).
+    rng = np.random.default_rng(2024)
+    cases = [(rng.normal(5, 2, 12), rng.normal(3, 2, 15), 0.95), (rng.normal(0, 1, 30), rng.normal(0.5, 1, 20), 0.9),
+             (rng.integers(0, 6, 26).astype(float), rng.integers(0, 5, 33).astype(float), 0.95),
+             (np.round(rng.exponential(10, 60), 1), np.round(rng.exponential(7, 55), 1), 0.95),
+             (rng.normal(2, 1, 49), rng.normal(0, 1, 10), 0.99)]
+    code = "".join(f"r <- suppressWarnings(wilcox.test(c({', '.join(repr(float(v)) for v in x)}), "
+                   f"c({', '.join(repr(float(v)) for v in y)}), conf.int = TRUE, conf.level = {level}))\n"
+                   "cat(sprintf('%.17g', c(r$estimate, r$conf.int, r$statistic, r$p.value)), '\\n')\n"
+                   for x, y, level in cases)
+    lines = [line.split() for line in rscript(code).strip().splitlines()]
+    for (x, y, level), line in zip(cases, lines, strict=True):
+        estimate, low, high, statistic, p_value = map(float, line)
+        shift = hodges_lehmann_shift(x, y, level=level)
+        assert (shift.ci_low, shift.ci_high) == pytest.approx((low, high), abs=1e-4)
+        differences = np.sort(np.subtract.outer(x, y).ravel())
+        if shift.exact:
+            assert shift.estimate == pytest.approx(estimate, abs=1e-12)
+        else:  # R: a root between the two middle differences; here their midpoint
+            middle = differences[(differences.size - 1) // 2], differences[differences.size // 2]
+            assert middle[0] - 1e-4 <= estimate <= middle[1] + 1e-4
+        assert two_group_test("Mann-Whitney U", x, y) == pytest.approx((statistic, p_value), rel=1e-6, abs=1e-12)
 
 
 def test_hodges_lehmann_interval_coverage():
@@ -238,9 +316,53 @@ def test_hodges_lehmann_interval_coverage():
     for _ in range(400):
         data = pd.DataFrame({"arm": ["A"] * 25 + ["B"] * 25,
                              "y": np.r_[rng.exponential(2.0, 25), rng.exponential(2.0, 25) + 1.0]})
-        shift = compare_two_groups(data, outcome="y", group="arm", normality="nonnormal").iloc[1]
+        shift = compare_two_groups(data, outcome="y", group="arm", normality="nonnormal").iloc[0]
+        assert shift["quantity"] == "Hodges-Lehmann shift"
         covered += shift["ci_low"] <= 1.0 <= shift["ci_high"]
     assert 0.92 <= covered / 400 <= 0.98
+
+
+def test_one_rule_for_table_one_and_compare_two_groups():
+    # The same variable, the same choice: Table 1 and compare_two_groups give the same test and p-value.
+    rng = np.random.default_rng(5)
+    data = pd.DataFrame({"arm": ["A"] * 35 + ["B"] * 30,
+                         "age": rng.normal(65, 9, 65),                       # normal: Welch
+                         "los": np.round(rng.lognormal(2, 0.8, 65)),          # skewed: Shapiro -> Mann-Whitney
+                         "score": rng.normal(50, 10, 65)})                    # listed as non-normal
+    before = data.copy()
+    table = describe_by_group(data, group="arm", continuous=["age", "los", "score"], nonnormal=["score"])
+    pd.testing.assert_frame_equal(data, before)
+    tests = table.tests.set_index("variable")
+    for variable, normality in (("age", "shapiro"), ("los", "shapiro"), ("score", "nonnormal")):
+        row = compare_two_groups(data, outcome=variable, group="arm", normality=normality).iloc[0]
+        assert tests.loc[variable, "test"] == row["test"], variable
+        assert tests.loc[variable, "p_value"] == pytest.approx(row["p_value"], rel=1e-12), variable
+    assert list(tests["test"]) == ["Welch's t-test", "Mann-Whitney U", "Mann-Whitney U"]
+    assert tests.loc["score", "reason"] == "listed in nonnormal" and "rejected" in tests.loc["los", "reason"]
+    assert "median [Q1,Q3]" in " ".join(table.table.index.get_level_values(0)[table.table.index.get_level_values(0)
+                                                                               .str.startswith("los")])
+    assert "Shapiro-Wilk" in table.rules and "compare_two_groups" in table.rules
+    # R tableone's convention (t-test unless listed) is one argument away.
+    convention = describe_by_group(data, group="arm", continuous=["los"], normality="normal").tests
+    assert convention.loc[0, "test"] == "Welch's t-test"
+    welch = compare_two_groups(data, outcome="los", group="arm", normality="normal").iloc[0]
+    assert convention.loc[0, "p_value"] == pytest.approx(welch["p_value"], rel=1e-12)
+
+
+def test_normality_rule_and_choice():
+    assert choose_two_group_test({"a": [1.0, 2, 3, 4, 5], "b": [2.0, 3, 4, 5, 6]}).test == "Welch's t-test"
+    skewed = {"a": [1.0, 1.1, 1.2, 1.3, 9.0, 1.05], "b": [2.0, 3, 4, 5, 6, 7]}
+    assert choose_two_group_test(skewed).test == "Mann-Whitney U"
+    assert choose_two_group_test(skewed, normality="normal").test == "Welch's t-test"
+    assert choose_two_group_test(skewed, normality_alpha=1e-9).test == "Welch's t-test"
+    assert not normality_rule({"a": [1.0, 1.0, 1.0, 1.0]}).normal  # no spread: cannot be tested, rank test
+    assert "cannot test" in normality_rule({"a": [1.0, 2.0]}).reason
+    with pytest.raises(InputError, match="normality="):
+        normality_rule({"a": [1.0, 2.0, 3.0]}, normality="maybe")
+    with pytest.raises(InputError, match="normality_alpha"):
+        normality_rule({"a": [1.0, 2.0, 3.0]}, normality_alpha=5)
+    with pytest.raises(InputError, match="exactly two"):
+        choose_two_group_test({"a": [1.0, 2.0, 3.0]})
 
 
 def test_binary_outcome_fisher_or_chi_squared():

@@ -15,9 +15,15 @@ from tableone import TableOne
 
 from helpers.stats.two_groups import (
     EXPECTED_COUNT_MINIMUM,
+    MANN_WHITNEY,
+    NORMALITY_CHOICES,
+    WELCH,
     categorical_test,
     choose_categorical_test,
+    choose_two_group_test,
+    continuous_test,
     fisher_exact_table,
+    normality_rule,
 )
 from helpers.validation.checks import check_level, numeric_column, require_columns
 from helpers.validation.errors import InputError
@@ -40,7 +46,8 @@ class GroupDescription:
 
 def describe_by_group(df: pd.DataFrame, *, group: str, continuous: Sequence[str] = (),
                       categorical: Sequence[str] = (), nonnormal: Sequence[str] = (),
-                      exact: Sequence[str] = (), equal_variance: bool = False, decimals: int = 1,
+                      exact: Sequence[str] = (), normality: str = "shapiro", normality_alpha: float = 0.05,
+                      equal_variance: bool = False, decimals: int = 1,
                       labels: Mapping[str, str] | None = None) -> GroupDescription:
     """Describe variables by group (a clinical "Table 1") with tests and standardised differences.
 
@@ -54,12 +61,22 @@ def describe_by_group(df: pd.DataFrame, *, group: str, continuous: Sequence[str]
         Variables summarised as mean (SD) / median [Q1,Q3], or as n (%). Binary 0/1 variables belong in
         ``categorical``.
     nonnormal : sequence of str
-        Continuous variables shown as median [Q1,Q3] and tested by Kruskal-Wallis.
+        Continuous variables declared non-normal (e.g. in the analysis plan): shown as median [Q1,Q3]
+        and tested by the rank test whatever the Shapiro-Wilk test says. Pass
+        ``normality="nonnormal"`` to :func:`helpers.stats.two_groups.compare_two_groups` for the same
+        variables so both give the same p-value.
     exact : sequence of str
         Categorical variables always tested by Fisher's exact test.
+    normality : {"shapiro", "normal", "nonnormal"}
+        The rule for the other continuous variables (:func:`helpers.stats.two_groups.choose_two_group_test`,
+        the one used by ``compare_two_groups``): "shapiro" tests each variable's normality in every
+        group; "normal" keeps the t-test for every variable not in ``nonnormal`` (R tableone's
+        convention); "nonnormal" takes the rank test for all.
+    normality_alpha : float
+        Level of the Shapiro-Wilk tests.
     equal_variance : bool
         Pooled-variance t-test (R tableone's default, ``oneway.test(var.equal = TRUE)``) instead of
-        Welch's (default here and in Python tableone).
+        Welch's (default here, in Python tableone and in ``compare_two_groups``).
     decimals : int
         Decimals of the displayed summaries.
     labels : mapping, optional
@@ -77,13 +94,20 @@ def describe_by_group(df: pd.DataFrame, *, group: str, continuous: Sequence[str]
     Raises
     ------
     InputError
-        Missing columns, a variable in two roles, or ``nonnormal``/``exact`` naming variables not in
-        ``continuous``/``categorical``.
+        Missing columns, a variable in two roles, ``nonnormal``/``exact`` naming variables not in
+        ``continuous``/``categorical``, or an unknown ``normality``.
 
     Notes
     -----
-    Tests: Welch (or pooled) t-test, one-way ANOVA for more than two groups, Kruskal-Wallis for
-    ``nonnormal`` (for two groups the Mann-Whitney U test with normal approximation); chi-squared with
+    Continuous variables, two groups: Welch's t-test with mean (SD), or the Mann-Whitney U test with
+    median [Q1,Q3] when the variable is in ``nonnormal`` or the rule of
+    :func:`helpers.stats.two_groups.choose_two_group_test` rejects normality; both computed by
+    :func:`helpers.stats.two_groups.two_group_test` (R's ``t.test`` and ``wilcox.test``, exact without
+    ties for < 50 per group), so every p-value equals that of ``compare_two_groups`` for the same
+    variable and choice. (R tableone tests non-normal variables with ``kruskal.test``, which for two
+    groups is the Mann-Whitney test without continuity correction, so its p-values differ slightly.)
+    ``equal_variance``: tableone's pooled t-test. More than two groups: one-way ANOVA, or Kruskal-Wallis
+    by the same rule. Categorical variables: chi-squared with
     Yates' correction for 2 x 2 tables (as R's ``chisq.test``) unless any expected count is < 5 or
     the variable is in ``exact``, then Fisher's exact test (:func:`fisher_exact_table`). Python
     tableone on its own uses Fisher only for 2 x 2 tables and keeps chi-squared with a warning for
@@ -98,7 +122,7 @@ def describe_by_group(df: pd.DataFrame, *, group: str, continuous: Sequence[str]
     >>> d = pd.DataFrame({"arm": list("AABBAB"), "age": [60, 62, 70, 71, 65, 69], "sex": list("fmfmff")})
     >>> out = describe_by_group(d, group="arm", continuous=["age"], categorical=["sex"])
     >>> list(out.tests["test"])
-    ['Welch’s T-test', "Fisher's exact"]
+    ["Welch's t-test", "Fisher's exact"]
     """
     continuous, categorical = list(continuous), list(categorical)
     nonnormal, exact = list(nonnormal), list(exact)
@@ -108,6 +132,8 @@ def describe_by_group(df: pd.DataFrame, *, group: str, continuous: Sequence[str]
         raise InputError(f"{both} are listed as both continuous and categorical; keep each in one list.")
     if group in continuous + categorical:
         raise InputError(f"'{group}' is the grouping column; remove it from the variables.")
+    if normality not in NORMALITY_CHOICES:
+        raise InputError(f"normality={normality!r}; use 'shapiro' (the rule), 'normal' or 'nonnormal'.")
     for name, subset, parent in (("nonnormal", nonnormal, continuous), ("exact", exact, categorical)):
         stray = sorted(set(subset) - set(parent))
         if stray:
@@ -136,14 +162,28 @@ def describe_by_group(df: pd.DataFrame, *, group: str, continuous: Sequence[str]
         choice, reasons[column] = choose_categorical_test(counts, column in exact)
         name = "Chi-squared" if choice == "chi2" else fisher_exact_table(counts)[1]
         htest[column] = categorical_test(choice, name)
+    rank_tested = []
     for column in continuous:
-        reasons[column] = ("listed in nonnormal" if column in nonnormal
-                           else "continuous, not listed in nonnormal")
+        samples = {level: data.loc[data[group] == level, column].to_numpy(dtype=float) for level in groups}
+        listed = column in nonnormal
+        choice = "nonnormal" if listed else normality
+        if len(groups) == 2:
+            test = choose_two_group_test(samples, normality=choice, normality_alpha=normality_alpha)
+            rank, reasons[column] = test.test == MANN_WHITNEY, test.reason
+            if rank or not equal_variance:
+                htest[column] = continuous_test(test.test)
+        else:
+            rule = normality_rule(samples, normality=choice, normality_alpha=normality_alpha)
+            rank, reasons[column] = not rule.normal, rule.reason
+        if listed:
+            reasons[column] = "listed in nonnormal"
+        if rank:
+            rank_tested.append(column)
 
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*(low number of observations|Monte Carlo).*")
         one = TableOne(data, columns=continuous + categorical, categorical=categorical, continuous=continuous,
-                       groupby=group, nonnormal=nonnormal, pval=True, htest_name=True, htest=htest or None,
+                       groupby=group, nonnormal=rank_tested, pval=True, htest_name=True, htest=htest or None,
                        smd=len(groups) > 1, ttest_equal_var=equal_variance, decimals=decimals,
                        rename=dict(labels) if labels else None, overall=True, include_null=False)
     smd = one.smd_table.astype(float).abs()
@@ -160,15 +200,24 @@ def describe_by_group(df: pd.DataFrame, *, group: str, continuous: Sequence[str]
     table.columns = table.columns.droplevel(0)
     for column in [c for c in table.columns if str(c).startswith("SMD")]:
         table[column] = table[column].astype(str).str.lstrip("-")  # absolute values, as R tableone prints
-    t_test = "pooled-variance" if equal_variance else "Welch's"
-    rules = (f"Continuous variables: mean (SD), {t_test} t-test (one-way ANOVA for more than two groups); "
-             f"those listed as non-normal ({', '.join(nonnormal) or 'none'}): median [Q1,Q3], Kruskal-Wallis "
-             "test (for two groups the Mann-Whitney U test, normal approximation). Categorical variables: "
-             "n (%), chi-squared test (Yates' correction for 2 x 2 tables), or Fisher's exact test when any "
-             f"expected count is < {EXPECTED_COUNT_MINIMUM} or when requested ({', '.join(exact) or 'none'}). "
-             "SMD: absolute standardised mean difference, pooled SD for continuous variables, Yang and Dalton "
-             f"(2012) for categorical ones. Percentages exclude missing values; {excluded} row(s) without "
-             f"'{group}' excluded.")
+    t_test = "the pooled-variance t-test" if equal_variance else f"{WELCH}"
+    listed = ", ".join(nonnormal) or "none"
+    if normality == "shapiro":
+        continuous_rule = (f"mean (SD) and {t_test}, unless the Shapiro-Wilk test rejects normality at "
+                           f"{normality_alpha:g} in either group or the variable is listed as non-normal ({listed}): "
+                           f"then median [Q1,Q3] and the {MANN_WHITNEY} test")
+    elif normality == "normal":
+        continuous_rule = (f"mean (SD) and {t_test}, or median [Q1,Q3] and the {MANN_WHITNEY} test for those "
+                           f"listed as non-normal ({listed})")
+    else:
+        continuous_rule = f"median [Q1,Q3] and the {MANN_WHITNEY} test (every variable treated as non-normal)"
+    rules = (f"Continuous variables: {continuous_rule} (more than two groups: one-way ANOVA or Kruskal-Wallis "
+             "by the same rule); the rule and the tests are those of compare_two_groups, so its p-values agree. "
+             "Categorical variables: n (%), chi-squared test (Yates' correction for 2 x 2 tables), or Fisher's "
+             f"exact test when any expected count is < {EXPECTED_COUNT_MINIMUM} or when requested "
+             f"({', '.join(exact) or 'none'}). SMD: absolute standardised mean difference, pooled SD for "
+             "continuous variables, Yang and Dalton (2012) for categorical ones. Percentages exclude missing "
+             f"values; {excluded} row(s) without '{group}' excluded.")
     return GroupDescription(table=table, tests=tests, smd=smd, rules=rules, group=group, groups=groups,
                             n_excluded=excluded, tableone=one)
 

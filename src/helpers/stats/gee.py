@@ -34,12 +34,12 @@ class GEEResult:
 def gee_sensitivity(df: pd.DataFrame, *, outcome: str, exposure: str, visit: str, subject: str,
                     confounders: Sequence[str] = (), correlation: str = "exchangeable",
                     exposure_reference: Any = None, compare_with: TrajectoryResult | None = None,
-                    confidence: float = 0.95) -> GEEResult:
+                    level: float = 0.95) -> GEEResult:
     """Refit the mean model of :func:`fit_trajectory_models` by GEE with robust standard errors.
 
     Parameters
     ----------
-    df, outcome, exposure, visit, subject, confounders, exposure_reference, confidence
+    df, outcome, exposure, visit, subject, confounders, exposure_reference, level
         As in :func:`fit_trajectory_models`; ``df`` is not modified.
     correlation : {"exchangeable", "independence"}
         Working correlation structure.
@@ -71,7 +71,7 @@ def gee_sensitivity(df: pd.DataFrame, *, outcome: str, exposure: str, visit: str
     structure = sm.cov_struct.Exchangeable() if correlation == "exchangeable" else sm.cov_struct.Independence()
     model = smf.gee(data.formula, groups=subject, data=work, cov_struct=structure, family=sm.families.Gaussian())
     result = model.fit()
-    coefficients = tidy_estimates(result.params.index, result.params, result.bse, confidence)
+    coefficients = tidy_estimates(result.params.index, result.params, result.bse, level)
     comparison = None
     if compare_with is not None:
         mixed = compare_with.model.fixed_effects.set_index("term")
@@ -87,7 +87,7 @@ def gee_sensitivity(df: pd.DataFrame, *, outcome: str, exposure: str, visit: str
                                                    "(GEE, robust covariance)"),
         estimated_means=estimated_means(data, model_spec=model.data.model_spec, params=result.params,
                                          covariance=result.cov_params(), visit=visit, exposure=exposure,
-                                         outcome=outcome, confidence=confidence),
+                                         outcome=outcome, level=level),
         comparison=comparison,
         method=f"GEE (statsmodels, Gaussian, identity link, {correlation} working correlation, robust "
                "sandwich standard errors)",

@@ -94,26 +94,26 @@ def prepare_long(df: pd.DataFrame, *, outcome: str, exposure: str, visit: str, s
 
 
 def estimated_means(data: _LongData, *, model_spec: Any, params: pd.Series, covariance: pd.DataFrame,
-                     visit: str, exposure: str, outcome: str, confidence: float) -> pd.DataFrame:
+                     visit: str, exposure: str, outcome: str, level: float) -> pd.DataFrame:
     """Model means by group and visit, averaging the design rows of all patients (= at mean covariates)."""
-    z, beta = z_quantile(confidence), params.to_numpy(dtype=float)
+    z, beta = z_quantile(level), params.to_numpy(dtype=float)
     sigma = covariance.loc[params.index, params.index].to_numpy(dtype=float)
     observed = data.frame.groupby([exposure, visit], observed=False)[outcome].agg(["size", "mean"])
     years = data.frame.groupby(visit, observed=False)[data.time_column].first()
     rows = []
-    for level in data.exposure_levels:
+    for exposure_level in data.exposure_levels:
         for time in data.visits:
             grid = data.baseline.copy()
             grid[visit] = pd.Categorical([time] * len(grid), categories=list(data.visits))
-            grid[exposure] = pd.Categorical([level] * len(grid), categories=list(data.exposure_levels))
+            grid[exposure] = pd.Categorical([exposure_level] * len(grid), categories=list(data.exposure_levels))
             design = patsy.build_design_matrices([model_spec], grid, return_type="dataframe")[0]
             x = design[list(params.index)].mean(axis=0).to_numpy(dtype=float)
             estimate, standard_error = float(x @ beta), float(np.sqrt(x @ sigma @ x))
-            rows.append({"exposure": level, "visit": time, "visit_years": float(years[time]),
+            rows.append({"exposure": exposure_level, "visit": time, "visit_years": float(years[time]),
                          "estimate": estimate, "standard_error": standard_error,
                          "ci_low": estimate - z * standard_error, "ci_high": estimate + z * standard_error,
-                         "n_observed": int(observed.loc[(level, time), "size"]),
-                         "observed_mean": float(observed.loc[(level, time), "mean"])})
+                         "n_observed": int(observed.loc[(exposure_level, time), "size"]),
+                         "observed_mean": float(observed.loc[(exposure_level, time), "mean"])})
     return pd.DataFrame(rows)
 
 
@@ -163,7 +163,7 @@ def fit_trajectory_models(df: pd.DataFrame, *, outcome: str, exposure: str, visi
                           confounders: Sequence[str] = (), random_slope: str = "try",
                           interaction_test: str = "wald", exposure_reference: Any = None,
                           visit_unit: str = "months", slope_alpha: float = 0.05,
-                          confidence: float = 0.95) -> TrajectoryResult:
+                          level: float = 0.95) -> TrajectoryResult:
     """Compare outcome trajectories between exposure groups with a linear mixed model.
 
     Parameters
@@ -192,8 +192,8 @@ def fit_trajectory_models(df: pd.DataFrame, *, outcome: str, exposure: str, visi
         Reference exposure group.
     visit_unit : {"months", "years", "weeks", "days"}
         Unit of ``visit``, to express the random slope per year.
-    slope_alpha, confidence : float
-        Level of the random-slope test; level of the confidence intervals.
+    slope_alpha, level : float
+        Level of the random-slope test; confidence level of the intervals.
 
     Returns
     -------
@@ -229,7 +229,7 @@ def fit_trajectory_models(df: pd.DataFrame, *, outcome: str, exposure: str, visi
     data = prepare_long(df, outcome=outcome, exposure=exposure, visit=visit, subject=subject,
                          confounders=confounders, exposure_reference=exposure_reference, visit_unit=visit_unit)
     work = data.frame
-    intercept = fit_mixed_model(work, formula=data.formula, group=subject, confidence=confidence)
+    intercept = fit_mixed_model(work, formula=data.formula, group=subject, level=level)
     chosen, slope = intercept, None
     reason, slope_table = "random slope not requested (random_slope='never').", pd.DataFrame()
     if random_slope != "never":
@@ -237,7 +237,7 @@ def fit_trajectory_models(df: pd.DataFrame, *, outcome: str, exposure: str, visi
             warnings.simplefilter("always")
             try:
                 slope = fit_mixed_model(work, formula=data.formula, group=subject,
-                                        re_formula=f"~{data.time_column}", confidence=confidence)
+                                        re_formula=f"~{data.time_column}", level=level)
             except RuntimeError:
                 if random_slope == "always":
                     raise
@@ -259,7 +259,7 @@ def fit_trajectory_models(df: pd.DataFrame, *, outcome: str, exposure: str, visi
             "method": "likelihood-ratio test of ML fits with and without the visit x exposure terms"}])
     means = estimated_means(data, model_spec=chosen.design_info, params=chosen.estimates,
                              covariance=chosen.fixed_effects_covariance, visit=visit, exposure=exposure,
-                             outcome=outcome, confidence=confidence)
+                             outcome=outcome, level=level)
     return TrajectoryResult(
         model=chosen, intercept_model=intercept, slope_model=slope,
         random_effects="intercept + slope" if chosen is slope else "intercept",
@@ -381,7 +381,7 @@ MEAN_DIFFERENCE_COLUMNS = ["visit", "contrast", "estimate", "standard_error", "c
 
 
 def mean_difference_by_visit(trajectory: TrajectoryResult, *, exposure: str, visit: str,
-                             confidence: float = 0.95) -> pd.DataFrame:
+                             level: float = 0.95) -> pd.DataFrame:
     """Model-estimated difference between exposure groups at each visit, from a mixed-model fit.
 
     Parameters
@@ -390,8 +390,8 @@ def mean_difference_by_visit(trajectory: TrajectoryResult, *, exposure: str, vis
         The result of :func:`helpers.stats.longitudinal.fit_trajectory_models` (its kept model is used).
     exposure, visit : str
         The exposure and visit columns given to that fit.
-    confidence : float
-        Level of the Wald confidence intervals.
+    level : float
+        Confidence level of the Wald intervals.
 
     Returns
     -------
@@ -424,23 +424,24 @@ def mean_difference_by_visit(trajectory: TrajectoryResult, *, exposure: str, vis
     covariance = trajectory.model.fixed_effects_covariance.loc[names, names].to_numpy(dtype=float)
     levels, visits = list(trajectory.exposure_levels), list(trajectory.visits)
     reference = levels[0]
-    z = z_quantile(confidence)
+    z = z_quantile(level)
     observed = frame.groupby(visit, observed=False).size()
     rows = []
-    for level in levels[1:]:
+    for exposure_level in levels[1:]:
         grid = pd.concat([frame.iloc[[0]]] * (2 * len(visits)), ignore_index=True)
         grid[visit] = pd.Categorical(visits * 2, categories=visits)
-        grid[exposure] = pd.Categorical([level] * len(visits) + [reference] * len(visits), categories=levels)
+        grid[exposure] = pd.Categorical([exposure_level] * len(visits) + [reference] * len(visits),
+                                        categories=levels)
         design = patsy.build_design_matrices([spec], grid, return_type="dataframe")[0][names].to_numpy(dtype=float)
         contrasts = design[: len(visits)] - design[len(visits):]
         for time, contrast in zip(visits, contrasts):
             estimate = float(contrast @ beta)
             standard_error = float(np.sqrt(contrast @ covariance @ contrast))
-            rows.append({"visit": time, "contrast": f"{level} - {reference}", "estimate": estimate,
+            rows.append({"visit": time, "contrast": f"{exposure_level} - {reference}", "estimate": estimate,
                          "standard_error": standard_error, "ci_low": estimate - z * standard_error,
                          "ci_high": estimate + z * standard_error,
                          "p_value": float(2.0 * stats.norm.sf(abs(estimate / standard_error))),
                          "n_observed": int(observed.get(time, 0)),
                          "method": f"difference of model-estimated means ({trajectory.random_effects} mixed "
-                                   f"model), Wald z {confidence:.0%} CI"})
+                                   f"model), Wald z {level:.0%} CI"})
     return pd.DataFrame(rows, columns=MEAN_DIFFERENCE_COLUMNS)

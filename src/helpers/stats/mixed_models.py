@@ -287,10 +287,10 @@ def ordered_levels(values: pd.Series, reference: Any, column: str) -> list:
     return [reference] + [level for level in levels if level != reference]
 
 
-def tidy_estimates(terms: Sequence[str], estimate: Any, standard_error: Any, confidence: float) -> pd.DataFrame:
+def tidy_estimates(terms: Sequence[str], estimate: Any, standard_error: Any, level: float) -> pd.DataFrame:
     """term, estimate, standard_error, statistic (z), ci_low, ci_high, p_value (Wald, normal)."""
     estimate, standard_error = np.asarray(estimate, dtype=float), np.asarray(standard_error, dtype=float)
-    statistic, z = estimate / standard_error, z_quantile(confidence)
+    statistic, z = estimate / standard_error, z_quantile(level)
     return pd.DataFrame({"term": list(terms), "estimate": estimate, "standard_error": standard_error,
                          "statistic": statistic, "ci_low": estimate - z * standard_error,
                          "ci_high": estimate + z * standard_error,
@@ -356,7 +356,7 @@ def _require_full_rank(design: pd.DataFrame) -> None:
 
 def fit_mixed_model(df: pd.DataFrame, *, formula: str, group: str, re_formula: str | None = None,
                     reml: bool = True, optimizers: Sequence[str] = OPTIMIZERS,
-                    confidence: float = 0.95) -> MixedModelResult:
+                    level: float = 0.95) -> MixedModelResult:
     """Fit a linear mixed model with one grouping factor (patients), as lme4's ``lmer``.
 
     Parameters
@@ -374,8 +374,8 @@ def fit_mixed_model(df: pd.DataFrame, *, formula: str, group: str, re_formula: s
         REML (default, as lme4) or maximum likelihood (to compare fixed effects by LR test).
     optimizers : sequence of str
         scipy.optimize methods tried in order, each on its own, until one converges.
-    confidence : float
-        Level of the Wald confidence intervals.
+    level : float
+        Confidence level of the Wald intervals.
 
     Returns
     -------
@@ -446,7 +446,7 @@ def fit_mixed_model(df: pd.DataFrame, *, formula: str, group: str, re_formula: s
                       "(lme4's isSingular rule). Simplify the random effects.", stacklevel=2)
     terms = list(design.columns)
     return MixedModelResult(
-        fixed_effects=tidy_estimates(terms, result.beta, np.sqrt(np.diag(result.beta_covariance)), confidence),
+        fixed_effects=tidy_estimates(terms, result.beta, np.sqrt(np.diag(result.beta_covariance)), level),
         random_effects=pd.DataFrame({"term": names, "variance": np.diag(cov_re), "sd": sd}),
         random_correlation=correlation, residual_sd=float(np.sqrt(result.residual_variance)),
         log_likelihood=result.log_likelihood,
@@ -456,5 +456,5 @@ def fit_mixed_model(df: pd.DataFrame, *, formula: str, group: str, re_formula: s
         fixed_effects_covariance=pd.DataFrame(result.beta_covariance, index=terms, columns=terms),
         n_observations=len(used), n_groups=result.n_groups, formula=formula, re_formula=re_formula,
         method=(f"linear mixed model ({'REML' if reml else 'ML'}, lme4's profiled deviance, optimiser "
-                f"{result.optimizer}); Wald z {confidence:.0%} CIs and p-values"),
+                f"{result.optimizer}); Wald z {level:.0%} CIs and p-values"),
         frame=df.loc[used], design_info=design.design_info)

@@ -18,7 +18,7 @@ from helpers.validation.errors import InputError
 # ------------------------------------------------------------------------- weighted mean difference
 def weighted_mean_difference(df: pd.DataFrame, *, outcome: str, group: str, reference: Any = None,
                              weights: str | pd.Series | np.ndarray | None = None, cluster: str | None = None,
-                             cov_type: Literal["HC0", "HC1"] = "HC0", confidence: float = 0.95,
+                             cov_type: Literal["HC0", "HC1"] = "HC0", level: float = 0.95,
                              label: str = "mean difference") -> pd.DataFrame:
     """Difference in (weighted) means between two groups with a sandwich (robust) confidence interval.
 
@@ -38,8 +38,8 @@ def weighted_mean_difference(df: pd.DataFrame, *, outcome: str, group: str, refe
         Column of clusters (``pair_id`` of a matched cohort): cluster-robust variance instead of ``cov_type``.
     cov_type : {"HC0", "HC1"}
         Heteroscedasticity-consistent variance when ``cluster`` is not given.
-    confidence : float
-        Level of the confidence interval.
+    level : float
+        Confidence level of the interval.
     label : str
         Value of the ``quantity`` column.
 
@@ -74,7 +74,7 @@ def weighted_mean_difference(df: pd.DataFrame, *, outcome: str, group: str, refe
     >>> round(float(weighted_mean_difference(d, outcome="y", group="arm").loc[0, "estimate"]), 6)
     3.0
     """
-    check_level(confidence)
+    level = check_level(level)
     if cov_type not in ("HC0", "HC1"):
         raise InputError(f"cov_type={cov_type!r}; use 'HC0' or 'HC1'.")
     require_columns(df, [outcome, group] + ([cluster] if cluster else []) + ([weights] if isinstance(weights, str) else []))
@@ -94,7 +94,7 @@ def weighted_mean_difference(df: pd.DataFrame, *, outcome: str, group: str, refe
         fit = model.fit(cov_type=cov_type)
         variance = f"robust sandwich SE ({cov_type})"
     estimate, standard_error = float(fit.params[1]), float(fit.bse[1])
-    z = stats.norm.ppf(0.5 + confidence / 2)
+    z = stats.norm.ppf(0.5 + level / 2)
     statistic = estimate / standard_error if standard_error > 0 else np.nan
     weighting = "unweighted" if weights is None else "weighted"
     return pd.DataFrame([{

@@ -19,9 +19,8 @@ from helpers.validation.checks import require_columns
 
 # ------------------------------------------------------------------------------ side-by-side tables
 def compare_adjustment_methods(df: pd.DataFrame, match: MatchResult, *, outcome: str, group: str, treatment: str,
-                               covariates: Sequence[str], reference: Any = None, alpha: float = 0.05,
-                               confidence: float = 0.95) -> pd.DataFrame:
-    """Crude, matched (unpaired and paired) and inverse-probability-weighted (ATT) estimates side by side.
+                               covariates: Sequence[str], reference: Any = None, level: float = 0.95) -> pd.DataFrame:
+    """Crude, matched (unpaired and paired) and inverse-probability-weighted (ATT) mean differences side by side.
 
     Parameters
     ----------
@@ -36,36 +35,39 @@ def compare_adjustment_methods(df: pd.DataFrame, match: MatchResult, *, outcome:
         The propensity-model covariates (for the weights: same model as the match).
     reference : optional
         Reference group of ``group``.
-    alpha : float
-        Level of the Shapiro-Wilk tests that choose each comparison's test.
-    confidence : float
-        Level of the confidence intervals.
+    level : float
+        Confidence level of the intervals.
 
     Returns
     -------
     DataFrame
         Columns ``analysis`` ("crude", "matched", "matched, paired", "IPW (ATT)") followed by
-        :data:`helpers.stats.two_groups.COMPARISON_COLUMNS`.
+        :data:`helpers.stats.two_groups.COMPARISON_COLUMNS`; every row a mean difference (other minus
+        reference) with its own interval and test.
 
     Notes
     -----
-    Crude and matched: :func:`helpers.stats.two_groups.compare_two_groups` (its mean-difference row; Welch CI);
-    paired: :func:`compare_matched_pairs`; IPW: :func:`weighted_mean_difference` with weights
+    The table varies the adjustment, not the test, so every row estimates the same quantity, the
+    difference in means (the only one inverse-probability weighting gives, and the simulation's true
+    effect): crude and matched by Welch's t-test (:func:`helpers.stats.two_groups.compare_two_groups`
+    with ``normality="normal"``), the pairs by the paired t-test (:func:`compare_matched_pairs` with
+    ``normality="normal"``), IPW by :func:`weighted_mean_difference` (Wald z, sandwich SE) with weights
     e / (1 - e) for controls and 1 for treated (:func:`helpers.stats.weighting.ipw_att_weights`), the score
-    estimated on the full cohort as in the match.
+    estimated on the full cohort as in the match. The rank-based analysis that the test-choice rule may
+    pick for the primary outcome is reported by ``compare_two_groups`` itself.
     """
     require_columns(df, [outcome, group, treatment, *covariates])
     scores = estimate_propensity(df, treatment=treatment, covariates=covariates)
     weights = ipw_att_weights(df, treatment=treatment, propensity=scores["propensity"])
     rows = [
-        ("crude", compare_two_groups(df, outcome=outcome, group=group, reference=reference, alpha=alpha,
-                                     confidence=confidence)),
-        ("matched", compare_two_groups(match.matched, outcome=outcome, group=group, reference=reference, alpha=alpha,
-                                       confidence=confidence)),
+        ("crude", compare_two_groups(df, outcome=outcome, group=group, reference=reference, normality="normal",
+                                     level=level)),
+        ("matched", compare_two_groups(match.matched, outcome=outcome, group=group, reference=reference,
+                                       normality="normal", level=level)),
         ("matched, paired", compare_matched_pairs(match.matched, outcome=outcome, group=group, reference=reference,
-                                                  alpha=alpha, confidence=confidence)),
+                                                  normality="normal", level=level)),
         ("IPW (ATT)", weighted_mean_difference(df, outcome=outcome, group=group, reference=reference,
-                                               weights=weights, confidence=confidence)),
+                                               weights=weights, level=level)),
     ]
     table = pd.concat([frame.iloc[[0]].assign(analysis=name) for name, frame in rows], ignore_index=True)
     return table[["analysis", *COMPARISON_COLUMNS]]
@@ -74,19 +76,23 @@ def compare_adjustment_methods(df: pd.DataFrame, match: MatchResult, *, outcome:
 def compare_calipers(df: pd.DataFrame, *, outcome: str, group: str, treatment: str, covariates: Sequence[str],
                      calipers: Sequence[float | None] = (0.1, 0.2, None),
                      caliper_scale: Literal["logit", "propensity"] = "logit", reference: Any = None,
-                     alpha: float = 0.05, confidence: float = 0.95, **matching_options: Any) -> pd.DataFrame:
-    """The matched estimate under several calipers: pairs, balance and the difference in means.
+                     normality: Literal["shapiro", "normal", "nonnormal"] = "shapiro", normality_alpha: float = 0.05,
+                     level: float = 0.95, **matching_options: Any) -> pd.DataFrame:
+    """The primary analysis under several calipers: pairs, balance and the matched comparison.
 
     Parameters
     ----------
     df : DataFrame
         The full cohort; not modified.
-    outcome, group, treatment, covariates, reference, alpha, confidence
+    outcome, group, treatment, covariates, reference, level
         As in :func:`compare_adjustment_methods`.
     calipers : sequence of float or None
         Calipers in SDs of the score on ``caliper_scale``; None for no caliper.
     caliper_scale : {"logit", "propensity"}
         Scale of the caliper (see :func:`helpers.stats.matching.match_on_propensity`).
+    normality, normality_alpha
+        The test-choice rule of :func:`helpers.stats.two_groups.compare_two_groups`; pass what the primary
+        analysis uses so the row of its caliper repeats it.
     **matching_options
         Passed to :func:`helpers.stats.matching.match_on_propensity` (``order``, ``exact``, ``rng``).
 
@@ -95,9 +101,10 @@ def compare_calipers(df: pd.DataFrame, *, outcome: str, group: str, treatment: s
     DataFrame
         One row per caliper: ``caliper`` ("none" or the number), ``caliper_width`` (absolute width on
         the matching scale), ``pairs``, ``unmatched_treated``, ``smd_max_after`` (largest |SMD| over the
-        covariates, the score excluded), then the mean-difference row of
-        :func:`helpers.stats.two_groups.compare_two_groups` on the matched sample (``estimate``, ``ci_low``,
-        ``ci_high``, ``p_value``, ``test``, ``n``).
+        covariates, the score excluded), then the first row of
+        :func:`helpers.stats.two_groups.compare_two_groups` on the matched sample, the chosen test's own
+        analysis (``quantity``, ``estimate``, ``ci_low``, ``ci_high``, ``p_value``, ``test``, ``method``,
+        ``n``). The rule runs in each matched sample, so ``test`` and ``quantity`` can differ by caliper.
     """
     rows = []
     for caliper in calipers:
@@ -107,12 +114,13 @@ def compare_calipers(df: pd.DataFrame, *, outcome: str, group: str, treatment: s
                                         caliper_scale=caliper_scale, **matching_options)
         balance = match.balance[match.balance["covariate"] != "distance"]
         comparison = compare_two_groups(match.matched, outcome=outcome, group=group, reference=reference,
-                                        alpha=alpha, confidence=confidence).iloc[0]
+                                        normality=normality, normality_alpha=normality_alpha, level=level).iloc[0]
         rows.append({"caliper": "none" if caliper is None else f"{caliper:g}",
                      "caliper_width": match.caliper_width, "pairs": match.n_pairs,
                      "unmatched_treated": match.unmatched["treated"],
                      "smd_max_after": float(balance["smd_after"].abs().max()),
-                     **{key: comparison[key] for key in ("estimate", "ci_low", "ci_high", "p_value", "test", "n")}})
+                     **{key: comparison[key] for key in ("quantity", "estimate", "ci_low", "ci_high", "p_value",
+                                                         "test", "method", "n")}})
     return pd.DataFrame(rows)
 
 

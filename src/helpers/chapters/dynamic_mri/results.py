@@ -54,7 +54,7 @@ def results(*, data: pd.DataFrame, match: MatchResult, n_excluded: int, balance_
                              estimate=cox_fit.table["hazard_ratio"], n=cox_fit.n),
         calipers.assign(quantity="recovery_rate_difference_caliper_" + calipers["caliper"],
                         group="dynamic - conventional",
-                        method="matched mean difference, Welch CI; p-value: " + calipers["test"]),
+                        method="matched sample; " + calipers["quantity"] + "; " + calipers["method"]),
         power_table.iloc[:2].assign(quantity="detectable_difference", group=power_table["scenario"],
                                     estimate=power_table["difference"], method="pingouin power_ttest(2n)"),
         power_table.iloc[[2]].assign(quantity="power_assumed_difference", group=power_table["scenario"],

@@ -147,7 +147,7 @@ def outcome_percentages(cohort: pd.DataFrame, *, muscles: Sequence[str] = MUSCLE
     Returns
     -------
     DataFrame
-        muscle, outcome, visit ("all" for every follow-up visit pooled, else the month), group, events,
+        muscle, outcome, visit ("all" for every follow-up visit pooled, else the month), group, n_events,
         n (observations), percent.
     """
     follow_up = cohort[cohort["visit_month"] > 0]
@@ -159,7 +159,7 @@ def outcome_percentages(cohort: pd.DataFrame, *, muscles: Sequence[str] = MUSCLE
                 for group in (NON_SEVERE, SEVERE):
                     values = part.loc[part[f"group_{muscle}"] == group, outcome]
                     rows.append({"muscle": muscle, "outcome": outcome, "visit": visit, "group": group,
-                                 "events": int(values.sum()), "n": len(values),
+                                 "n_events": int(values.sum()), "n": len(values),
                                  "percent": 100.0 * float(values.mean()) if len(values) else np.nan})
     return pd.DataFrame(rows)
 
@@ -191,18 +191,21 @@ def attendance(cohort: pd.DataFrame, *, muscle: str = ASSUMPTIONS["headline_musc
 
 
 def repeated_tests(cohort: pd.DataFrame, *, outcome: str = "disability",
-                   muscle: str = ASSUMPTIONS["headline_muscle"], confidence: float = 0.95) -> pd.DataFrame:
+                   muscle: str = ASSUMPTIONS["headline_muscle"], normality_alpha: float = 0.05,
+                   level: float = 0.95) -> pd.DataFrame:
     """A two-group test at every visit (the approach mixed models replace), for comparison.
 
     Each visit's test (:func:`helpers.stats.two_groups.compare_two_groups`: Welch's t-test or Mann-Whitney by the
-    Shapiro-Wilk rule) uses only the patients seen at that visit. Returns visit, test, estimate (mean
-    difference non-severe minus severe), ci_low, ci_high, p_value, n.
+    Shapiro-Wilk rule at ``normality_alpha``) uses only the patients seen at that visit, and each row is that
+    test's own analysis. Returns visit, test, quantity (mean difference for Welch, Hodges-Lehmann shift for
+    Mann-Whitney; non-severe minus severe), estimate, ci_low, ci_high, p_value, n.
     """
     rows = []
     for visit, part in cohort[cohort[outcome].notna()].groupby("visit_month"):
         result = compare_two_groups(part, outcome=outcome, group=f"group_{muscle}", reference=SEVERE,
-                                    confidence=confidence).iloc[0]
-        rows.append({"visit": visit, "test": result["test"], "estimate": result["estimate"],
+                                    normality_alpha=normality_alpha, level=level).iloc[0]
+        rows.append({"visit": visit, "test": result["test"], "quantity": result["quantity"],
+                     "estimate": result["estimate"],
                      "ci_low": result["ci_low"], "ci_high": result["ci_high"], "p_value": result["p_value"],
                      "n": int(result["n"])})
     return pd.DataFrame(rows)
@@ -212,7 +215,7 @@ def repeated_tests(cohort: pd.DataFrame, *, outcome: str = "disability",
 
 def odds_ratio_table(cohort: pd.DataFrame, *, muscles: Sequence[str] = MUSCLES,
                      outcomes: Sequence[str] = BINARY_OUTCOMES, confounders: Sequence[str] = (),
-                     correction: str = "holm", confidence: float = 0.95) -> pd.DataFrame:
+                     correction: str = "holm", level: float = 0.95) -> pd.DataFrame:
     """Odds ratios of non-severe vs severe IMF, per muscle, outcome and follow-up visit.
 
     Parameters
@@ -226,14 +229,14 @@ def odds_ratio_table(cohort: pd.DataFrame, *, muscles: Sequence[str] = MUSCLES,
     correction : str
         Multiple-testing correction over all adjusted odds ratios (statsmodels ``multipletests``
         method, e.g. "holm", "fdr_bh"); reported in ``p_adjusted``.
-    confidence : float
-        Level of the Wald confidence intervals.
+    level : float
+        Confidence level of the Wald intervals.
 
     Returns
     -------
     DataFrame
         muscle, label, outcome, visit, model ("unadjusted"/"adjusted"), estimate (odds ratio),
-        ci_low, ci_high, p_value, p_adjusted (adjusted models only), n, events, method, note.
+        ci_low, ci_high, p_value, p_adjusted (adjusted models only), n, n_events, method, note.
 
     Notes
     -----
@@ -251,7 +254,7 @@ def odds_ratio_table(cohort: pd.DataFrame, *, muscles: Sequence[str] = MUSCLES,
             for outcome in outcomes:
                 table = logistic_by_visit(follow_up, outcome=outcome, exposure=f"group_{muscle}", visit="visit_month",
                                           confounders=list(confounders), exposure_reference=SEVERE,
-                                          confidence=confidence)
+                                          confidence=level).rename(columns={"events": "n_events"})
                 tables.append(table.assign(muscle=muscle, label=muscle_label(muscle), outcome=outcome))
     table = pd.concat(tables, ignore_index=True)
     table["p_adjusted"] = np.nan
@@ -259,13 +262,13 @@ def odds_ratio_table(cohort: pd.DataFrame, *, muscles: Sequence[str] = MUSCLES,
     if adjusted.any():
         table.loc[adjusted, "p_adjusted"] = multipletests(table.loc[adjusted, "p_value"], method=correction)[1]
     columns = ["muscle", "label", "outcome", "visit", "model", "estimate", "ci_low", "ci_high", "p_value",
-               "p_adjusted", "n", "events", "method", "note"]
+               "p_adjusted", "n", "n_events", "method", "note"]
     return table[columns]
 
 
 def continuous_odds_ratio_table(cohort: pd.DataFrame, *, muscles: Sequence[str] = MUSCLES,
                                 outcomes: Sequence[str] = BINARY_OUTCOMES, confounders: Sequence[str] = (),
-                                per: float = 10.0, confidence: float = 0.95) -> pd.DataFrame:
+                                per: float = 10.0, level: float = 0.95) -> pd.DataFrame:
     """Adjusted odds ratios per ``per`` percentage points *less* IMF (IMF kept continuous).
 
     Returns the columns of :func:`odds_ratio_table` (adjusted models, no ``p_adjusted``), so the two
@@ -279,12 +282,13 @@ def continuous_odds_ratio_table(cohort: pd.DataFrame, *, muscles: Sequence[str] 
             follow_up["imf_less"] = -follow_up[f"imf_{muscle}"] / per
             for outcome in outcomes:
                 table = logistic_by_visit(follow_up, outcome=outcome, exposure="imf_less", visit="visit_month",
-                                          confounders=list(confounders), confidence=confidence)
+                                          confounders=list(confounders), confidence=level)
+                table = table.rename(columns={"events": "n_events"})
                 table = table[table["model"] == ("adjusted" if confounders else "unadjusted")]
                 tables.append(table.assign(muscle=muscle, label=muscle_label(muscle), outcome=outcome,
                                            method=table["method"] + f"; IMF continuous, per {per:g} points less"))
     columns = ["muscle", "label", "outcome", "visit", "model", "estimate", "ci_low", "ci_high", "p_value", "n",
-               "events", "method", "note"]
+               "n_events", "method", "note"]
     return pd.concat(tables, ignore_index=True)[columns]
 
 
@@ -331,7 +335,7 @@ class MuscleTrajectories:
 def fit_muscle_trajectories(cohort: pd.DataFrame, *, muscles: Sequence[str] = MUSCLES,
                             outcomes: Sequence[str] = CONTINUOUS_OUTCOMES, confounders: Sequence[str] = (),
                             slope_muscle: str | None = ASSUMPTIONS["headline_muscle"],
-                            confidence: float = 0.95) -> MuscleTrajectories:
+                            level: float = 0.95) -> MuscleTrajectories:
     """Linear mixed models of each outcome by IMF group (visit x group), for every muscle.
 
     Parameters
@@ -347,8 +351,8 @@ def fit_muscle_trajectories(cohort: pd.DataFrame, *, muscles: Sequence[str] = MU
         :func:`~helpers.stats.longitudinal.fit_trajectory_models`: kept only if it converges, is not singular
         and improves the fit); the other muscles' models have a random intercept only, so that one
         muscle's models show the random-slope decision. None: try the slope in every model.
-    confidence : float
-        Level of the confidence intervals.
+    level : float
+        Confidence level of the intervals.
 
     Returns
     -------
@@ -371,7 +375,7 @@ def fit_muscle_trajectories(cohort: pd.DataFrame, *, muscles: Sequence[str] = MU
                 warnings.filterwarnings("ignore", message=".*(mixed model|singular fit|did not converge).*")
                 fit = fit_trajectory_models(cohort, outcome=outcome, exposure=f"group_{muscle}", visit="visit_month",
                                             subject="patient_id", confounders=list(confounders),
-                                            exposure_reference=SEVERE, random_slope=mode, confidence=confidence)
+                                            exposure_reference=SEVERE, random_slope=mode, level=level)
             fits[(muscle, outcome)] = fit
             test = fit.interaction_test.iloc[0]
             intercept_only = wald_test(fit.intercept_model.estimates,
@@ -386,7 +390,7 @@ def fit_muscle_trajectories(cohort: pd.DataFrame, *, muscles: Sequence[str] = MU
                             "group_by_time_p_intercept_only": float(intercept_only), "n_subjects": fit.n_subjects,
                             "n_observations": fit.n_observations, "converged": fit.model.converged})
             difference = mean_difference_by_visit(fit, exposure=f"group_{muscle}", visit="visit_month",
-                                                  confidence=confidence)
+                                                  level=level)
             differences.append(difference.assign(muscle=muscle, outcome=outcome))
     differences = pd.concat(differences, ignore_index=True)
     leading = ["muscle", "outcome"]
