@@ -234,7 +234,7 @@ def odds_ratio_table(cohort: pd.DataFrame, *, muscles: Sequence[str] = MUSCLES,
     -------
     DataFrame
         muscle, label, outcome, visit, model ("unadjusted"/"adjusted"), estimate (odds ratio),
-        ci_low, ci_high, p_value, p_adjusted (adjusted models only), n, events, method, note.
+        ci_low, ci_high, p_value, p_adjusted (adjusted models only), n, n_events, method, note.
 
     Notes
     -----
@@ -247,12 +247,12 @@ def odds_ratio_table(cohort: pd.DataFrame, *, muscles: Sequence[str] = MUSCLES,
     follow_up = cohort[cohort["visit_month"] > 0]
     tables = []
     with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*events per parameter.*")
+        warnings.filterwarnings("ignore", message=".*events per variable.*")
         for muscle in muscles:
             for outcome in outcomes:
                 table = logistic_by_visit(follow_up, outcome=outcome, exposure=f"group_{muscle}", visit="visit_month",
                                           confounders=list(confounders), exposure_reference=SEVERE,
-                                          confidence=confidence)
+                                          level=confidence)
                 tables.append(table.assign(muscle=muscle, label=muscle_label(muscle), outcome=outcome))
     table = pd.concat(tables, ignore_index=True)
     table["p_adjusted"] = np.nan
@@ -260,7 +260,7 @@ def odds_ratio_table(cohort: pd.DataFrame, *, muscles: Sequence[str] = MUSCLES,
     if adjusted.any():
         table.loc[adjusted, "p_adjusted"] = multipletests(table.loc[adjusted, "p_value"], method=correction)[1]
     columns = ["muscle", "label", "outcome", "visit", "model", "estimate", "ci_low", "ci_high", "p_value",
-               "p_adjusted", "n", "events", "method", "note"]
+               "p_adjusted", "n", "n_events", "method", "note"]
     return table[columns]
 
 
@@ -275,17 +275,17 @@ def continuous_odds_ratio_table(cohort: pd.DataFrame, *, muscles: Sequence[str] 
     follow_up = cohort[cohort["visit_month"] > 0].copy()
     tables = []
     with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*events per parameter.*")
+        warnings.filterwarnings("ignore", message=".*events per variable.*")
         for muscle in muscles:
             follow_up["imf_less"] = -follow_up[f"imf_{muscle}"] / per
             for outcome in outcomes:
                 table = logistic_by_visit(follow_up, outcome=outcome, exposure="imf_less", visit="visit_month",
-                                          confounders=list(confounders), confidence=confidence)
+                                          confounders=list(confounders), level=confidence)
                 table = table[table["model"] == ("adjusted" if confounders else "unadjusted")]
                 tables.append(table.assign(muscle=muscle, label=muscle_label(muscle), outcome=outcome,
                                            method=table["method"] + f"; IMF continuous, per {per:g} points less"))
     columns = ["muscle", "label", "outcome", "visit", "model", "estimate", "ci_low", "ci_high", "p_value", "n",
-               "events", "method", "note"]
+               "n_events", "method", "note"]
     return pd.concat(tables, ignore_index=True)[columns]
 
 
