@@ -52,7 +52,7 @@ def reproduced_results(cohort: pd.DataFrame) -> pd.DataFrame:
                                             methods=["pearson"])
     aucs = pd.concat([roc.roc_auc(cohort, outcome=OUTCOME, predictor=name, direction=direction)
                       for name, direction in directions.items()], ignore_index=True)
-    model = logistic.fit_logistic_model(cohort, outcome=OUTCOME, predictors=["fa", "f"])
+    model = logistic.logistic_regression(cohort, outcome=OUTCOME, predictors=["fa", "f"])
     thresholds = pd.concat([roc.youden_threshold(cohort, outcome=OUTCOME, predictor=name) for name in ("fa", "f")],
                            ignore_index=True)
     return pd.concat([
@@ -134,7 +134,7 @@ def test_figures_draw_with_titles_and_labelled_axes(cohort):
     directions = {"fa": "<", "f": "<"}
     frame = cohort.assign(recovery_group=np.where(cohort[OUTCOME] == 1, "good", "poor"))
     curves = {name: roc.roc_curve_points(cohort, outcome=OUTCOME, predictor=name) for name in directions}
-    model = logistic.fit_logistic_model(cohort, outcome=OUTCOME, predictors=["fa", "f"])
+    model = logistic.logistic_regression(cohort, outcome=OUTCOME, predictors=["fa", "f"])
     calibrated = prediction.calibration(cohort[OUTCOME], model.predicted_probability, n_bins=5)
     drawn = [
         figures.plot_recovery(cohort, before="mjoa_pre", after="mjoa_post", recovery="recovery_rate", cutoff=50),

@@ -227,7 +227,7 @@ def test_percentages_and_odds_ratio_table(cohort, odds_ratios):
         paraspinal_imf_analysis.odds_ratio_table(cohort, muscles=["erector_left"], correction="magic")
 
 
-@pytest.mark.filterwarnings("ignore:visit .* events per parameter")
+@pytest.mark.filterwarnings("ignore:visit .* events per variable")
 def test_continuous_model_and_side_by_side(cohort, odds_ratios):
     continuous = paraspinal_imf_analysis.continuous_odds_ratio_table(cohort, muscles=["multifidus_right"], confounders=LOGISTIC_CONFOUNDERS)
     assert len(continuous) == 8 and (continuous["model"] == "adjusted").all()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 import warnings
 
 import numpy as np
@@ -13,8 +12,8 @@ from scipy.special import expit
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 
-from helpers.stats.logistic import fit_logistic_model
-from helpers.stats.prediction import bootstrap_validation, calibration, decision_curve, optimism_corrected_auc
+from helpers.stats.logistic import logistic_regression
+from helpers.stats.prediction import bootstrap_validation, calibration, decision_curve
 from helpers.stats.roc import roc_auc
 from helpers.validation.errors import InputError
 
@@ -54,69 +53,87 @@ def test_calibration_of_true_probabilities():
     assert overfitted.summary.set_index("quantity").loc["calibration_slope", "estimate"] == pytest.approx(0.5, abs=0.05)
 
 
+def test_calibration_matches_r_glm(reference_data):
+    # R: d <- read.csv("aSAH.csv"); d$poor <- as.integer(d$outcome == "Poor"); p <- plogis(-1.5 + 4 * d$s100b)
+    #    a <- glm(poor ~ 1, offset = qlogis(p), family = binomial, data = d)   # calibration intercept
+    #    b <- glm(poor ~ qlogis(p), family = binomial, data = d)               # calibration slope
+    #    se <- function(fit) { X <- model.matrix(fit); m <- fitted(fit)
+    #                           sqrt(diag(solve(t(X) %*% (X * (m * (1 - m)))))) }
+    #    coef(a); se(a); coef(b); se(b)
+    # (summary.glm's standard errors use the working weights of the last IRLS iteration, off by ~1e-7 here;
+    # se() is the inverse information at the estimate.)
+    data = pd.read_csv(reference_data / "aSAH.csv")
+    poor = (data["outcome"] == "Poor").astype(int)
+    summary = calibration(poor, expit(-1.5 + 4 * data["s100b"])).summary.set_index("quantity")
+    assert summary.loc["calibration_intercept", "estimate"] == pytest.approx(-0.0476888187605521, rel=1e-7)
+    assert summary.loc["calibration_intercept", "standard_error"] == pytest.approx(0.213342283893034, rel=1e-7)
+    assert summary.loc["calibration_slope", "estimate"] == pytest.approx(1.2260802443343628, rel=1e-7)
+    assert summary.loc["calibration_slope", "standard_error"] == pytest.approx(0.299331216436082, rel=1e-7)
+
+
 def test_logistic_model_matches_sklearn(roc_cohort):
-    model = fit_logistic_model(roc_cohort, outcome="good", predictors=["fa", "f"])
+    model = logistic_regression(roc_cohort, outcome="good", predictors=["fa", "f"])
     reference = LogisticRegression(C=np.inf, tol=1e-10, max_iter=10_000).fit(roc_cohort[["fa", "f"]], roc_cohort["good"])
-    table = model.coefficients.set_index("term")
-    np.testing.assert_allclose(table["estimate"], [reference.intercept_[0], *reference.coef_[0]], rtol=1e-4)
-    np.testing.assert_allclose(table["odds_ratio"], np.exp(table["estimate"]))
-    assert (table["ci_low"] < table["estimate"]).all() and (table["estimate"] < table["ci_high"]).all()
+    table = model.table.set_index("term")
+    np.testing.assert_allclose(table["coef"], [reference.intercept_[0], *reference.coef_[0]], rtol=1e-4)
+    np.testing.assert_allclose(table["odds_ratio"], np.exp(table["coef"]))
+    assert (table["ci_low"] < table["odds_ratio"]).all() and (table["odds_ratio"] < table["ci_high"]).all()
     np.testing.assert_allclose(model.predicted_probability, reference.predict_proba(roc_cohort[["fa", "f"]])[:, 1],
                                rtol=1e-4)
     assert model.predicted_probability.index.equals(roc_cohort.index)
     pd.testing.assert_series_equal(model.predict(roc_cohort), model.predicted_probability)
 
 
-def test_optimism_correction(roc_cohort):
-    result = optimism_corrected_auc(roc_cohort, outcome="good", predictors=["fa", "f", "noise"], n_boot=60, rng=1).iloc[0]
-    model = fit_logistic_model(roc_cohort, outcome="good", predictors=["fa", "f", "noise"])
+def test_bootstrap_optimism_of_an_overfitted_model(roc_cohort):
+    table = bootstrap_validation(roc_cohort, outcome="good", predictors=["fa", "f", "noise"], n_boot=60,
+                                 rng=1).set_index("quantity")
+    model = logistic_regression(roc_cohort, outcome="good", predictors=["fa", "f", "noise"])
     apparent = roc_auc(roc_cohort, outcome="good", predictor=model)["estimate"].iloc[0]
-    assert result["apparent_auc"] == pytest.approx(apparent)
-    assert result["optimism"] > 0  # a noise predictor in 300 patients: the apparent AUC is optimistic
-    assert result["corrected_auc"] == pytest.approx(result["apparent_auc"] - result["optimism"])
-    assert result["n_boot"] + result["n_failed"] == 60
-    again = optimism_corrected_auc(roc_cohort, outcome="good", predictors=["fa", "f", "noise"], n_boot=60, rng=1)
-    assert again["optimism"].iloc[0] == result["optimism"]
-
-
-def test_optimism_matches_naive_loop(roc_cohort):
-    result = optimism_corrected_auc(roc_cohort, outcome="good", predictors=["fa", "f"], n_boot=25, rng=8).iloc[0]
-    # naive: the same draws (one row index vector per resample), sklearn refit and AUCs
-    generator = np.random.default_rng(8)
-    x, y = roc_cohort[["fa", "f"]].to_numpy(), roc_cohort["good"].to_numpy()
-    optimism = []
-    for _ in range(25):
-        draw = generator.integers(0, len(y), len(y))
-        fit = LogisticRegression(C=np.inf, tol=1e-12, max_iter=10_000).fit(x[draw], y[draw])
-        optimism.append(roc_auc_score(y[draw], fit.decision_function(x[draw]))
-                        - roc_auc_score(y, fit.decision_function(x)))
-    assert result["n_boot"] == 25
-    assert result["optimism"] == pytest.approx(np.mean(optimism), abs=1e-6)
+    auc = table.loc["auc"]
+    assert auc["apparent"] == pytest.approx(apparent)
+    assert auc["optimism"] > 0  # a noise predictor in 300 patients: the apparent AUC is optimistic
+    assert auc["corrected"] == pytest.approx(auc["apparent"] - auc["optimism"])
+    assert auc["n_boot"] + auc["n_failed"] == 60
+    again = bootstrap_validation(roc_cohort, outcome="good", predictors=["fa", "f", "noise"], n_boot=60, rng=1)
+    pd.testing.assert_frame_equal(again.set_index("quantity"), table)
 
 
 def test_bootstrap_validation_matches_naive_loop(roc_cohort):
     table = bootstrap_validation(roc_cohort, outcome="good", predictors=["fa", "f"], n_boot=20, rng=8).set_index("quantity")
-    same_draws = optimism_corrected_auc(roc_cohort, outcome="good", predictors=["fa", "f"], n_boot=20, rng=8).iloc[0]
-    assert table.loc["auc", "optimism"] == pytest.approx(same_draws["optimism"])
-    assert table.loc["auc", "corrected"] == pytest.approx(same_draws["corrected_auc"])
-    # naive: the same draws, sklearn refits; test calibration of each refit on the original data, written
-    # independently: the slope by sklearn, the offset intercept by solving sum(y - expit(a + lp)) = 0
+    # naive: the same draws (one row index vector per resample), sklearn refits, AUCs by sklearn; test
+    # calibration of each refit on the original data, written independently: the slope by sklearn, the
+    # offset intercept by solving sum(y - expit(a + lp)) = 0
     generator = np.random.default_rng(8)
     x, y = roc_cohort[["fa", "f"]].to_numpy(), roc_cohort["good"].to_numpy()
-    intercepts, slopes = [], []
+    optimism, intercepts, slopes = [], [], []
     for _ in range(20):
         draw = generator.integers(0, len(y), len(y))
-        lp = LogisticRegression(C=np.inf, tol=1e-12, max_iter=10_000).fit(x[draw], y[draw]).decision_function(x)
+        fit = LogisticRegression(C=np.inf, tol=1e-12, max_iter=10_000).fit(x[draw], y[draw])
+        lp = fit.decision_function(x)
+        optimism.append(roc_auc_score(y[draw], fit.decision_function(x[draw])) - roc_auc_score(y, lp))
         slopes.append(LogisticRegression(C=np.inf, tol=1e-12, max_iter=10_000).fit(lp[:, None], y).coef_[0, 0])
         intercepts.append(brentq(lambda a, lp=lp: np.sum(y - expit(a + lp)), -10, 10, xtol=1e-12))
+    assert table.loc["auc", "n_boot"] == 20
+    assert table.loc["auc", "optimism"] == pytest.approx(np.mean(optimism), abs=1e-6)
     assert table.loc["calibration_slope", "corrected"] == pytest.approx(np.mean(slopes), abs=1e-5)
     assert table.loc["calibration_intercept", "corrected"] == pytest.approx(np.mean(intercepts), abs=1e-5)
     assert table.loc["calibration_slope", "apparent"] == 1 and table.loc["calibration_intercept", "apparent"] == 0
 
 
+def test_bootstrap_leaves_out_separated_resamples():
+    # 10 events among 40 patients, x splits them but for two overlapping patients: many resamples miss
+    # the overlap and are completely separated (no maximum likelihood estimate), and are left out.
+    x = np.r_[np.arange(30.0), np.arange(28.0, 38.0)]
+    frame = pd.DataFrame({"event": np.r_[np.zeros(30, int), np.ones(10, int)], "x": x})
+    with pytest.warns(UserWarning, match="resamples had one class, separation or no convergence"):
+        table = bootstrap_validation(frame, outcome="event", predictors=["x"], n_boot=30, rng=3)
+    row = table.iloc[0]
+    assert row["n_failed"] > 0 and row["n_boot"] + row["n_failed"] == 30
+
+
 def test_apparent_calibration_is_ideal_and_overfitting_shrinks_the_slope(roc_cohort):
     # the apparent values bootstrap_validation assumes: intercept 0 and slope 1 in the development data
-    model = fit_logistic_model(roc_cohort, outcome="good", predictors=["fa", "f"])
+    model = logistic_regression(roc_cohort, outcome="good", predictors=["fa", "f"])
     summary = calibration(roc_cohort["good"], model.predicted_probability).summary.set_index("quantity")
     assert summary.loc["calibration_intercept", "estimate"] == pytest.approx(0, abs=1e-6)
     assert summary.loc["calibration_slope", "estimate"] == pytest.approx(1, abs=1e-6)
@@ -134,19 +151,8 @@ def test_input_frame_unchanged(roc_cohort):
     before = roc_cohort.copy(deep=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        model = fit_logistic_model(roc_cohort, outcome="good", predictors=["fa", "f"])
-        optimism_corrected_auc(roc_cohort, outcome="good", predictors=["fa", "f"], n_boot=5, rng=1)
+        model = logistic_regression(roc_cohort, outcome="good", predictors=["fa", "f"])
         bootstrap_validation(roc_cohort, outcome="good", predictors=["fa", "f"], n_boot=5, rng=1)
         calibration(roc_cohort["good"], model.predicted_probability)
         decision_curve(roc_cohort["good"], model.predicted_probability)
     pd.testing.assert_frame_equal(roc_cohort, before)
-
-
-def test_speed():
-    rng = np.random.default_rng(0)
-    n = 10_500
-    y = rng.random(n) < 0.4
-    roc_cohort = pd.DataFrame({"y": y, "x": rng.normal(size=n) + y, "z": rng.normal(size=n)})
-    start = time.perf_counter()
-    optimism_corrected_auc(roc_cohort, outcome="y", predictors=["x", "z"], positive=True, n_boot=200, rng=1)
-    assert time.perf_counter() - start < 30.0

@@ -82,6 +82,79 @@ def test_odds_ratios_equal_exp_of_statsmodels_coefficients(cohort):
     assert fit.separation == "none" and fit.converged and not fit.firth
 
 
+def test_matches_r_glm_on_lalonde_with_predictions(reference_data):
+    # R: d <- read.csv("lalonde.csv")
+    #    fit <- glm(treat ~ age + educ + race + married + re74, family = binomial, data = d)
+    #    se <- function(fit) { X <- model.matrix(fit); m <- fitted(fit)
+    #                           sqrt(diag(solve(t(X) %*% (X * (m * (1 - m)))))) }
+    #    s <- se(fit); z <- qnorm(0.975)
+    #    cbind(coef(fit), s, 2 * pnorm(-abs(coef(fit) / s)), exp(coef(fit) - z * s), exp(coef(fit) + z * s))
+    #    fitted(fit)[c(1, 2, 200, 614)]    # = predict(fit, type = "response")
+    #    new <- data.frame(age = c(25, 40), educ = c(12, 8), race = c("white", "hispan"), married = c(0, 1),
+    #                      re74 = c(0, 5000))
+    #    predict(fit, newdata = new, type = "response")
+    # (summary(fit)'s standard errors use the working weights of the last IRLS iteration and differ from
+    # se(), the inverse information at the estimate, by ~1e-5 relative here.)
+    data = pd.read_csv(reference_data / "lalonde.csv", index_col="id")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # 185 treated for 6 parameters: no EPV or separation warning
+        fit = logistic_regression(data, outcome="treat", predictors=["age", "educ", "race", "married", "re74"])
+    r = pd.DataFrame({
+        "coef": [-5.40737734439003e-02, 1.05450457153623e-02, 6.77246316466126e-02, -2.07235586894681e+00,
+                 -3.10312255668694e+00, -7.50490604156451e-01, -5.70362379512904e-05],
+        "standard_error": [0.631082370222119, 0.0133895586789417, 0.0472847674458963, 0.362971062859685,
+                           0.286112710537551, 0.279108605978084, 2.3338727780734e-05],
+        "p_value": [9.31717480874437e-01, 4.30955654306411e-01, 1.52066094704922e-01, 1.13358848322828e-08,
+                    2.08790534477069e-27, 7.16913736835236e-03, 1.45316600438082e-02],
+        "ci_low": [0.2750032150322818, 0.9844245644344136, 0.9753569137700575, 0.0618053048267408,
+                   0.0256325265696471, 0.2732048443261296, 0.9998972259777652],
+        "ci_high": [3.2635806237285516, 1.0374731554210153, 1.1739816287484097, 0.2564181782823714,
+                    0.0786811280390821, 0.8159128031079195, 0.9999887068917116]},
+        index=["Intercept", "age", "educ", "race[T.hispan]", "race[T.white]", "married", "re74"])
+    table = fit.table.set_index("term")
+    assert list(table.index) == list(r.index)
+    for column in r.columns:
+        np.testing.assert_allclose(table[column], r[column], rtol=1e-6, err_msg=column)
+    np.testing.assert_allclose(table["odds_ratio"], np.exp(r["coef"]), rtol=1e-6)
+    probability = fit.predicted_probability
+    assert probability.index.equals(data.index) and probability.name == "predicted_probability"
+    np.testing.assert_allclose(probability.iloc[[0, 1, 199, 613]],
+                               [0.5818988537714224, 0.2167144120454541, 0.5824607562294096, 0.0847917089339975],
+                               rtol=1e-6)
+    new = pd.DataFrame({"age": [25, 40], "educ": [12, 8], "race": ["white", "hispan"], "married": [0, 1],
+                        "re74": [0.0, 5000.0]}, index=["a", "b"])
+    predicted = fit.predict(new)
+    np.testing.assert_allclose(predicted, [0.1109696526069084, 0.0998850408355218], rtol=1e-6)
+    assert list(predicted.index) == ["a", "b"]
+    pd.testing.assert_series_equal(fit.predict(data), probability)
+    assert fit.label == "logistic(age + educ + race + married + re74)"
+
+
+def test_predict_checks_new_data(cohort):
+    fit = logistic_regression(cohort, outcome="complication", predictors=["age", "grade"])
+    with pytest.raises(InputError, match=r"'grade' has levels \['D'\] in rows 1"):
+        fit.predict(pd.DataFrame({"age": [60, 70], "grade": ["A", "D"]}))
+    with pytest.raises(InputError, match=r"missing values in 'age' in rows 0"):
+        fit.predict(pd.DataFrame({"age": [np.nan], "grade": ["A"]}))
+    with pytest.raises(InputError, match="not found"):
+        fit.predict(pd.DataFrame({"age": [60]}))
+    with pytest.raises(InputError, match="must be numeric"):
+        fit.predict(pd.DataFrame({"age": ["sixty"], "grade": ["A"]}))
+    reference_c = logistic_regression(cohort, outcome="complication", predictors=["age", "grade"],
+                                      reference={"grade": "C"})  # same model, other coding: same predictions
+    np.testing.assert_allclose(reference_c.predicted_probability, fit.predicted_probability, rtol=1e-8)
+
+
+def test_predicted_probability_covers_the_rows_used(cohort):
+    holes = cohort.copy()
+    holes.loc[[3, 17], "age"] = np.nan
+    with pytest.warns(UserWarning, match="2 of 400 rows dropped"):
+        fit = logistic_regression(holes, outcome="complication", predictors=["age"], missing="drop")
+    assert fit.predicted_probability.index.equals(holes.index.drop([3, 17]))
+    # the fitted probabilities average to the observed proportion (score equation of the intercept)
+    assert fit.predicted_probability.mean() == pytest.approx(holes["complication"].drop([3, 17]).mean(), rel=1e-8)
+
+
 def test_events_per_variable_reported_and_warned(cohort):
     events = int(cohort["complication"].sum())
     rarer = min(events, len(cohort) - events)

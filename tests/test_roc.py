@@ -11,7 +11,7 @@ import pytest
 from sklearn.metrics import roc_auc_score, roc_curve
 
 from helpers.stats.diagnostic import accuracy_from_counts
-from helpers.stats.logistic import fit_logistic_model
+from helpers.stats.logistic import logistic_regression
 from helpers.stats.roc import (
     classification_metrics,
     compare_auc,
@@ -71,6 +71,18 @@ def test_ndka_and_wfns_variance(asah):
     # R: var(roc(aSAH$outcome, as.numeric(aSAH$wfns)))
     wfns = roc_auc(asah, predictor="wfns", **POOR).iloc[0]
     assert wfns["variance"] == pytest.approx(0.00146991470882363, rel=1e-10)
+
+
+def test_fitted_logistic_model_as_predictor(asah):
+    # R: d <- aSAH; d$poor <- as.integer(d$outcome == "Poor")
+    #    fit <- glm(poor ~ s100b + ndka, family = binomial, data = d)
+    #    r <- roc(d$poor, fitted(fit), levels = c(0, 1), direction = "<"); auc(r); var(r)
+    data = asah.assign(poor=(asah["outcome"] == "Poor").astype(int))
+    model = logistic_regression(data, outcome="poor", predictors=["s100b", "ndka"])
+    row = roc_auc(data, outcome="poor", predictor=model).iloc[0]
+    assert row["predictor"] == "logistic(s100b + ndka)"
+    assert row["estimate"] == pytest.approx(0.781842818428184, rel=1e-10)
+    assert row["variance"] == pytest.approx(0.00200297605563464, rel=1e-8)
 
 
 @pytest.mark.parametrize("first, second, z, p", [
@@ -165,7 +177,7 @@ def test_delong_covariance_matches_brute_force():
 
 
 def test_compare_accepts_model_scores_and_arrays(roc_cohort):
-    model = fit_logistic_model(roc_cohort, outcome="good", predictors=["fa", "f"])
+    model = logistic_regression(roc_cohort, outcome="good", predictors=["fa", "f"])
     with_model = compare_auc(roc_cohort, outcome="good", predictors=(model, "noise")).iloc[0]
     frame = roc_cohort.assign(score=model.predicted_probability)
     with_column = compare_auc(frame, outcome="good", predictors=("score", "noise")).iloc[0]

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from helpers.stats.logistic import logistic_regression
 from helpers.stats.longitudinal import (
     MEAN_DIFFERENCE_COLUMNS,
     fit_trajectory_models,
@@ -33,17 +34,17 @@ def test_logistic_by_visit_recovers_known_odds_ratio():
     before = data.copy()
     # 99.9 % intervals: the truth may fall outside one of three 95 % intervals by chance (5 % each).
     table = logistic_by_visit(data, outcome="recovered", exposure="high_fat", visit="visit", confounders=["age"],
-                              confidence=0.999)
+                              level=0.999)
     pd.testing.assert_frame_equal(data, before)
     assert list(table.columns) == ["visit", "model", "term", "quantity", "estimate", "ci_low", "ci_high",
-                                   "p_value", "n", "events", "method", "note"]
+                                   "p_value", "n", "n_events", "method", "note"]
     assert sorted(table["visit"].unique()) == [3, 12, 60]
     adjusted = table[table["model"] == "adjusted"]
     assert len(adjusted) == 3
     assert ((adjusted["ci_low"] < 2.5) & (2.5 < adjusted["ci_high"])).all()
     for row in table.itertuples():
         at_visit = data[data["visit"] == row.visit]
-        assert row.n == len(at_visit) and row.events == at_visit["recovered"].sum()
+        assert row.n == len(at_visit) and row.n_events == at_visit["recovered"].sum()
 
 
 def test_unadjusted_odds_ratio_equals_cross_product():
@@ -67,7 +68,7 @@ def test_logistic_by_visit_categorical_exposure_and_problems():
     data = simulate_binary(n=300, seed=4)
     data["fat"] = np.where(data["high_fat"] == 1, "high", "low")
     table = logistic_by_visit(data, outcome="recovered", exposure="fat", visit="visit", exposure_reference="low")
-    assert set(table["term"]) == {"C(fat)[T.high]"}
+    assert set(table["term"]) == {"fat[T.high]"}
     # The same odds ratio whether the exposure is coded 0/1 or as text.
     numeric = logistic_by_visit(data, outcome="recovered", exposure="high_fat", visit="visit")
     assert table["estimate"].to_numpy() == pytest.approx(numeric["estimate"].to_numpy(), rel=1e-6)
@@ -75,9 +76,30 @@ def test_logistic_by_visit_categorical_exposure_and_problems():
     with pytest.raises(InputError, match="0/1"):
         logistic_by_visit(bad, outcome="recovered", exposure="fat", visit="visit")
     separated = data[data["visit"] == 3].assign(recovered=lambda d: d["high_fat"])
-    with pytest.warns(UserWarning, match="separation"):
+    with pytest.warns(UserWarning, match="visit 3, unadjusted model: complete separation"):
         result = logistic_by_visit(separated, outcome="recovered", exposure="high_fat", visit="visit")
-    assert "separation" in result["note"].iloc[0]
+    assert result["note"].iloc[0].startswith("complete separation")
+    constant = data.assign(sex="female")  # a confounder with one value cannot be adjusted for
+    with pytest.warns(UserWarning, match="adjusted model: not estimable.*'sex' has a single level"):
+        result = logistic_by_visit(constant, outcome="recovered", exposure="high_fat", visit="visit",
+                                   confounders=["sex"])
+    adjusted = result[result["model"] == "adjusted"]
+    assert (adjusted["method"] == "not estimable").all() and adjusted["estimate"].isna().all()
+
+
+def test_logistic_by_visit_is_logistic_regression_per_visit():
+    data = simulate_binary(n=120, seed=5)
+    data["fat"] = np.where(data["high_fat"] == 1, "high", "low")
+    table = logistic_by_visit(data, outcome="recovered", exposure="fat", visit="visit", confounders=["age"],
+                              exposure_reference="low", level=0.9)
+    for row in table.itertuples():
+        at_visit = data[data["visit"] == row.visit]
+        predictors = ["fat", "age"] if row.model == "adjusted" else ["fat"]
+        fit = logistic_regression(at_visit, outcome="recovered", predictors=predictors, reference={"fat": "low"},
+                                  level=0.9).table.set_index("term").loc["fat[T.high]"]
+        assert (row.estimate, row.ci_low, row.ci_high, row.p_value) == \
+            (fit["odds_ratio"], fit["ci_low"], fit["ci_high"], fit["p_value"])
+        assert row.n_events == fit["n_events"] and row.n == fit["n"]
 
 
 # ------------------------------------------------------------------------ mean_difference_by_visit

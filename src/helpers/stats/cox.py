@@ -15,12 +15,12 @@ from typing import Any, Literal, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from lifelines import CoxPHFitter, KaplanMeierFitter
+from lifelines import CoxPHFitter
 from lifelines.statistics import proportional_hazard_test
 from scipy import stats
 
 from helpers.stats.design import EPV_THRESHOLD, design_matrix
-from helpers.stats.survival import survival_data
+from helpers.stats.survival import product_limit, survival_data
 from helpers.validation.checks import z_quantile
 from helpers.validation.errors import InputError
 
@@ -156,9 +156,9 @@ def _time_transform(durations: Sequence[float], events: Sequence[float], kind: s
         ranks[e] = stats.rankdata(t[e])
         return ranks
     if kind == "km":
-        curve = KaplanMeierFitter().fit(t, e).survival_function_.iloc[:, 0]
-        before = np.searchsorted(curve.index.to_numpy(dtype=float), t, side="left") - 1
-        return 1 - np.where(before >= 0, curve.to_numpy()[np.clip(before, 0, None)], 1.0)
+        curve = product_limit(t, e)
+        before = np.searchsorted(curve["time"].to_numpy(), t, side="left") - 1
+        return 1 - np.where(before >= 0, curve["survival"].to_numpy()[np.clip(before, 0, None)], 1.0)
     raise InputError(f"transform must be 'km', 'rank', 'identity' or 'log', not {kind!r}.")
 
 

@@ -1,5 +1,6 @@
 """Design matrices of regression models: categorical columns become indicator columns against a stated
-reference level; one term naming for every model (``Intercept``, ``variable[T.level]``).
+reference level; one term naming for every model (``Intercept``, ``variable[T.level]``); the same coding
+applied to new rows (:func:`apply_design`).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from helpers.validation.checks import require_columns
+from helpers.validation.checks import require_columns, rows_label
 from helpers.validation.errors import InputError
 
 EPV_THRESHOLD = 10
@@ -110,3 +111,63 @@ def design_matrix(df: pd.DataFrame, *, predictors: Sequence[str],
                          f"{matrix.shape[1] + 1} columns including the intercept): one term is a linear "
                          f"combination of others. Remove a redundant predictor ({list(matrix.columns)}).")
     return DesignMatrix(matrix=matrix, terms=terms)
+
+
+def apply_design(df: pd.DataFrame, *, terms: pd.DataFrame) -> pd.DataFrame:
+    """Model matrix of (new) rows with the terms of an earlier :func:`design_matrix`: the same columns,
+    dummies and reference levels, e.g. to predict for an external validation set.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Rows to encode (not modified); needs every ``variable`` of ``terms``, without missing values.
+    terms : DataFrame
+        ``term, variable, level, reference`` as in :attr:`DesignMatrix.terms` (rows naming
+        :data:`INTERCEPT` are skipped).
+
+    Returns
+    -------
+    DataFrame
+        One float column per term, in the order of ``terms``, on the index of ``df``.
+
+    Raises
+    ------
+    InputError
+        Unknown column, missing values, a non-numeric value for a numeric term, or a level of a
+        categorical variable that the earlier design did not have.
+
+    Examples
+    --------
+    >>> fitted = design_matrix(pd.DataFrame({"age": [60, 70, 80, 65], "grade": ["A", "B", "C", "A"]}),
+    ...                        predictors=["age", "grade"])
+    >>> apply_design(pd.DataFrame({"age": [65], "grade": ["C"]}), terms=fitted.terms).iloc[0].tolist()
+    [65.0, 0.0, 1.0]
+    """
+    terms = terms[terms["term"] != INTERCEPT]
+    variables = list(dict.fromkeys(terms["variable"]))
+    require_columns(df, variables)
+    absent = df[variables].isna()
+    if absent.any().any():
+        problems = [f"'{column}' in rows {rows_label(df.index[absent[column]].tolist())}"
+                    for column in variables if absent[column].any()]
+        raise InputError("missing values in " + "; ".join(problems) + ": the model cannot predict for these "
+                         f"rows. Remove them first (e.g. df.dropna(subset={variables})) or impute them.")
+    columns: dict[str, pd.Series] = {}
+    for variable, part in terms.groupby("variable", sort=False):
+        series = df[variable]
+        if (part["level"] == "").all():
+            if not (pd.api.types.is_bool_dtype(series) or pd.api.types.is_numeric_dtype(series)):
+                raise InputError(f"column '{variable}' must be numeric, as in the data the model was fitted to "
+                                 f"(it has dtype {series.dtype}).")
+            columns[variable] = series.astype(float)
+            continue
+        text = series.astype(str)
+        known = {*part["level"], *part["reference"]}
+        unknown = ~text.isin(known)
+        if unknown.any():
+            raise InputError(f"column '{variable}' has levels {sorted(set(text[unknown]))} in rows "
+                             f"{rows_label(df.index[unknown.to_numpy()].tolist())} that the model was not fitted "
+                             f"with (known: {sorted(known)}); recode or remove these rows.")
+        for term, level in zip(part["term"], part["level"]):
+            columns[term] = (text == level).astype(float)
+    return pd.DataFrame(columns, index=df.index)[list(terms["term"])]

@@ -1,5 +1,10 @@
 """Logistic regression of a binary outcome, by maximum likelihood or Firth's penalised likelihood, with
-the separation check and events-per-variable warning.
+the separation check and events-per-variable warning: the package's one logistic fitter.
+
+:func:`logistic_regression` fits a model to a data frame and returns a :class:`LogisticResult` (odds
+ratio table, predicted probabilities, ``predict`` for new patients). :func:`fit_logistic_arrays` is its
+maximum-likelihood core on arrays, for loops that refit many times (the bootstrap, calibration lines,
+one model per visit go through one of the two).
 """
 
 from __future__ import annotations
@@ -13,124 +18,86 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import optimize, special, stats
 
-from helpers.stats.design import EPV_THRESHOLD, INTERCEPT, TERM_COLUMNS, design_matrix
-from helpers.validation.checks import binary_column, case_mask, complete_rows, require_complete, scores_of, z_quantile
+from helpers.stats.design import EPV_THRESHOLD, INTERCEPT, TERM_COLUMNS, apply_design, design_matrix
+from helpers.validation.checks import binary_column, check_level, complete_rows, z_quantile
 from helpers.validation.errors import InputError
 
 
-# ----------------------------------------------------------------------------- logistic model
+# ----------------------------------------------------------------------------- maximum likelihood core
 @dataclass(frozen=True, eq=False)
-class LogisticModel:
-    """A fitted logistic model (returned by :func:`fit_logistic_model`).
+class LogisticFit:
+    """Maximum likelihood logistic fit on arrays (returned by :func:`fit_logistic_arrays`).
 
-    Attributes: ``outcome, predictors, positive, coefficients`` (tidy table), ``predicted_probability``
-    (Series on the data's index), ``n, n_events, results`` (the statsmodels results).
+    Attributes
+    ----------
+    coef, standard_error : ndarray, shape (p,)
+        Coefficients (log odds scale) and their standard errors ``sqrt(diag(I(b)^-1))``; NaN when the
+        information matrix was singular.
+    log_likelihood : float
+    converged : bool
+        Newton's method converged and the optimiser raised no warning (it does not converge under
+        separation, where the maximum likelihood estimate does not exist).
+    problems : tuple of str
+        Names of the warnings or errors the optimiser raised (e.g. ``PerfectSeparationWarning``,
+        ``ConvergenceWarning``, ``LinAlgError``); empty after a clean fit.
     """
 
-    outcome: str
-    predictors: tuple[str, ...]
-    positive: Any
-    coefficients: pd.DataFrame
-    predicted_probability: pd.Series
-    n: int
-    n_events: int
-    results: Any
-
-    @property
-    def label(self) -> str:
-        return "logistic(" + " + ".join(self.predictors) + ")"
-
-    def predict(self, df: pd.DataFrame) -> pd.Series:
-        """Predicted probabilities for new patients (e.g. an external validation set)."""
-        design = predictor_design(df, self.predictors)
-        return pd.Series(self.results.predict(design), index=df.index, name="predicted_probability")
+    coef: np.ndarray
+    standard_error: np.ndarray
+    log_likelihood: float
+    converged: bool
+    problems: tuple[str, ...]
 
 
-def predictor_design(df: pd.DataFrame, predictors: Sequence[str]) -> np.ndarray:
-    if isinstance(predictors, str) or len(predictors) == 0:
-        raise InputError(f"predictors={predictors!r}: give a list of column names, e.g. ['fa', 'f'].")
-    columns = [scores_of(df, p, i + 1)[1] if isinstance(p, str) else None for i, p in enumerate(predictors)]
-    if any(c is None for c in columns):
-        raise InputError(f"predictors={predictors!r}: give column names.")
-    require_complete(df, list(predictors), columns)
-    return np.column_stack([np.ones(len(df))] + columns)
-
-
-def fit_logit(design: np.ndarray, y: np.ndarray) -> tuple[Any, list[str]]:
-    """statsmodels Logit by Newton's method; returns the results and the warnings' messages."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        results = sm.Logit(y.astype(float), design).fit(disp=0, method="newton", maxiter=100)
-    messages = sorted({type(w.message).__name__ for w in caught})
-    if not results.mle_retvals.get("converged", True) and "ConvergenceWarning" not in messages:
-        messages.append("ConvergenceWarning")
-    return results, messages
-
-
-def fit_logistic_model(df: pd.DataFrame, *, outcome: str, predictors: Sequence[str], positive: Any = 1,
-                       level: float = 0.95) -> LogisticModel:
-    """Fit a logistic model (e.g. good recovery ~ FA + f) by maximum likelihood (statsmodels).
+def fit_logistic_arrays(x: np.ndarray, y: np.ndarray, *, offset: np.ndarray | None = None,
+                        max_iter: int = 100) -> LogisticFit:
+    """Maximum likelihood logistic regression of a 0/1 array on a model matrix, without checks or tables.
 
     Parameters
     ----------
-    df : DataFrame
-        One row per patient; not modified.
-    outcome : str
-        Binary outcome column; ``positive`` marks the event.
-    predictors : list of str
-        Numeric predictor columns (entered linearly).
-    level : float
-        Confidence level of the Wald intervals.
+    x : ndarray, shape (n, p)
+        Model matrix, including the intercept column when wanted.
+    y : ndarray of 0/1 or bool, shape (n,)
+        Outcome.
+    offset : ndarray, shape (n,), optional
+        Known term added to the linear predictor (coefficient fixed at 1), e.g. a model's linear
+        predictor in the calibration-in-the-large model.
+    max_iter : int
+        Newton iterations allowed.
 
     Returns
     -------
-    LogisticModel
-        ``coefficients``: one row per term (``intercept`` first) with ``term, estimate,
-        standard_error, ci_low, ci_high, odds_ratio, odds_ratio_ci_low, odds_ratio_ci_high, z,
-        p_value``; ``predicted_probability``; ``n, n_events, results``.
+    LogisticFit
+        ``coef, standard_error, log_likelihood, converged, problems``.
 
     Notes
     -----
-    logit P(event) = b0 + b1 x1 + ...; OR = exp(b) per unit of the predictor, Wald CI
-    exp(b -/+ z SE); rescale a predictor first (e.g. FA x 100) for an OR per meaningful step.
-    Warnings flag fewer than 10 events (or non-events) per predictor (Peduzzi et al. 1996,
-    J Clin Epidemiol 49:1373-1379), separation and non-convergence.
+    ``logit P(y = 1) = offset + x b``, maximised by Newton's method (statsmodels ``Logit``). This is the
+    one place the package calls a logistic-regression optimiser; :func:`logistic_regression` adds the
+    input checks, the separation check, the events-per-variable warning and the odds ratio table.
 
     Examples
     --------
-    >>> import numpy as np, pandas as pd
-    >>> rng = np.random.default_rng(1)
-    >>> good = np.repeat([0, 1], 40)
-    >>> df = pd.DataFrame({"good": good, "fa": rng.normal(0.50 + 0.04 * good, 0.05),
-    ...                    "f": rng.normal(0.12 - 0.02 * good, 0.04)})
-    >>> model = fit_logistic_model(df, outcome="good", predictors=["fa", "f"])
-    >>> model.coefficients[["term", "estimate", "p_value"]].round(3)
-            term  estimate  p_value
-    0  intercept    -7.635    0.029
-    1         fa    18.873    0.005
-    2          f   -20.275    0.005
+    >>> x = np.column_stack([np.ones(8), [50, 55, 60, 62, 65, 70, 75, 80]])
+    >>> fit = fit_logistic_arrays(x, np.array([0, 0, 1, 0, 0, 1, 1, 1]))  # R: glm(y ~ age, binomial)
+    >>> fit.coef.round(3).tolist(), fit.converged
+    ([-17.215, 0.268], True)
     """
-    z = z_quantile(level)
-    is_case = case_mask(df, outcome, positive)
-    design = predictor_design(df, predictors)
-    results, messages = fit_logit(design, is_case)
-    n_events = int(is_case.sum())
-    if min(n_events, len(df) - n_events) < 10 * len(predictors):
-        warnings.warn(f"{min(n_events, len(df) - n_events)} events (or non-events) for {len(predictors)} "
-                      "predictor(s): fewer than 10 per predictor; expect overfitting.", stacklevel=2)
-    if messages:
-        warnings.warn(f"logistic fit reported {', '.join(messages)}: check for separation (a predictor that "
-                      "splits the outcome perfectly); estimates and CIs are unreliable.", stacklevel=2)
-    estimate, se = np.asarray(results.params), np.asarray(results.bse)
-    table = pd.DataFrame({"term": ["intercept", *predictors], "estimate": estimate, "standard_error": se,
-                          "ci_low": estimate - z * se, "ci_high": estimate + z * se})
-    table["odds_ratio"] = np.exp(table["estimate"])
-    table["odds_ratio_ci_low"], table["odds_ratio_ci_high"] = np.exp(table["ci_low"]), np.exp(table["ci_high"])
-    table["z"] = estimate / se
-    table["p_value"] = 2 * stats.norm.sf(np.abs(table["z"]))
-    probability = pd.Series(results.predict(design), index=df.index, name="predicted_probability")
-    return LogisticModel(outcome=outcome, predictors=tuple(predictors), positive=positive, coefficients=table,
-                         predicted_probability=probability, n=len(df), n_events=n_events, results=results)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            results = sm.Logit(np.asarray(y, dtype=float), x, offset=offset).fit(disp=0, method="newton",
+                                                                                 maxiter=max_iter)
+        except np.linalg.LinAlgError:  # singular information, e.g. under separation
+            empty = np.full(np.shape(x)[1], np.nan)
+            return LogisticFit(coef=empty, standard_error=empty, log_likelihood=np.nan, converged=False,
+                               problems=("LinAlgError",))
+    problems = sorted({type(w.message).__name__ for w in caught})
+    if not results.mle_retvals.get("converged", False) and "ConvergenceWarning" not in problems:
+        problems.append("ConvergenceWarning")
+    return LogisticFit(coef=np.asarray(results.params, dtype=float),
+                       standard_error=np.asarray(results.bse, dtype=float), log_likelihood=float(results.llf),
+                       converged=not problems, problems=tuple(problems))
 
 
 LOGISTIC_COLUMNS = [*TERM_COLUMNS, "coef", "standard_error", "odds_ratio", "ci_low", "ci_high",
@@ -326,33 +293,35 @@ def _firth_fit(x: np.ndarray, y: np.ndarray, names: list[str], level: float) -> 
 
 
 def _ml_fit(x: np.ndarray, y: np.ndarray, names: list[str], level: float) -> tuple[pd.DataFrame, float, bool]:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # separation and convergence are reported by the caller
-        try:
-            fit = sm.Logit(y, x).fit(disp=0, method="newton", maxiter=100)
-        except np.linalg.LinAlgError:  # singular information, e.g. under separation
-            empty = np.full(len(names), np.nan)
-            return (pd.DataFrame({"term": names, "coef": empty, "standard_error": empty, "coef_low": empty,
-                                  "coef_high": empty, "p_value": empty, "method": "maximum likelihood (failed)"}),
-                    np.nan, False)
-    bounds = np.asarray(fit.conf_int(alpha=1 - level))
-    frame = pd.DataFrame({"term": names, "coef": fit.params, "standard_error": fit.bse,
-                          "coef_low": bounds[:, 0], "coef_high": bounds[:, 1], "p_value": fit.pvalues,
-                          "method": "maximum likelihood (statsmodels Logit); Wald CI and z test"})
-    return frame, float(fit.llf), bool(fit.mle_retvals.get("converged", False))
+    fit = fit_logistic_arrays(x, y)
+    z = z_quantile(level)
+    method = ("maximum likelihood (failed)" if "LinAlgError" in fit.problems else
+              "maximum likelihood (statsmodels Logit); Wald CI and z test")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p_value = 2 * stats.norm.sf(np.abs(fit.coef / fit.standard_error))
+    frame = pd.DataFrame({"term": names, "coef": fit.coef, "standard_error": fit.standard_error,
+                          "coef_low": fit.coef - z * fit.standard_error,
+                          "coef_high": fit.coef + z * fit.standard_error, "p_value": p_value, "method": method})
+    return frame, fit.log_likelihood, fit.converged
 
 
 @dataclass(frozen=True, eq=False)
 class LogisticResult:
-    """Fitted logistic regression.
+    """Fitted logistic regression (returned by :func:`logistic_regression`).
 
     Attributes
     ----------
     table : DataFrame
         One row per term including the intercept: ``term``, ``variable``, ``level``, ``reference``,
-        ``coef`` (log odds ratio), ``standard_error``, ``odds_ratio`` (exp(coef); the intercept's is the
-        baseline odds), ``ci_low``, ``ci_high`` (odds-ratio scale), ``p_value``, ``n``, ``n_events``,
-        ``method``.
+        ``coef`` (log odds ratio), ``standard_error`` (of ``coef``), ``odds_ratio`` (exp(coef); the
+        intercept's is the baseline odds), ``ci_low``, ``ci_high`` (odds-ratio scale), ``p_value``, ``n``,
+        ``n_events``, ``method``.
+    outcome : str
+    predictors : tuple of str
+        The predictor columns, as given.
+    predicted_probability : Series
+        Fitted probability of the event for each row used, on the data's index (named
+        ``predicted_probability``).
     n, n_events : int
         Rows used and rows with outcome 1.
     n_parameters : int
@@ -366,9 +335,18 @@ class LogisticResult:
         Maximised log-likelihood (penalised when ``firth``).
     converged, firth, level
         Whether the fit converged, which estimator, the confidence level.
+
+    Notes
+    -----
+    A fitted model can be passed to :func:`helpers.stats.roc.roc_auc` and
+    :func:`helpers.stats.roc.compare_auc` in place of a column (it has the ``label``, ``predictors`` and
+    ``predicted_probability`` of :class:`helpers.validation.checks.FittedModel`).
     """
 
     table: pd.DataFrame
+    outcome: str
+    predictors: tuple[str, ...]
+    predicted_probability: pd.Series
     n: int
     n_events: int
     n_parameters: int
@@ -379,6 +357,34 @@ class LogisticResult:
     converged: bool
     firth: bool
     level: float = 0.95
+
+    @property
+    def label(self) -> str:
+        """The model as text, e.g. ``logistic(fa_x100 + f)``."""
+        return "logistic(" + " + ".join(self.predictors) + ")"
+
+    def predict(self, df: pd.DataFrame) -> pd.Series:
+        """Predicted probabilities of the event for (new) patients, e.g. an external validation set.
+
+        Parameters
+        ----------
+        df : DataFrame
+            The predictor columns, coded as in the data the model was fitted to (not modified).
+
+        Returns
+        -------
+        Series
+            ``predicted_probability`` on the index of ``df``: ``expit(b0 + x b)``, as R's
+            ``predict(fit, newdata, type = "response")``.
+
+        Raises
+        ------
+        InputError
+            Missing columns or values, or a category the model was not fitted with.
+        """
+        matrix = apply_design(df, terms=self.table[TERM_COLUMNS]).to_numpy()
+        coef = self.table["coef"].to_numpy(dtype=float)
+        return pd.Series(special.expit(coef[0] + matrix @ coef[1:]), index=df.index, name="predicted_probability")
 
 
 def logistic_regression(df: pd.DataFrame, *, outcome: str, predictors: Sequence[str], firth: bool = False,
@@ -407,7 +413,10 @@ def logistic_regression(df: pd.DataFrame, *, outcome: str, predictors: Sequence[
     Returns
     -------
     LogisticResult
-        See the attributes of :class:`LogisticResult`; ``table`` holds the odds ratios.
+        See the attributes of :class:`LogisticResult`: ``table`` holds the odds ratios and their
+        intervals, ``predicted_probability`` the fitted probabilities, ``predict(new_data)`` gives
+        probabilities for new patients; ``label``, ``predictors`` and ``predicted_probability`` let the
+        ROC functions take the model as a predictor.
 
     Raises
     ------
@@ -423,8 +432,12 @@ def logistic_regression(df: pd.DataFrame, *, outcome: str, predictors: Sequence[
 
     Notes
     -----
-    Maximum likelihood: statsmodels ``Logit``; Wald intervals ``coef +/- z SE`` and Wald z tests (R's
-    ``confint.default``; R's ``confint`` on a glm profiles the likelihood instead).
+    ``logit P(event) = b0 + b1 x1 + ...``; OR = exp(b) per unit of a numeric predictor (rescale it first,
+    e.g. FA x 100, for an OR per meaningful step) or against the reference level of a categorical one.
+
+    Maximum likelihood: :func:`fit_logistic_arrays` (statsmodels ``Logit``, Newton's method); Wald
+    intervals ``exp(coef +/- z SE)`` and Wald z tests (R's ``glm`` with ``confint.default``; R's
+    ``confint`` on a glm profiles the likelihood instead).
 
     Firth (1993), Heinze & Schemper (2002): maximise ``l*(b) = l(b) + log|I(b)|/2`` (the Jeffreys
     prior) by Newton-Raphson on the modified score ``U*(b) = X'(y - pi + h(1/2 - pi))``, where ``h``
@@ -442,12 +455,13 @@ def logistic_regression(df: pd.DataFrame, *, outcome: str, predictors: Sequence[
     >>> fit = logistic_regression(df, outcome="dead", predictors=["age"], firth=True)
     >>> fit.table.loc[1, ["odds_ratio", "ci_low", "ci_high"]].astype(float).round(2).tolist()
     [1.19, 1.0, 1.92]
+    >>> fit.label, fit.predict(pd.DataFrame({"age": [58, 72]})).round(3).tolist()
+    ('logistic(age)', [0.241, 0.788])
     """
+    if isinstance(predictors, str) or not len(predictors):
+        raise InputError(f"predictors={predictors!r}: give a list of column names, e.g. ['age', 'grade'].")
     predictors = list(predictors)
-    if not predictors:
-        raise InputError("give at least one predictor.")
-    if not 0 < level < 1:
-        raise InputError(f"level must lie between 0 and 1, not {level!r}.")
+    level = check_level(level)
     data = complete_rows(df, [outcome, *predictors], missing)
     y = binary_column(data[outcome], "outcome")
     n, n_events = len(y), int(y.sum())
@@ -482,7 +496,10 @@ def logistic_regression(df: pd.DataFrame, *, outcome: str, predictors: Sequence[
         table["ci_low"] = np.exp(table.pop("coef_low"))
         table["ci_high"] = np.exp(table.pop("coef_high"))
     table["n"], table["n_events"] = n, n_events
-    return LogisticResult(table=table[LOGISTIC_COLUMNS], n=n, n_events=n_events, n_parameters=n_parameters,
+    probability = pd.Series(special.expit(x @ table["coef"].to_numpy(dtype=float)), index=data.index,
+                            name="predicted_probability")
+    return LogisticResult(table=table[LOGISTIC_COLUMNS], outcome=outcome, predictors=tuple(predictors),
+                          predicted_probability=probability, n=n, n_events=n_events, n_parameters=n_parameters,
                           events_per_variable=float(epv), separation=kind, separation_terms=separated,
                           log_likelihood=loglik, converged=converged, firth=firth, level=level)
 

@@ -11,18 +11,18 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 import patsy
-import statsmodels.formula.api as smf
 from scipy import stats
 
+from helpers.stats.design import EPV_THRESHOLD
+from helpers.stats.logistic import LogisticResult, logistic_regression
 from helpers.stats.mixed_models import (
     MixedModelResult,
     fit_mixed_model,
     formula_name,
-    formula_term,
     ordered_levels,
     wald_test,
 )
-from helpers.validation.checks import require_columns, rows_label, z_quantile
+from helpers.validation.checks import check_level, require_columns, rows_label, z_quantile
 from helpers.validation.errors import InputError
 
 VISIT_UNITS_PER_YEAR = {"years": 1.0, "months": 12.0, "weeks": 365.25 / 7.0, "days": 365.25}
@@ -268,14 +268,26 @@ def fit_trajectory_models(df: pd.DataFrame, *, outcome: str, exposure: str, visi
         n_subjects=int(work[subject].nunique()), n_observations=len(work))
 
 
-LOGISTIC_COLUMNS = ["visit", "model", "term", "quantity", "estimate", "ci_low", "ci_high", "p_value", "n",
-                    "events", "method", "note"]
+LOGISTIC_BY_VISIT_COLUMNS = ["visit", "model", "term", "quantity", "estimate", "ci_low", "ci_high", "p_value",
+                             "n", "n_events", "method", "note"]
 """Columns of :func:`logistic_by_visit`."""
+
+
+def _fit_notes(result: LogisticResult) -> list[str]:
+    """Problems of one fitted model, as short notes for a table."""
+    notes = []
+    if result.separation != "none":
+        notes.append(f"{result.separation} separation: estimate unreliable (consider Firth regression)")
+    elif not result.converged:
+        notes.append("did not converge")
+    if result.events_per_variable < EPV_THRESHOLD:
+        notes.append(f"{result.events_per_variable:.1f} events per variable (< {EPV_THRESHOLD})")
+    return notes
 
 
 def logistic_by_visit(df: pd.DataFrame, *, outcome: str, exposure: str, visit: str,
                       confounders: Sequence[str] = (), exposure_reference: Any = None,
-                      confidence: float = 0.95) -> pd.DataFrame:
+                      level: float = 0.95) -> pd.DataFrame:
     """Odds ratios of a binary outcome for the exposure at each visit, unadjusted and adjusted.
 
     Parameters
@@ -292,33 +304,43 @@ def logistic_by_visit(df: pd.DataFrame, *, outcome: str, exposure: str, visit: s
     confounders : sequence of str
         Adjustment variables of the adjusted model (non-numeric ones as indicators).
     exposure_reference : optional
-        Reference level of a group exposure.
-    confidence : float
-        Level of the Wald confidence intervals.
+        Reference level of a group exposure (default: the first in sorted order).
+    level : float
+        Confidence level of the Wald intervals.
 
     Returns
     -------
     DataFrame
-        Columns :data:`LOGISTIC_COLUMNS`, one row per visit, model ("unadjusted"/"adjusted") and exposure
-        term: visit, model, term, quantity ("odds ratio"), estimate, ci_low, ci_high, p_value, n, events,
-        method, note (separation, non-convergence or < 10 events per parameter; empty when none).
+        Columns :data:`LOGISTIC_BY_VISIT_COLUMNS`, one row per visit, model ("unadjusted"/"adjusted") and
+        exposure term: visit, model, term (``exposure`` or ``exposure[T.level]``), quantity ("odds
+        ratio"), estimate, ci_low, ci_high, p_value, n, n_events, method, note (separation,
+        non-convergence or < 10 events per variable; empty when none).
 
     Raises
     ------
     InputError
         Missing columns, empty visits or outcome values other than 0/1.
 
+    Warns
+    -----
+    UserWarning
+        Per visit and model, the problems written in ``note``; a visit without events or non-events, or
+        where a model cannot be set up (e.g. a confounder with one value), gets a "not estimable" row.
+
     Notes
     -----
-    :math:`\\operatorname{logit} P(y=1) = \\alpha + \\beta x (+ \\gamma^T c)` by maximum likelihood
-    (statsmodels ``Logit``); OR :math:`e^{\\beta}` with Wald CI :math:`e^{\\beta \\pm z\\,SE}` as R's
-    ``confint.default`` (R's ``confint`` on a glm profiles the likelihood: slightly different in small
-    samples). At each visit both models use the same rows (complete in all variables), so their
-    difference reflects adjustment only. Patients lost to follow-up are absent from later visits: these
-    analyses are complete-case and unbiased only if drop-out is unrelated to the outcome.
+    :math:`\\operatorname{logit} P(y=1) = \\alpha + \\beta x (+ \\gamma^T c)` by maximum likelihood, one
+    :func:`helpers.stats.logistic.logistic_regression` per visit and model (its separation check and
+    events-per-variable rule fill ``note``); OR :math:`e^{\\beta}` with Wald CI
+    :math:`e^{\\beta \\pm z\\,SE}` as R's ``confint.default`` (R's ``confint`` on a glm profiles the
+    likelihood: slightly different in small samples). At each visit both models use the same rows
+    (complete in all variables), so their difference reflects adjustment only. Patients lost to
+    follow-up are absent from later visits: these analyses are complete-case and unbiased only if
+    drop-out is unrelated to the outcome.
     """
     confounders = list(confounders)
     require_columns(df, [outcome, exposure, visit, *confounders])
+    check_level(level)
     invalid = df[outcome].notna() & ~df[outcome].isin([0, 1, True, False])
     if invalid.any() or df[outcome].isna().all():
         raise InputError(f"column '{outcome}' must be coded 0/1 (1 = event); rows {rows_label(invalid)} have other "
@@ -330,48 +352,37 @@ def logistic_by_visit(df: pd.DataFrame, *, outcome: str, exposure: str, visit: s
     if not pd.api.types.is_numeric_dtype(work[exposure]) or exposure_reference is not None:
         work[exposure] = pd.Categorical(work[exposure],
                                         categories=ordered_levels(work[exposure], exposure_reference, exposure))
-        exposure_term = f"C({formula_name(exposure)})"
-        is_exposure = lambda term: term.startswith(exposure_term + "[")  # noqa: E731
-    else:
-        exposure_term = formula_name(exposure)
-        is_exposure = lambda term: term == exposure_term  # noqa: E731
-    adjust = "".join(f" + {formula_term(work, c)}" for c in confounders)
-    z, rows = z_quantile(confidence), []
+    rows = []
     for time in sorted(work[visit].unique()):
         at_visit = work[work[visit] == time]
-        n, events = len(at_visit), int(at_visit[outcome].sum())
-        for label, formula in (("unadjusted", f"{formula_name(outcome)} ~ {exposure_term}"),
-                               ("adjusted", f"{formula_name(outcome)} ~ {exposure_term}{adjust}")):
+        n, n_events = len(at_visit), int(at_visit[outcome].sum())
+        for label, predictors in (("unadjusted", [exposure]), ("adjusted", [exposure, *confounders])):
             if label == "adjusted" and not confounders:
                 continue
-            common = {"visit": time, "model": label, "quantity": "odds ratio", "n": n, "events": events}
-            if events in (0, n):
-                warnings.warn(f"visit {time}: {events} events in {n} patients; no odds ratio.", stacklevel=2)
+            common = {"visit": time, "model": label, "quantity": "odds ratio", "n": n, "n_events": n_events}
+            if n_events in (0, n):
+                warnings.warn(f"visit {time}: {n_events} events in {n} patients; no odds ratio.", stacklevel=2)
                 rows.append({**common, "term": exposure, "method": "not estimable",
                              "note": "no events or no non-events at this visit"})
                 continue
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                fit = smf.logit(formula, data=at_visit).fit(disp=0, maxiter=200)
-            notes = []
-            if any("separation" in str(w.message).lower() for w in caught):
-                notes.append("perfect or quasi-separation: estimate unreliable (consider Firth regression)")
-            if not fit.mle_retvals.get("converged", True):
-                notes.append("did not converge")
-            per_parameter = min(events, n - events) / (len(fit.params) - 1)
-            if per_parameter < 10:
-                notes.append(f"{per_parameter:.1f} events per parameter (< 10)")
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")  # the problems are read from the result into the note
+                    result = logistic_regression(at_visit, outcome=outcome, predictors=predictors, level=level)
+            except InputError as error:
+                warnings.warn(f"visit {time}, {label} model: not estimable: {error}", stacklevel=2)
+                rows.append({**common, "term": exposure, "method": "not estimable", "note": str(error)})
+                continue
+            notes = _fit_notes(result)
             if notes:
                 warnings.warn(f"visit {time}, {label} model: " + "; ".join(notes), stacklevel=2)
             method = "logistic regression (statsmodels Logit), Wald CI" + (
                 f", adjusted for {', '.join(confounders)}" if label == "adjusted" else "")
-            for term in filter(is_exposure, fit.params.index):
-                beta, se = float(fit.params[term]), float(fit.bse[term])
-                with np.errstate(over="ignore"):
-                    odds_ratio, low, high = np.exp([beta, beta - z * se, beta + z * se])
-                rows.append({**common, "term": term, "estimate": odds_ratio, "ci_low": low, "ci_high": high,
-                             "p_value": float(fit.pvalues[term]), "method": method, "note": "; ".join(notes)})
-    return pd.DataFrame(rows, columns=LOGISTIC_COLUMNS)
+            for term in result.table[result.table["variable"] == exposure].itertuples():
+                rows.append({**common, "term": term.term, "estimate": term.odds_ratio, "ci_low": term.ci_low,
+                             "ci_high": term.ci_high, "p_value": term.p_value, "method": method,
+                             "note": "; ".join(notes)})
+    return pd.DataFrame(rows, columns=LOGISTIC_BY_VISIT_COLUMNS)
 
 
 # --------------------------------------------------------------------- mean differences by visit

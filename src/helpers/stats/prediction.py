@@ -10,12 +10,12 @@ from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 
+from helpers.stats.design import design_matrix
 from helpers.stats.diagnostic import proportion_interval
-from helpers.stats.logistic import fit_logit, predictor_design
+from helpers.stats.logistic import LogisticFit, fit_logistic_arrays
 from helpers.stats.roc import rank_auc
-from helpers.validation.checks import SHOWN, as_rng, binary_array, case_mask, z_quantile
+from helpers.validation.checks import SHOWN, as_rng, binary_array, case_mask, complete_rows, z_quantile
 from helpers.validation.errors import InputError
 
 
@@ -38,7 +38,8 @@ def _bootstrap_fits(design: np.ndarray, is_case: np.ndarray, n_boot: int,
                     generator: np.random.Generator) -> tuple[np.ndarray, np.ndarray, int]:
     """Refit the model in ``n_boot`` resamples of the rows: (draws (B, N), coefficients (B, p), n_failed).
 
-    Resamples with one class, separation or no convergence are left out, with a warning.
+    Resamples with one class or a fit that does not converge (as under separation, where the maximum
+    likelihood estimate does not exist) are left out, with a warning.
     """
     n = len(is_case)
     draws, coefficients = [], []
@@ -47,10 +48,10 @@ def _bootstrap_fits(design: np.ndarray, is_case: np.ndarray, n_boot: int,
         y = is_case[draw]
         if y.all() or not y.any():
             continue
-        results, messages = fit_logit(design[draw], y)
-        if not messages:
+        fit = fit_logistic_arrays(design[draw], y)
+        if fit.converged:
             draws.append(draw)
-            coefficients.append(np.asarray(results.params))
+            coefficients.append(fit.coef)
     n_failed = n_boot - len(draws)
     if n_failed:
         warnings.warn(f"{n_failed} of {n_boot} resamples had one class, separation or no convergence and were "
@@ -59,80 +60,27 @@ def _bootstrap_fits(design: np.ndarray, is_case: np.ndarray, n_boot: int,
             n_failed)
 
 
-def optimism_corrected_auc(df: pd.DataFrame, *, outcome: str, predictors: Sequence[str], positive: Any = 1,
-                           n_boot: int = 200, rng: int | np.random.Generator | None = None) -> pd.DataFrame:
-    """Harrell's bootstrap optimism correction of a logistic model's AUC.
-
-    Parameters
-    ----------
-    df, outcome, predictors, positive
-        As in :func:`fit_logistic_model`.
-    n_boot : int
-        Bootstrap resamples (rows drawn with replacement).
-    rng : int, numpy.random.Generator or None
-        Seed or generator; pass an int for reproducible results.
-
-    Returns
-    -------
-    DataFrame
-        One row: ``model, apparent_auc, optimism, corrected_auc, n_boot`` (resamples used),
-        ``n_failed`` (resamples with one class, separation or no convergence, left out), ``n,
-        n_events, method``.
-
-    Notes
-    -----
-    Fit on the data: apparent AUC. In each resample b refit the model; optimism_b = AUC of model b
-    on resample b - AUC of model b on the original data. Corrected = apparent - mean(optimism_b)
-    (Harrell, Lee & Mark 1996, Stat Med 15:361-387; Steyerberg 2019, ch. 5). The model is refitted
-    per resample; the AUCs of all resamples are computed at once from ranks of the linear predictor.
-
-    Examples
-    --------
-    >>> import numpy as np, pandas as pd
-    >>> rng = np.random.default_rng(1)
-    >>> good = np.repeat([0, 1], 40)
-    >>> df = pd.DataFrame({"good": good, "fa": rng.normal(0.50 + 0.04 * good, 0.05),
-    ...                    "f": rng.normal(0.12 - 0.02 * good, 0.04)})
-    >>> result = optimism_corrected_auc(df, outcome="good", predictors=["fa", "f"], n_boot=100, rng=1)
-    >>> result[["apparent_auc", "optimism", "corrected_auc"]].round(3)
-       apparent_auc  optimism  corrected_auc
-    0         0.776     0.013          0.763
-    """
-    if int(n_boot) < 1:
-        raise InputError(f"n_boot={n_boot!r}: give a positive number of resamples, e.g. 200.")
-    is_case = case_mask(df, outcome, positive)
-    design = predictor_design(df, predictors)
-    apparent_fit, _ = fit_logit(design, is_case)
-    apparent = float(rank_auc((design @ np.asarray(apparent_fit.params))[None, :], is_case)[0])
-    n = len(df)
-    draws, coefficients, n_failed = _bootstrap_fits(design, is_case, int(n_boot), as_rng(rng))
-    n_used = len(draws)
-    if n_used == 0:
-        optimism = np.nan
-    else:
-        boot_scores = np.einsum("bnp,bp->bn", design[draws], coefficients)
-        optimism = float(np.mean(rank_auc(boot_scores, is_case[draws])
-                                 - rank_auc(coefficients @ design.T, is_case)))
-    return pd.DataFrame([{
-        "model": "logistic(" + " + ".join(predictors) + ")", "apparent_auc": apparent, "optimism": optimism,
-        "corrected_auc": apparent - optimism, "n_boot": n_used, "n_failed": n_failed, "n": n,
-        "n_events": int(is_case.sum()), "method": "Harrell bootstrap optimism correction"}])
+def _model_matrix(df: pd.DataFrame, predictors: Sequence[str]) -> np.ndarray:
+    """Intercept and the predictors' terms (as in :func:`helpers.stats.logistic.logistic_regression`)."""
+    if isinstance(predictors, str) or len(predictors) == 0:
+        raise InputError(f"predictors={predictors!r}: give a list of column names, e.g. ['fa', 'f'].")
+    frame = complete_rows(df, list(predictors), "raise")
+    return np.column_stack([np.ones(len(df)), design_matrix(frame, predictors=list(predictors)).matrix.to_numpy()])
 
 
-def _calibration_fits(is_case: np.ndarray, linear_predictor: np.ndarray) -> tuple[Any, Any]:
-    """statsmodels fits of the calibration-in-the-large model (intercept, offset = the linear predictor)
-    and of the calibration slope model (intercept + slope on the linear predictor)."""
-    target, ones = is_case.astype(float), np.ones((len(is_case), 1))
-    binomial = sm.families.Binomial()
-    intercept = sm.GLM(target, ones, family=binomial, offset=linear_predictor).fit()
-    slope = sm.GLM(target, np.column_stack([ones, linear_predictor]), family=binomial).fit()
+def _calibration_fits(is_case: np.ndarray, linear_predictor: np.ndarray) -> tuple[LogisticFit, LogisticFit]:
+    """Fits of the calibration-in-the-large model (intercept, offset = the linear predictor) and of the
+    calibration slope model (intercept + slope on the linear predictor)."""
+    ones = np.ones((len(is_case), 1))
+    intercept = fit_logistic_arrays(ones, is_case, offset=linear_predictor)
+    slope = fit_logistic_arrays(np.column_stack([ones, linear_predictor]), is_case)
     return intercept, slope
 
 
 def _calibration_line(is_case: np.ndarray, linear_predictor: np.ndarray) -> tuple[float, float]:
     """Calibration-in-the-large intercept and calibration slope of a linear predictor."""
     intercept, slope = _calibration_fits(is_case, linear_predictor)
-    return float(intercept.params[0]), float(slope.params[1])
+    return float(intercept.coef[0]), float(slope.coef[1])
 
 
 def bootstrap_validation(df: pd.DataFrame, *, outcome: str, predictors: Sequence[str], positive: Any = 1,
@@ -142,27 +90,38 @@ def bootstrap_validation(df: pd.DataFrame, *, outcome: str, predictors: Sequence
 
     Parameters
     ----------
-    df, outcome, predictors, positive, n_boot, rng
-        As in :func:`optimism_corrected_auc`; the same seed draws the same resamples, so the AUC row
-        equals :func:`optimism_corrected_auc`.
+    df : DataFrame
+        One row per patient, without missing values in the used columns; not modified.
+    outcome : str
+        Binary outcome column; ``positive`` marks the event.
+    predictors : list of str
+        Predictor columns of the logistic model (numeric ones linear, categorical ones as dummies, as
+        in :func:`helpers.stats.logistic.logistic_regression`).
+    n_boot : int
+        Bootstrap resamples (rows drawn with replacement).
+    rng : int, numpy.random.Generator or None
+        Seed or generator; pass an int for reproducible results.
 
     Returns
     -------
     DataFrame
         Rows ``auc``, ``calibration_intercept``, ``calibration_slope`` with columns ``quantity,
         apparent, optimism, corrected, ideal`` (0.5 for no discrimination; 0 and 1 for perfect
-        calibration), ``n_boot, n_failed, n, n_events, method``.
+        calibration), ``n_boot`` (resamples used), ``n_failed`` (resamples with one class, separation
+        or no convergence, left out), ``n, n_events, method``.
 
     Notes
     -----
-    In each resample b refit the model (linear predictor lp_b). Optimism_b = performance of lp_b in
-    resample b - performance of lp_b in the original data; corrected = apparent - mean(optimism_b)
-    (Harrell, Lee & Mark 1996; Steyerberg 2019, ch. 5). Calibration intercept: logit P(y) = a +
-    offset(lp); slope: logit P(y) = a + b lp (Van Calster et al. 2016). In the data a maximum-
-    likelihood logistic model was fitted on, the intercept is 0 and the slope 1 exactly, so the
-    apparent values are 0 and 1 and the corrected slope is the mean test slope: below 1 means the
-    predictions are too extreme in new patients (overfitting), and 1 / slope is the usual
-    shrinkage factor for the coefficients.
+    The model is fitted by :func:`helpers.stats.logistic.fit_logistic_arrays`, the core of
+    :func:`helpers.stats.logistic.logistic_regression`. In each resample b refit the model (linear
+    predictor lp_b). Optimism_b = performance of lp_b in resample b - performance of lp_b in the
+    original data; corrected = apparent - mean(optimism_b) (Harrell, Lee & Mark 1996, Stat Med
+    15:361-387; Steyerberg 2019, ch. 5). The AUCs of all resamples are computed at once from ranks of
+    the linear predictor. Calibration intercept: logit P(y) = a + offset(lp); slope: logit P(y) = a +
+    b lp (Van Calster et al. 2016). In the data a maximum-likelihood logistic model was fitted on, the
+    intercept is 0 and the slope 1 exactly, so the apparent values are 0 and 1 and the corrected slope
+    is the mean test slope: below 1 means the predictions are too extreme in new patients
+    (overfitting), and 1 / slope is the usual shrinkage factor for the coefficients.
 
     Examples
     --------
@@ -181,9 +140,9 @@ def bootstrap_validation(df: pd.DataFrame, *, outcome: str, predictors: Sequence
     if int(n_boot) < 1:
         raise InputError(f"n_boot={n_boot!r}: give a positive number of resamples, e.g. 200.")
     is_case = case_mask(df, outcome, positive)
-    design = predictor_design(df, predictors)
-    apparent_fit, _ = fit_logit(design, is_case)
-    apparent_auc = float(rank_auc((design @ np.asarray(apparent_fit.params))[None, :], is_case)[0])
+    design = _model_matrix(df, predictors)
+    apparent_fit = fit_logistic_arrays(design, is_case)
+    apparent_auc = float(rank_auc((design @ apparent_fit.coef)[None, :], is_case)[0])
     draws, coefficients, n_failed = _bootstrap_fits(design, is_case, int(n_boot), as_rng(rng))
     optimism = {"auc": np.nan, "calibration_intercept": np.nan, "calibration_slope": np.nan}
     if len(draws):
@@ -235,9 +194,10 @@ def calibration(y: Any, p: Any, *, n_bins: int = 10, level: float = 0.95) -> Cal
     Notes
     -----
     Intercept: logit P(y) = a + offset(logit p), intercept only. Slope: logit P(y) = a + b logit p.
-    Wald CIs (Cox 1958, Biometrika 45:562-565; Van Calster et al. 2016, J Clin Epidemiol
-    74:167-176). In the development data of a maximum-likelihood logistic model both are ideal by
-    construction; assess them on validation data or bootstrap them.
+    Both fitted by :func:`helpers.stats.logistic.fit_logistic_arrays`. Wald CIs (Cox 1958, Biometrika
+    45:562-565; Van Calster et al. 2016, J Clin Epidemiol 74:167-176). In the development data of a
+    maximum-likelihood logistic model both are ideal by construction; assess them on validation data or
+    bootstrap them.
 
     Examples
     --------
@@ -246,8 +206,8 @@ def calibration(y: Any, p: Any, *, n_bins: int = 10, level: float = 0.95) -> Cal
     >>> good = np.repeat([0, 1], 40)
     >>> df = pd.DataFrame({"good": good, "fa": rng.normal(0.50 + 0.04 * good, 0.05),
     ...                    "f": rng.normal(0.12 - 0.02 * good, 0.04)})
-    >>> from helpers.stats.logistic import fit_logistic_model
-    >>> model = fit_logistic_model(df, outcome="good", predictors=["fa", "f"])
+    >>> from helpers.stats.logistic import logistic_regression
+    >>> model = logistic_regression(df, outcome="good", predictors=["fa", "f"])
     >>> calibration(df["good"], model.predicted_probability, n_bins=4).bins[["n", "mean_predicted", "observed"]].round(3)
         n  mean_predicted  observed
     0  20           0.195      0.25
@@ -264,7 +224,7 @@ def calibration(y: Any, p: Any, *, n_bins: int = 10, level: float = 0.95) -> Cal
     for name, fit, index, ideal, text in (
             ("calibration_intercept", intercept, 0, 0.0, "logistic model with offset logit(p), Wald CI"),
             ("calibration_slope", slope, 1, 1.0, "logistic regression on logit(p), Wald CI")):
-        estimate, se = float(fit.params[index]), float(fit.bse[index])
+        estimate, se = float(fit.coef[index]), float(fit.standard_error[index])
         rows.append({"quantity": name, "estimate": estimate, "ci_low": estimate - z * se,
                      "ci_high": estimate + z * se, "standard_error": se, "ideal": ideal, "n": len(prob),
                      "method": text})
@@ -308,8 +268,8 @@ def decision_curve(y: Any, p: Any, thresholds: Any = None) -> pd.DataFrame:
     >>> good = np.repeat([0, 1], 40)
     >>> df = pd.DataFrame({"good": good, "fa": rng.normal(0.50 + 0.04 * good, 0.05),
     ...                    "f": rng.normal(0.12 - 0.02 * good, 0.04)})
-    >>> from helpers.stats.logistic import fit_logistic_model
-    >>> model = fit_logistic_model(df, outcome="good", predictors=["fa", "f"])
+    >>> from helpers.stats.logistic import logistic_regression
+    >>> model = logistic_regression(df, outcome="good", predictors=["fa", "f"])
     >>> curve = decision_curve(df["good"], model.predicted_probability, thresholds=[0.3, 0.5])
     >>> curve[["threshold", "net_benefit_model", "net_benefit_treat_all"]].round(3)
        threshold  net_benefit_model  net_benefit_treat_all

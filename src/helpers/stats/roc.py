@@ -161,8 +161,8 @@ def roc_auc(df: pd.DataFrame, *, outcome: str, predictor: Any, positive: Any = 1
         One row per patient; not modified.
     outcome : str
         Binary outcome column.
-    predictor : str, LogisticModel or array-like
-        Column name, a fitted :class:`helpers.stats.logistic.LogisticModel` (its predicted probabilities)
+    predictor : str, LogisticResult or array-like
+        Column name, a fitted :class:`helpers.stats.logistic.LogisticResult` (its predicted probabilities)
         or one score per row.
     positive : default 1
         Value of ``outcome`` that marks a case (1 also matches True).
@@ -224,8 +224,8 @@ def compare_auc(df: pd.DataFrame, *, outcome: str, predictors: Sequence[Any], po
         One row per patient; not modified.
     outcome : str
         Binary outcome column.
-    predictors : pair of (str, LogisticModel or array-like)
-        The two predictors; each a column name, a fitted :class:`helpers.stats.logistic.LogisticModel`
+    predictors : pair of (str, LogisticResult or array-like)
+        The two predictors; each a column name, a fitted :class:`helpers.stats.logistic.LogisticResult`
         (e.g. FA + f) or one
         score per row (a Series aligned on ``df.index`` or an array in row order).
     positive : default 1

@@ -1,7 +1,8 @@
 """Survival analysis: Kaplan-Meier curves, the log-rank test, restricted mean survival time (RMST).
 
-Cox models and the proportional-hazards test live in :mod:`helpers.stats.cox`. Estimates come from lifelines;
-conventions follow R's survival package. Where lifelines' defaults differ (Kaplan-Meier interval, median
+Cox models and the proportional-hazards test live in :mod:`helpers.stats.cox`. Conventions follow R's
+survival package: the Kaplan-Meier curve is computed here (:func:`product_limit`, R's arithmetic), the
+log-rank statistic comes from lifelines; where lifelines' defaults differ (Kaplan-Meier interval, median
 and its interval, variance of the RMST) R's convention is implemented here and ``method`` says which was
 used. Data: one row per patient with a
 follow-up time (>= 0) and an event indicator 1 = event, 0 = censored (recode R's 1/2 ``status`` first).
@@ -14,9 +15,7 @@ from typing import Any, Literal, Sequence
 
 import numpy as np
 import pandas as pd
-from lifelines import KaplanMeierFitter
 from lifelines.statistics import multivariate_logrank_test
-from lifelines.utils import restricted_mean_survival_time
 from scipy import stats
 
 from helpers.validation.checks import binary_column, complete_rows, rows_label, z_quantile
@@ -61,13 +60,39 @@ def _groups(data: pd.DataFrame, group: str | None) -> list[tuple[Any, pd.DataFra
     return [(level, data.loc[data[group] == level]) for level in _levels(data[group])]
 
 
+def product_limit(durations: Any, events: Any) -> pd.DataFrame:
+    """The Kaplan-Meier (product-limit) estimate at every distinct observed time, as R's ``survfit``.
+
+    One sort and cumulative sums (O(n log n)); the survival is the cumulative product of
+    ``1 - deaths / at risk`` in R's order of operations, so a curve that reaches exactly 0.5 does so here
+    too. The one Kaplan-Meier computation of the package (curves, medians, RMST, ``cox.zph``'s "km").
+
+    Returns
+    -------
+    DataFrame
+        ``time``, ``n_at_risk``, ``n_event``, ``n_censored``, ``survival``.
+
+    Examples
+    --------
+    >>> product_limit([1, 2, 2, 3, 4], [1, 1, 0, 1, 0])["survival"].round(3).tolist()
+    [0.8, 0.6, 0.3, 0.3]
+    """
+    t = np.asarray(durations, dtype=float)
+    e = np.asarray(events, dtype=float)
+    times, inverse, counts = np.unique(t, return_inverse=True, return_counts=True)
+    deaths = np.bincount(inverse, weights=e, minlength=len(times))
+    at_risk = len(t) - np.concatenate([[0], np.cumsum(counts)[:-1]])
+    survival = np.cumprod(1.0 - deaths / at_risk)
+    return pd.DataFrame({"time": times, "n_at_risk": at_risk.astype(int), "n_event": deaths.astype(int),
+                         "n_censored": (counts - deaths).astype(int), "survival": survival})
+
+
 def _km_table(durations: pd.Series, events: pd.Series, z: float, conf_type: str) -> pd.DataFrame:
     """Kaplan-Meier table at every distinct observed time, with Greenwood SE and pointwise CI."""
-    fitter = KaplanMeierFitter().fit(durations, events)
-    counts = fitter.event_table.loc[lambda table: table["removed"] > 0]
-    at_risk = counts["at_risk"].to_numpy(dtype=float)
-    died = counts["observed"].to_numpy(dtype=float)
-    survival = fitter.survival_function_.iloc[:, 0].loc[counts.index].to_numpy()
+    counts = product_limit(durations, events)
+    at_risk = counts["n_at_risk"].to_numpy(dtype=float)
+    died = counts["n_event"].to_numpy(dtype=float)
+    survival = counts["survival"].to_numpy()
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         greenwood = np.cumsum(np.where(at_risk > died, died / (at_risk * (at_risk - died)), np.inf))
         se_log = np.sqrt(greenwood)
@@ -80,9 +105,7 @@ def _km_table(durations: pd.Series, events: pd.Series, z: float, conf_type: str)
         low, high = np.where(no_events, 1.0, low), np.where(no_events, 1.0, high)
         low, high = np.where(survival > 0, low, np.nan), np.where(survival > 0, high, np.nan)
         standard_error = np.where(survival > 0, survival * se_log, np.nan)
-    return pd.DataFrame({"time": counts.index.to_numpy(dtype=float), "n_at_risk": at_risk.astype(int),
-                         "n_event": died.astype(int), "n_censored": counts["censored"].to_numpy(dtype=int),
-                         "survival": survival, "standard_error": standard_error, "ci_low": low, "ci_high": high})
+    return counts.assign(standard_error=standard_error, ci_low=low, ci_high=high)
 
 
 def _survival_quantile(times: Sequence[float], survival: Sequence[float], probability: float = 0.5,
@@ -198,7 +221,7 @@ def kaplan_meier(df: pd.DataFrame, *, time: str, event: str, group: str | None =
 
     Notes
     -----
-    ``S(t) = prod_{t_j <= t} (1 - d_j / n_j)`` (Kaplan & Meier 1958) from lifelines. Greenwood:
+    ``S(t) = prod_{t_j <= t} (1 - d_j / n_j)`` (Kaplan & Meier 1958; :func:`product_limit`). Greenwood:
     ``se(log S) = sqrt(sum_{t_j <= t} d_j / (n_j (n_j - d_j)))``; the ``standard_error`` column is
     ``S se(log S)``. Intervals: "log" ``S exp(+/- z se(log S))`` capped at 1; "log-log"
     ``S^exp(+/- z se(log S) / log S)``. Before the first event the interval is (1, 1) (R's log-log
@@ -313,6 +336,17 @@ def logrank(df: pd.DataFrame, *, time: str, event: str, group: str,
     return LogrankResult(test=test, groups=pd.DataFrame(rows))
 
 
+def restricted_mean(times: np.ndarray, survival: np.ndarray, tau: float) -> float:
+    """Area under a Kaplan-Meier step curve from 0 to ``tau`` (the restricted mean survival time).
+
+    >>> restricted_mean(np.array([1.0, 3.0]), np.array([0.5, 0.25]), 4.0)  # 1 + 0.5 x 2 + 0.25 x 1
+    2.25
+    """
+    edges = np.concatenate([[0.0], times[times < tau], [tau]])
+    heights = np.concatenate([[1.0], survival[times < tau]])
+    return float(np.sum(heights * np.diff(edges)))
+
+
 def _rmst_variance(times: Sequence[float], n_at_risk: Sequence[float], n_event: Sequence[float],
                    survival: Sequence[float], tau: float) -> float:
     """Greenwood-type variance of the Kaplan-Meier RMST up to ``tau`` from one group's KM table.
@@ -402,19 +436,18 @@ def rmst_difference(df: pd.DataFrame, *, time: str, event: str, group: str, tau:
         raise InputError(f"reference group {reference!r} is not among the levels {levels} of '{group}'.")
     rows = []
     for label, part in _groups(data, group):
-        fitter = KaplanMeierFitter().fit(part[time], part[event])
         table = _km_table(part[time], part[event], z, "log")
         if tau > table["time"].max() and table["survival"].iloc[-1] > 0:
             raise InputError(f"tau = {tau} is beyond the last follow-up time of group {label!r} "
                              f"({table['time'].max()}), where its survival curve is unknown. Choose tau <= "
                              f"{data.groupby(group)[time].max().min()} (the shortest follow-up of the groups).")
-        estimate = float(restricted_mean_survival_time(fitter, t=tau))
+        estimate = restricted_mean(table["time"].to_numpy(), table["survival"].to_numpy(), tau)
         standard_error = float(np.sqrt(_rmst_variance(table["time"], table["n_at_risk"], table["n_event"],
                                                      table["survival"], tau)))
         rows.append({"group": label, "n": len(part), "n_event": int(part[event].sum()), "tau": float(tau),
                      "rmst": estimate, "standard_error": standard_error, "ci_low": estimate - z * standard_error,
                      "ci_high": estimate + z * standard_error,
-                     "method": "Kaplan-Meier RMST (lifelines); Greenwood-type variance; Wald CI"})
+                     "method": "Kaplan-Meier RMST; Greenwood-type variance; Wald CI"})
     groups = pd.DataFrame(rows)
     base = groups.loc[groups["group"] == reference].iloc[0]
     differences = []

@@ -238,6 +238,12 @@ def _exact_rank_sum(other: np.ndarray, reference: np.ndarray) -> bool:
     return len(other) < 50 and len(reference) < 50 and np.unique(pooled).size == pooled.size
 
 
+def welch_t_test(other: np.ndarray, reference: np.ndarray) -> Any:
+    """Welch's t-test of ``other`` versus ``reference`` (scipy ``ttest_ind(equal_var=False)``; R
+    ``t.test(other, reference)``): the result has ``statistic``, ``pvalue`` and ``confidence_interval(level)``."""
+    return stats.ttest_ind(other, reference, equal_var=False)
+
+
 def two_group_test(test: str, other: Any, reference: Any) -> tuple[float, float]:
     """(statistic, two-sided p-value) of Welch's t-test or the Mann-Whitney U test, other versus reference.
 
@@ -259,7 +265,7 @@ def two_group_test(test: str, other: Any, reference: Any) -> tuple[float, float]
     if test == WELCH:
         if min(other.size, reference.size) < 2:
             return np.nan, np.nan
-        result = stats.ttest_ind(other, reference, equal_var=False)
+        result = welch_t_test(other, reference)
     elif test == MANN_WHITNEY:
         if min(other.size, reference.size) < 1:
             return np.nan, np.nan
@@ -519,7 +525,7 @@ def compare_two_groups(df: pd.DataFrame, *, outcome: str, group: str, kind: str 
     n = len(reference_values) + len(other_values)
     choice = choose_two_group_test({ref_label: reference_values, other_label: other_values}, normality=normality,
                                    normality_alpha=normality_alpha)
-    welch = stats.ttest_ind(other_values, reference_values, equal_var=False)
+    welch = welch_t_test(other_values, reference_values)
     welch_ci = welch.confidence_interval(level)
     welch_row = {"quantity": "mean difference", "group": contrast,
                  "estimate": float(other_values.mean() - reference_values.mean()),

@@ -189,8 +189,9 @@ def case_mask(df: pd.DataFrame, outcome: str, positive: Any) -> np.ndarray:
 @runtime_checkable
 class FittedModel(Protocol):
     """What the ROC functions need of a fitted model passed as a predictor (e.g.
-    :class:`helpers.stats.logistic.LogisticModel`): a label, its predictor columns and one predicted
-    probability per row of the data it was fitted on."""
+    :class:`helpers.stats.logistic.LogisticResult`): a label, its predictor columns and one predicted
+    probability per row of the data it was fitted on (a Series on that data's index; pass the same frame,
+    without the rows the fit dropped, to the ROC function)."""
 
     label: str
     predictors: tuple[str, ...]

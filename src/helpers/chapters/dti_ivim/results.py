@@ -42,7 +42,6 @@ def results(*, cohort: pd.DataFrame, paired: pd.DataFrame, correlations: pd.Data
         as_results(youden, quantity="youden_threshold", columns={"group": "predictor", "estimate": "threshold"}),
         as_results(at_threshold, columns={"group": "predictor"}),
         as_results(model_table, quantity="odds_ratio", method="logistic regression, Wald interval",
-                   columns={"group": "term", "estimate": "odds_ratio", "ci_low": "odds_ratio_ci_low",
-                            "ci_high": "odds_ratio_ci_high"}),
+                   columns={"group": "term", "estimate": "odds_ratio"}),
         as_results(comparisons, quantity="delong_difference", columns={"group": "contrast"}),
     ], ignore_index=True)

@@ -249,12 +249,12 @@ def odds_ratio_table(cohort: pd.DataFrame, *, muscles: Sequence[str] = MUSCLES,
     follow_up = cohort[cohort["visit_month"] > 0]
     tables = []
     with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*events per parameter.*")
+        warnings.filterwarnings("ignore", message=".*events per variable.*")
         for muscle in muscles:
             for outcome in outcomes:
                 table = logistic_by_visit(follow_up, outcome=outcome, exposure=f"group_{muscle}", visit="visit_month",
                                           confounders=list(confounders), exposure_reference=SEVERE,
-                                          confidence=level).rename(columns={"events": "n_events"})
+                                          level=level)
                 tables.append(table.assign(muscle=muscle, label=muscle_label(muscle), outcome=outcome))
     table = pd.concat(tables, ignore_index=True)
     table["p_adjusted"] = np.nan
@@ -277,13 +277,12 @@ def continuous_odds_ratio_table(cohort: pd.DataFrame, *, muscles: Sequence[str] 
     follow_up = cohort[cohort["visit_month"] > 0].copy()
     tables = []
     with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*events per parameter.*")
+        warnings.filterwarnings("ignore", message=".*events per variable.*")
         for muscle in muscles:
             follow_up["imf_less"] = -follow_up[f"imf_{muscle}"] / per
             for outcome in outcomes:
                 table = logistic_by_visit(follow_up, outcome=outcome, exposure="imf_less", visit="visit_month",
-                                          confounders=list(confounders), confidence=level)
-                table = table.rename(columns={"events": "n_events"})
+                                          confounders=list(confounders), level=level)
                 table = table[table["model"] == ("adjusted" if confounders else "unadjusted")]
                 tables.append(table.assign(muscle=muscle, label=muscle_label(muscle), outcome=outcome,
                                            method=table["method"] + f"; IMF continuous, per {per:g} points less"))
