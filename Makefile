@@ -7,11 +7,12 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.lock-stamp
 JOBS   ?=
 
-.PHONY: book test bench data check lock clean-venv help
+.PHONY: book test dist bench data check lock clean-venv help
 
 help:
 	@echo "make book   build the whole book into book/_build/html (creates .venv on first use)"
 	@echo "make test   run every test (helpers, chapters end to end, book build, browser)"
+	@echo "make dist   write the offline bundle dist/spine-mri-outcomes-<version>.zip (site, notebooks, data, wheels)"
 	@echo "make data   regenerate data/synthetic/"
 	@echo "make check  check notebook pairs, table of contents and data files"
 	@echo "make lock   re-resolve requirements.lock and environment.yml from pyproject.toml"
@@ -33,6 +34,10 @@ book: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest --doctest-modules src/helpers tests
+
+# The offline bundle for a machine without internet (builds the book first if anything changed).
+dist: $(STAMP)
+	$(BIN)/python -m helpers.book.dist
 
 data: $(STAMP)
 	$(BIN)/spinebook data

@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import tomllib
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +37,9 @@ from helpers.validation.files import read_table
 KERNEL = "python3"
 
 GENERATED_PAGES = {"book/data-dictionary": "generated from the schemas by the build"}
+
+VERSION_PLACEHOLDER = "@VERSION@"
+"""Written in ``_config.yml`` (the footer) where the build puts the book's version (:func:`book_version`)."""
 
 RESERVED_PARAMETERS = {"data_path": "--data FILE", "output_dir": "--out DIR", "column_map": "--map or --columns",
                        "allow_identifiers": "--allow-identifiers", "suppress_small_cells": "--suppress-small-cells"}
@@ -259,6 +263,18 @@ def execute_chapter(chapter: Chapter, *, output_dir: Path, parameters: Mapping[s
     return target
 
 
+def book_version(root: Path) -> str:
+    """The book's version: ``[project] version`` in ``pyproject.toml``, the one place it is written
+    (``helpers.__version__`` without a ``pyproject.toml``, as in an installed wheel)."""
+    path = Path(root) / "pyproject.toml"
+    if not path.is_file():
+        from helpers import __version__
+
+        return __version__
+    with path.open("rb") as handle:
+        return tomllib.load(handle)["project"]["version"]
+
+
 def _execute_worker(chapter: Chapter, output_dir: str, root: str) -> ChapterRun:
     started = time.perf_counter()
     try:
@@ -290,6 +306,7 @@ def _site_key(root: Path, chapter_keys: Mapping[str, str]) -> str:
     for path in sorted(p for p in book.rglob("*") if p.is_file() and "_build" not in p.relative_to(book).parts):
         digest.update(str(path.relative_to(book)).encode() + b"\0" + path.read_bytes() + b"\0")
     digest.update(modules_digest(dependencies(["helpers.book.build", "helpers.book.sphinx_offline"])).encode())
+    digest.update(book_version(root).encode())
     return digest.hexdigest()
 
 
@@ -427,11 +444,13 @@ def _stage_sources(root: Path, staging: Path, executed: Mapping[str, Path], echo
 
     ``executed`` maps chapter ids to folders holding their executed notebook; other chapters use their
     last executed notebook from ``book/_build/outputs`` or, if none, the unexecuted one (with a warning).
+    The book's version (:func:`book_version`) replaces ``@VERSION@`` in the staged ``_config.yml``.
     """
     source = staging / "source"
     source.mkdir()
-    for name in ("_config.yml", "_toc.yml"):
-        shutil.copy2(root / name, source / name)
+    shutil.copy2(root / "_toc.yml", source / "_toc.yml")
+    config = (root / "_config.yml").read_text(encoding="utf-8")
+    (source / "_config.yml").write_text(config.replace(VERSION_PLACEHOLDER, book_version(root)), encoding="utf-8")
     shutil.copytree(root / "book", source / "book", ignore=shutil.ignore_patterns("_build", ".*"))
     _write_data_dictionary(root, source / "book" / "data-dictionary.md")
     (source / "notebooks").mkdir()
