@@ -76,7 +76,7 @@ def test_the_registry_finds_every_chapter_folder_and_each_has_its_parts():
 # model"): other functions that need the model call that function (e.g. the bootstrap and the per-visit
 # models call helpers.stats.logistic.fit_logistic_arrays through logistic_regression or directly).
 FITTERS = {
-    "logistic regression": ("Logit(", "smf.logit(", "sm.Logit(", "LogisticRegression("),
+    "logistic regression": ("Logit(", "families.Binomial(", "smf.logit(", "sm.Logit(", "LogisticRegression("),
     "Cox model": ("CoxPHFitter(",),
     "Kaplan-Meier": ("KaplanMeierFitter(",),
     "mixed model": ("MixedLM(", "smf.mixedlm("),

@@ -11,7 +11,6 @@ from typing import Any, Literal, Sequence
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy.special import expit
 
 from helpers.stats.balance import (
@@ -22,6 +21,7 @@ from helpers.stats.balance import (
     covariate_design,
     treatment_indicator,
 )
+from helpers.stats.logistic import fit_logistic_arrays
 from helpers.validation.errors import InputError
 
 
@@ -94,8 +94,9 @@ def estimate_propensity(df: pd.DataFrame, *, treatment: str, covariates: Sequenc
 
     Notes
     -----
-    logit P(T = 1 | X) = b0 + b'X by maximum likelihood (IRLS to a 1e-10 deviance tolerance; R's
-    ``glm(treat ~ ..., family = binomial)``, MatchIt's ``distance = "glm"``). Scores within 1e-8 of 0
+    logit P(T = 1 | X) = b0 + b'X by maximum likelihood (:func:`helpers.stats.logistic.fit_logistic_arrays`,
+    the package's one logistic fitter; R's ``glm(treat ~ ..., family = binomial)``, MatchIt's
+    ``distance = "glm"``). Scores within 1e-8 of 0
     or 1 signal separation; a warning is issued.
 
     Examples
@@ -112,12 +113,11 @@ def estimate_propensity(df: pd.DataFrame, *, treatment: str, covariates: Sequenc
     design, _ = covariate_design(df, covariates, drop_first=True)
     design = design.loc[:, design.ne(0).any()]  # unused category levels (all zero) would be aliased
     design.insert(0, "intercept", 1.0)
-    fit = sm.GLM(treated.astype(float), design.to_numpy(), family=sm.families.Binomial()).fit(
-        maxiter=100, tol=1e-10)
+    fit = fit_logistic_arrays(design.to_numpy(), treated.astype(float))
     if not fit.converged:
         warnings.warn("the propensity model did not converge in 100 iterations; check for separation "
                       "or rescale the covariates.", stacklevel=2)
-    logit = design.to_numpy() @ np.asarray(fit.params)
+    logit = design.to_numpy() @ fit.coef
     propensity = expit(logit)
     if np.any((propensity < 1e-8) | (propensity > 1 - 1e-8)):
         warnings.warn("some propensity scores are within 1e-8 of 0 or 1 (separation): a covariate almost "
