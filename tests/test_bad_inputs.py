@@ -67,8 +67,9 @@ def synthetic_copy(chapter: str, name: str, change: Callable[[pd.DataFrame], pd.
 CASES = [
     Case("empty-file", "equivocal-mri", text("empty.csv", ""), ["empty"]),
     Case("header-only", "equivocal-mri", text("header.csv", "test_positive,disease_present\n"), ["no data rows"]),
-    Case("non-utf8", "equivocal-mri", text("latin1.csv", "test_positive,disease_present,note\n1,1,café\n", "latin-1"),
-         ["UTF-8"]),
+    Case("neither-utf8-nor-cp1252", "equivocal-mri",
+         raw("bytes.csv", b"test_positive,disease_present,note\n1,1,caf\x81\n0,0,x\n"),
+         ["UTF-8", "Windows-1252", "line 2"]),
     Case("binary-not-a-table", "equivocal-mri", raw("picture.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"),
          ["binary file"]),
     Case("ragged-text", "equivocal-mri", text("notes.csv", "a,b\n1,2\n3,4,5,6\n"), ["could not be read as a CSV"]),

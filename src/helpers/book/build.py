@@ -477,10 +477,11 @@ def default_run_folder(chapter_id: str, root: Path) -> Path:
     return candidate
 
 
-def validate_data_file(chapter_id: str, data_path: Path, *, column_map: Mapping | None = None,
-                       allow_identifiers: bool = False) -> None:
-    """Read a user's file, map it and check it as the notebook will (raises :class:`InputError`)."""
-    registry.load_data(chapter_id, data_path, column_map=column_map, allow_identifiers=allow_identifiers)
+def validate_data_file(chapter_id: str, data_path: Path | None, *, column_map: Mapping | None = None,
+                       allow_identifiers: bool = False):
+    """Read a user's file, map it and check it as the notebook will; return the
+    :class:`helpers.validation.intake.Intake` (raises :class:`InputError`)."""
+    return registry.inspect_data(chapter_id, data_path, column_map=column_map, allow_identifiers=allow_identifiers)
 
 
 def export_html_report(notebook_path: Path, target: Path) -> Path:
@@ -506,11 +507,14 @@ def run_chapter(chapter_id: str, *, data_path: Path | None = None, parameters: M
     chapter = registry.get_chapter(chapter_id)
     parameters = dict(parameters or {})
     check_chapter_parameters(chapter.id, parameters, root)
-    has_mapping = bool(column_map and (column_map.get("columns") or column_map.get("values")))
+    has_mapping = not mapping.is_empty(column_map)
     if data_path is not None or has_mapping:
         data_path = Path(data_path) if data_path is not None else None
-        validate_data_file(chapter.id, data_path, column_map=column_map if has_mapping else None,
-                           allow_identifiers=allow_identifiers)
+        intake = validate_data_file(chapter.id, data_path, column_map=column_map if has_mapping else None,
+                                    allow_identifiers=allow_identifiers)
+        echo(f"Checked {intake.source} (spinebook check-data prints the same):")
+        for line in intake.report_lines():
+            echo(f"  {line}")
     parameters["allow_identifiers"] = bool(allow_identifiers)
     if out is not None and Path(out).exists():
         raise InputError(f"{out}: already exists; runs never overwrite earlier outputs. Choose a new --out "
