@@ -148,10 +148,29 @@ def check_data(root: Path) -> list[str]:
     return problems
 
 
+def check_examples(root: Path) -> list[str]:
+    """Problems with ``data/examples/`` (the worked examples of ``book/own-data.md``): missing files, or bytes
+    that differ from what :func:`helpers.book.exports.write_examples` writes."""
+    from helpers.book import exports
+
+    problems = []
+    with tempfile.TemporaryDirectory() as scratch:
+        for fresh in exports.write_examples(Path(scratch)):
+            relative = fresh.relative_to(scratch)
+            current = root / relative
+            if not current.is_file():
+                problems.append(f"{relative}: missing (run: spinebook data)")
+            elif current.read_bytes() != fresh.read_bytes():
+                problems.append(f"{relative}: differs from what the generator writes (run: spinebook data, and "
+                                "commit the result)")
+    return problems
+
+
 def check_project(root: Path | None = None) -> list[str]:
-    """Every problem found by :func:`check_pairs`, :func:`check_toc` and :func:`check_data`."""
+    """Every problem found by :func:`check_pairs`, :func:`check_toc`, :func:`check_data` and
+    :func:`check_examples`."""
     root = root or registry.project_root()
-    return check_pairs(root) + check_toc(root) + check_data(root)
+    return check_pairs(root) + check_toc(root) + check_data(root) + check_examples(root)
 
 
 def notebook_parameters(chapter_id: str, root: Path | None = None) -> dict[str, dict[str, Any]]:

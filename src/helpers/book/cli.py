@@ -68,7 +68,8 @@ def _parser() -> argparse.ArgumentParser:
     template.add_argument("chapter", choices=list(CHAPTERS), metavar="CHAPTER", help=f"one of: {', '.join(CHAPTERS)}")
     template.add_argument("--out", type=Path, default=Path("."), metavar="DIR", help="folder to write into (default: .)")
 
-    commands.add_parser("data", help="regenerate data/synthetic/ (identical bytes for the same seed)")
+    commands.add_parser("data", help="regenerate data/synthetic/ and the export examples in data/examples/ "
+                                     "(identical bytes for the same seed)")
     commands.add_parser("check", help="check notebook pairs, the table of contents and the data files")
     return parser
 
@@ -163,8 +164,12 @@ def _dispatch(arguments: argparse.Namespace) -> int:
             print(f"wrote {path}")
         return EXIT_OK
     if arguments.command == "data":
+        from helpers.book import exports
+
         root = registry.project_root()
         for path in registry.generate_all(root):
+            print(f"wrote {path.relative_to(root)}")
+        for path in exports.write_examples(root):
             print(f"wrote {path.relative_to(root)}")
         return EXIT_OK
     if arguments.command == "check":

@@ -84,6 +84,24 @@ def write_template(chapter_id: str, folder: str | Path) -> list[Path]:
     return [csv_path, yaml_path]
 
 
+def accepted_codes_markdown(chapter_id: str, schema: pa.DataFrameSchema) -> list[str]:
+    """Lines listing each coded column's accepted codes, and the follow-up times derivable from dates."""
+    coded = []
+    for name, column in schema.columns.items():
+        for check in column.checks:
+            allowed = (getattr(check, "statistics", None) or {}).get("allowed_values")
+            if allowed is not None:
+                codes = ", ".join(f"`{code}`" for code in allowed)
+                blank = " or blank" if column.nullable else ""
+                coded.append(f"- `{name}`: {codes}{blank}")
+    lines = ["Accepted codes:", "", *coded, ""] if coded else []
+    outcome = DATED_OUTCOMES.get(chapter_id)
+    if outcome is not None:
+        lines += [f"`{outcome.duration}` and `{outcome.event}` may instead be derived from dates (the dates are "
+                  "dropped afterwards):", "", "```yaml", "derive:", *outcome.derive_lines(), "```", ""]
+    return lines
+
+
 def data_dictionary_markdown(schemas: dict[str, pa.DataFrameSchema], examples: dict[str, pd.DataFrame],
                              titles: dict[str, str]) -> str:
     """The book's data-dictionary page (MyST markdown), generated from the schemas at build time."""
@@ -92,6 +110,9 @@ def data_dictionary_markdown(schemas: dict[str, pa.DataFrameSchema], examples: d
              "chapter expects, with type, allowed values, whether they are required, and an example row from the",
              "synthetic data. `spinebook template CHAPTER` writes an empty file with this header and a mapping",
              "file for renaming and recoding your own columns (`spinebook run CHAPTER --data FILE --columns MAP`).",
+             "Below each table, the accepted codes of each coded column: codes of your own are recoded under `values:`",
+             "in the mapping file, codes for 'not recorded' declared under `missing:`, and follow-up times can be",
+             "derived from dates (`derive:`); {doc}`own-data` shows one worked example per kind of export.",
              ""]
     for chapter_id, schema in schemas.items():
         table = describe_schema(schema)
@@ -105,4 +126,5 @@ def data_dictionary_markdown(schemas: dict[str, pa.DataFrameSchema], examples: d
             cells = [str(value).replace("|", "\\|") for value in row]
             parts.append("| " + " | ".join(f"`{cells[0]}`" if i == 0 else cell for i, cell in enumerate(cells)) + " |")
         parts.append("")
+        parts += accepted_codes_markdown(chapter_id, schema)
     return "\n".join(parts) + "\n"

@@ -186,11 +186,10 @@ def parse_dates(values: pd.Series, *, dayfirst: bool = True, column: str = "date
             parsed.append(pd.Timestamp(date))
     if bad:
         shown = ", ".join(f"{value!r}" for _, value in bad[:5])
-        order = "day-first" if dayfirst else "month-first"
-        month_first = [v for _, v in bad if isinstance(v, str) and _NUMERIC_DATE.match(v.strip())]
-        hint = (f" Dates such as {month_first[0]!r} are not valid {order}; if your file writes the "
-                f"{'month' if dayfirst else 'day'} first, add 'dayfirst: {str(not dayfirst).lower()}' to the "
-                "mapping file." if month_first else "")
+        swapped = [v for _, v in bad if isinstance(v, str) and _text_date(v.strip(), not dayfirst)[0] is not None
+                   and _NUMERIC_DATE.match(v.strip())]
+        hint = (f" Dates such as {swapped[0]!r} are valid only {'month' if dayfirst else 'day'} first: if your file "
+                f"writes them so, add 'dayfirst: {str(not dayfirst).lower()}' to the mapping file." if swapped else "")
         raise InputError(f"{source}: column '{column}', {lines_label([p for p, _ in bad])}: not a date: {shown}. "
                          "Accepted: 2023-12-31, 31/12/2023, 31.12.2023 (day first; dayfirst: false for 12/31/2023), "
                          f"date cells, Excel serial numbers; declare codes for 'not recorded' under missing:.{hint}")
@@ -275,10 +274,11 @@ def derive_from_dates(frame: pd.DataFrame, spec: Mapping[str, Mapping[str, Any]]
         backwards = np.flatnonzero((days < 0).to_numpy())
         if len(backwards):
             first = backwards[0]
+            end_name = rule.ends[0] if len(rule.ends) == 1 else f"the end date (the first filled of {', '.join(rule.ends)})"
             raise InputError(
-                f"{source}: derive: {rule.target}: the end date is before {rule.start} on "
-                f"{lines_label(backwards)} (on line {first + 2}: {rule.start} {start.iloc[first].date()}, end "
-                f"{end.iloc[first].date()}). Check these dates (a day-first/month-first mix-up?).")
+                f"{source}: derive: {rule.target}: {end_name} is before {rule.start} on {lines_label(backwards)} "
+                f"(line {first + 2}: {rule.start} {start.iloc[first].date()}, end {end.iloc[first].date()}). "
+                "Check these dates (a day-first/month-first mix-up?).")
         result[rule.target] = days / DAYS_PER[rule.unit]
     dropped = tuple(name for name in needed if name not in {rule.target for rule in rules})
     result = result.drop(columns=list(dropped))

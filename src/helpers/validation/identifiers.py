@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from helpers.validation.errors import InputError
+from helpers.validation.readers import REDCAP_LABELLED, REDCAP_RAW
 
 NAME_PATTERNS = {
     "a person's name": r"(^|_)(first|last|given|family|full|sur|maiden|patient|middle)?_?name(s)?($|_)|^surname$|^forename$",
@@ -38,6 +39,11 @@ CONTENT_PATTERNS = {
 }
 
 
+NOT_IDENTIFIERS = frozenset(REDCAP_RAW + REDCAP_LABELLED)
+"""Column names that look like identifiers but are not (REDCap's ``redcap_event_name`` is an event, not a
+person's name)."""
+
+
 @dataclass(frozen=True)
 class Finding:
     """One column that looks like a direct identifier."""
@@ -58,6 +64,8 @@ def find_identifiers(frame: pd.DataFrame, *, sample: int = 200, share: float = 0
     """
     findings = []
     for column in frame.columns:
+        if str(column) in NOT_IDENTIFIERS:
+            continue
         normalised = _normalise(column)
         by_name = next((what for what, pattern in NAME_PATTERNS.items() if re.search(pattern, normalised)), None)
         if by_name:

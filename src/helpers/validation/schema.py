@@ -47,8 +47,8 @@ def _hint(check: str) -> str:
 
 
 def _rows_label(frame: pd.DataFrame, index: list) -> str:
-    """Describe offending rows by their line number in the file (header = line 1)."""
-    return lines_label(index)
+    """Describe offending rows by their line number in the file (header = line 1), first lines first."""
+    return lines_label(sorted(i for i in index if isinstance(i, (int, float)) and pd.notna(i)))
 
 
 def validate(frame: pd.DataFrame, schema: pa.DataFrameSchema, *, source: str | Path = "data") -> pd.DataFrame:
