@@ -179,3 +179,7 @@ def _dispatch(arguments: argparse.Namespace) -> int:
         print("check: all good" if not problems else f"check: {len(problems)} problem(s)")
         return EXIT_OK if not problems else EXIT_FAILURE
     raise AssertionError(arguments.command)
+
+
+if __name__ == "__main__":  # python -m helpers.book.cli, as the tests run it
+    sys.exit(main())
