@@ -64,11 +64,54 @@ def synthetic_copy(chapter: str, name: str, change: Callable[[pd.DataFrame], pd.
     return write
 
 
+def export(chapter: str, kind: str, change: Callable[[Path, Path], None] | None = None) -> Callable[[Path], Path]:
+    """An export of the chapter's synthetic data (helpers.book.exports) with its mapping at {inputs}/map.yaml,
+    after ``change(data, mapping)``."""
+    def write(folder: Path) -> Path:
+        from helpers.book import exports
+
+        files = exports.write_export(chapter, kind, folder)
+        files.mapping.rename(folder / "map.yaml")
+        if change is not None:
+            change(files.data, folder / "map.yaml")
+        return files.data
+    return write
+
+
+def edit_csv(column: str, rows: list[int], value: str, encoding: str = "utf-8-sig", sep: str = ","):
+    """Set ``column`` to ``value`` on ``rows`` of a CSV export, keeping its encoding and delimiter."""
+    def change(data: Path, mapping: Path) -> None:
+        table = pd.read_csv(data, encoding=encoding, sep=sep, dtype=str, keep_default_na=False)
+        table.loc[rows, column] = value
+        data.write_bytes(table.to_csv(index=False, sep=sep, lineterminator="\r\n").encode(encoding))
+    return change
+
+
+def drop_code(column: str, label: str):
+    """Remove one label's entry under values: in the mapping file."""
+    def change(data: Path, mapping: Path) -> None:
+        import yaml
+
+        rules = yaml.safe_load(mapping.read_text(encoding="utf-8"))
+        del rules["values"][column][label]
+        mapping.write_text(yaml.safe_dump(rules, allow_unicode=True), encoding="utf-8")
+    return change
+
+
+def two_events(data: Path, mapping: Path) -> None:
+    table = pd.read_csv(data, dtype=str, keep_default_na=False)
+    later = table.assign(redcap_event_name="month_6_arm_1")
+    pd.concat([table, later]).to_csv(data, index=False)
+
+
+MAP = ["--columns", "{inputs}/map.yaml"]
+
 CASES = [
     Case("empty-file", "equivocal-mri", text("empty.csv", ""), ["empty"]),
     Case("header-only", "equivocal-mri", text("header.csv", "test_positive,disease_present\n"), ["no data rows"]),
-    Case("non-utf8", "equivocal-mri", text("latin1.csv", "test_positive,disease_present,note\n1,1,café\n", "latin-1"),
-         ["UTF-8"]),
+    Case("neither-utf8-nor-cp1252", "equivocal-mri",
+         raw("bytes.csv", b"test_positive,disease_present,note\n1,1,caf\x81\n0,0,x\n"),
+         ["UTF-8", "Windows-1252", "line 2"]),
     Case("binary-not-a-table", "equivocal-mri", raw("picture.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"),
          ["binary file"]),
     Case("ragged-text", "equivocal-mri", text("notes.csv", "a,b\n1,2\n3,4,5,6\n"), ["could not be read as a CSV"]),
@@ -163,6 +206,36 @@ CASES = [
     Case("imf-patient-values-change", "paraspinal-imf",
          synthetic_copy("paraspinal-imf", "age.csv", lambda d: d.assign(age=d["age"].where(d.index != 1, 99))),
          ["identical on every row of a patient", "PF001"]),
+    # exports (issue 18): each names the file, the column and the lines
+    Case("export-end-before-start", "mscc-separation",
+         export("mscc-separation", "bom-csv", edit_csv("Last Contact Date", [3], "01/01/2015")),
+         ["mscc-separation-excel-utf8.csv", "Last Contact Date is before Surgery Date", "line 5", "survival_months"],
+         MAP),
+    Case("export-unparseable-date", "dynamic-mri",
+         export("dynamic-mri", "european-csv", edit_csv("OP-Datum", [2, 7], "unbekannt", "cp1252", ";")),
+         ["dynamic-mri-excel-european.csv", "'OP-Datum'", "lines 4, 9", "'unbekannt'", "not a date"], MAP),
+    Case("export-month-first-dates", "dynamic-mri",
+         export("dynamic-mri", "european-csv", edit_csv("OP-Datum", [0], "12.31.2016", "cp1252", ";")),
+         ["'OP-Datum'", "line 2", "'12.31.2016'", "dayfirst: false"], MAP),
+    Case("export-undeclared-sentinel", "mscc-separation",
+         export("mscc-separation", "bom-csv", edit_csv("Age", [1, 4, 6, 10, 20], "999")),
+         ["mscc-separation-excel-utf8.csv", "column 'age'", "lines 3, 6, 8, 12, 22", "999 looks like a missing-value code",
+          "missing: {age: [999]}"], MAP),
+    Case("export-ambiguous-workbook", "paraspinal-imf", export("paraspinal-imf", "xlsx"),
+         ["paraspinal-imf-workbook.xlsx", "2 sheets with data", "'Visits'", "'Codebook'", "--sheet NAME"], MAP),
+    Case("export-unknown-sheet", "paraspinal-imf", export("paraspinal-imf", "xlsx"),
+         ["no sheet named 'visits'", "'Visits'"], [*MAP, "--sheet", "visits"]),
+    Case("export-value-label-without-mapping", "mscc-separation",
+         export("mscc-separation", "sav", drop_code("sex", "Male")),
+         ["mscc-separation-spss.sav", "column 'sex'", "found 'Male'", "value label(s) 'Male' (code 2)", "values: sex"],
+         MAP),
+    Case("export-redcap-several-events", "dti-ivim", export("dti-ivim", "redcap", two_events),
+         ["dti-ivim-redcap.csv", "patient_id", "each patient once", "several events in 'redcap_event_name'",
+          "month_6_arm_1"], MAP),
+    Case("duplicated-header", "dti-ivim",
+         lambda folder: (folder / "twins.csv", (folder / "twins.csv").write_text(
+             registry.synthetic_data_path("dti-ivim").read_text().replace("mjoa_pre,", "age,", 1)))[0],
+         ["twins.csv", "repeats", "'age' at columns 2 (B), 4 (D)"]),
     Case("unknown-parameter", "equivocal-mri", text("ok.csv", GOOD_2X2), ["unknown parameter"],
          ["-p", "prevalence", "0.2"]),
     Case("parameter-out-of-range", "equivocal-mri", text("ok.csv", GOOD_2X2), ["pretest_probability"],

@@ -124,9 +124,10 @@ def test_invalid_data_exits_2_and_writes_nothing(project: Path, tmp_path: Path, 
 def test_missing_and_non_utf8_files_are_clear_errors(project: Path, tmp_path: Path):
     assert_clean_error(spinebook("run", "equivocal-mri", "--data", str(tmp_path / "nope.csv"), root=project),
                        "not found")
-    latin = tmp_path / "latin.csv"
-    latin.write_bytes("test_positive,disease_present,note\n1,1,caf\xe9\n".encode("latin-1"))
-    assert_clean_error(spinebook("run", "equivocal-mri", "--data", str(latin), root=project), "UTF-8")
+    latin = tmp_path / "latin.csv"  # Windows-1252 text is read (and reported); bytes that are neither are refused
+    latin.write_bytes(b"test_positive,disease_present,note\n1,1,caf\x81\n")
+    assert_clean_error(spinebook("run", "equivocal-mri", "--data", str(latin), root=project), "UTF-8",
+                       "Windows-1252")
     assert not (project / "runs").exists()
 
 

@@ -153,10 +153,29 @@ def check_data(root: Path) -> list[str]:
     return problems
 
 
+def check_examples(root: Path) -> list[str]:
+    """Problems with ``data/examples/`` (the worked examples of ``book/own-data.md``): missing files, or bytes
+    that differ from what :func:`helpers.book.exports.write_examples` writes."""
+    from helpers.book import exports
+
+    problems = []
+    with tempfile.TemporaryDirectory() as scratch:
+        for fresh in exports.write_examples(Path(scratch)):
+            relative = fresh.relative_to(scratch)
+            current = root / relative
+            if not current.is_file():
+                problems.append(f"{relative}: missing (run: spinebook data)")
+            elif current.read_bytes() != fresh.read_bytes():
+                problems.append(f"{relative}: differs from what the generator writes (run: spinebook data, and "
+                                "commit the result)")
+    return problems
+
+
 def check_project(root: Path | None = None) -> list[str]:
-    """Every problem found by :func:`check_pairs`, :func:`check_toc` and :func:`check_data`."""
+    """Every problem found by :func:`check_pairs`, :func:`check_toc`, :func:`check_data` and
+    :func:`check_examples`."""
     root = root or registry.project_root()
-    return check_pairs(root) + check_toc(root) + check_data(root)
+    return check_pairs(root) + check_toc(root) + check_data(root) + check_examples(root)
 
 
 def notebook_parameters(chapter: Chapter, root: Path | None = None) -> dict[str, dict[str, Any]]:
@@ -501,10 +520,11 @@ def default_run_folder(chapter_id: str, root: Path) -> Path:
     return candidate
 
 
-def validate_data_file(chapter: Chapter, data_path: Path, *, column_map: Mapping | None = None,
-                       allow_identifiers: bool = False) -> None:
-    """Read a user's file, map it and check it as the notebook will (raises :class:`InputError`)."""
-    registry.load_data(chapter, data_path, column_map=column_map, allow_identifiers=allow_identifiers)
+def validate_data_file(chapter: Chapter, data_path: Path | None, *, column_map: Mapping | None = None,
+                       allow_identifiers: bool = False):
+    """Read a user's file, map it and check it as the notebook will; return the
+    :class:`helpers.validation.intake.Intake` (raises :class:`InputError`)."""
+    return registry.inspect_data(chapter, data_path, column_map=column_map, allow_identifiers=allow_identifiers)
 
 
 def export_html_report(notebook_path: Path, target: Path) -> Path:
@@ -530,11 +550,14 @@ def run_chapter(chapter: Chapter | str, *, data_path: Path | None = None, parame
     chapter = registry.get_chapter(chapter)
     parameters = dict(parameters or {})
     check_chapter_parameters(chapter, parameters, root)
-    has_mapping = bool(column_map and (column_map.get("columns") or column_map.get("values")))
+    has_mapping = not mapping.is_empty(column_map)
     if data_path is not None or has_mapping:
         data_path = Path(data_path) if data_path is not None else None
-        validate_data_file(chapter, data_path, column_map=column_map if has_mapping else None,
-                           allow_identifiers=allow_identifiers)
+        intake = validate_data_file(chapter, data_path, column_map=column_map if has_mapping else None,
+                                    allow_identifiers=allow_identifiers)
+        echo(f"Checked {intake.source} (spinebook check-data prints the same):")
+        for line in intake.report_lines():
+            echo(f"  {line}")
     parameters["allow_identifiers"] = bool(allow_identifiers)
     if out is not None and Path(out).exists():
         raise InputError(f"{out}: already exists; runs never overwrite earlier outputs. Choose a new --out "

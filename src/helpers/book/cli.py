@@ -35,7 +35,8 @@ def _parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="execute one chapter on your data into a new run folder")
     run.add_argument("chapter", choices=list(CHAPTERS), metavar="CHAPTER", help=f"one of: {', '.join(CHAPTERS)}")
     run.add_argument("--data", type=Path, metavar="FILE",
-                     help="your data file (CSV, TSV, Excel or Parquet); default: the chapter's synthetic data")
+                     help="your data file (CSV, TSV, Excel, SPSS .sav, Stata .dta, REDCap CSV or Parquet); default: "
+                          "the chapter's synthetic data")
     run.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
                      help="set a chapter parameter (repeatable)")
     run.add_argument("--out", type=Path, metavar="DIR",
@@ -43,17 +44,32 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--map", action="append", default=[], metavar="THEIRS=SCHEMA",
                      help="rename one of your columns to the schema's name (repeatable)")
     run.add_argument("--columns", type=Path, metavar="MAP.yaml",
-                     help="mapping file: 'columns' (your name: schema name) and 'values' (recoding)")
+                     help="mapping file: 'columns' (your name: schema name), 'values' (recoding), 'missing' "
+                          "(missing-value codes), 'derive' (durations from dates)")
+    run.add_argument("--sheet", metavar="NAME", help="the sheet of an Excel workbook with several sheets")
     run.add_argument("--suppress-small-cells", nargs="?", type=int, const=5, default=0, metavar="K",
                      help="mask counts from 1 to K-1 in the page's tables and results.csv (K defaults to 5)")
     run.add_argument("--allow-identifiers", action="store_true",
                      help="run even if columns look like direct identifiers (names, record numbers, ...)")
 
+    check_data = commands.add_parser(
+        "check-data", help="check your file for a chapter and print what the chapter would see (writes nothing)")
+    check_data.add_argument("chapter", choices=list(CHAPTERS), metavar="CHAPTER",
+                            help=f"one of: {', '.join(CHAPTERS)}")
+    check_data.add_argument("--data", type=Path, metavar="FILE", required=True, help="your data file")
+    check_data.add_argument("--columns", type=Path, metavar="MAP.yaml", help="mapping file (as for run)")
+    check_data.add_argument("--map", action="append", default=[], metavar="THEIRS=SCHEMA",
+                            help="rename one of your columns to the schema's name (repeatable)")
+    check_data.add_argument("--sheet", metavar="NAME", help="the sheet of an Excel workbook with several sheets")
+    check_data.add_argument("--allow-identifiers", action="store_true",
+                            help="report identifier-like columns instead of refusing the file")
+
     template = commands.add_parser("template", help="write an empty CSV with the expected header and a mapping file")
     template.add_argument("chapter", choices=list(CHAPTERS), metavar="CHAPTER", help=f"one of: {', '.join(CHAPTERS)}")
     template.add_argument("--out", type=Path, default=Path("."), metavar="DIR", help="folder to write into (default: .)")
 
-    commands.add_parser("data", help="regenerate data/synthetic/ (identical bytes for the same seed)")
+    commands.add_parser("data", help="regenerate data/synthetic/ and the export examples in data/examples/ "
+                                     "(identical bytes for the same seed)")
     commands.add_parser("check", help="check notebook pairs, the table of contents and the data files")
     return parser
 
@@ -84,6 +100,41 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_FAILURE
 
 
+def _column_map(arguments: argparse.Namespace) -> dict:
+    """The mapping of ``--columns``, ``--map`` and ``--sheet`` (later ones win)."""
+    from helpers.validation import mapping
+
+    extra: dict = {"columns": mapping.parse_map_arguments(arguments.map), "values": {}}
+    from_file = mapping.read_column_map(arguments.columns) if arguments.columns else mapping.EMPTY
+    if arguments.sheet is not None:
+        if from_file.get("sheet") not in (None, arguments.sheet):
+            raise InputError(f"--sheet '{arguments.sheet}' and sheet: '{from_file['sheet']}' in {arguments.columns} "
+                             "differ; give one.")
+        extra["sheet"] = arguments.sheet
+    return mapping.merge_column_maps(from_file, extra)
+
+
+def _check_data(arguments: argparse.Namespace) -> int:
+    """``spinebook check-data``: what the chapter would see, or the problems (exit 2); writes nothing."""
+    from helpers.chapters import registry
+
+    print(f"check-data {arguments.chapter}: {arguments.data}")
+    try:
+        intake = registry.inspect_data(arguments.chapter, arguments.data, column_map=_column_map(arguments),
+                                       allow_identifiers=arguments.allow_identifiers)
+    except InputError as error:
+        for line in getattr(error, "report", []):
+            print(f"  {line}")
+        raise
+    for line in intake.report_lines():
+        print(f"  {line}")
+    print(f"valid: chapter {arguments.chapter} would see {len(intake.frame)} rows and {intake.frame.shape[1]} columns "
+          f"(run it with: spinebook run {arguments.chapter} --data {arguments.data}"
+          + (f" --columns {arguments.columns}" if arguments.columns else "")
+          + (f" --sheet {arguments.sheet}" if arguments.sheet else "") + ")")
+    return EXIT_OK
+
+
 def _dispatch(arguments: argparse.Namespace) -> int:
     from helpers.book import build
     from helpers.chapters import registry
@@ -101,14 +152,12 @@ def _dispatch(arguments: argparse.Namespace) -> int:
                 raise InputError(f"--suppress-small-cells: expected a count of at least 2, got "
                                  f"{arguments.suppress_small_cells}.")
             parameters["suppress_small_cells"] = arguments.suppress_small_cells
-        from helpers.validation import mapping
-
-        column_map = mapping.merge_column_maps(
-            mapping.read_column_map(arguments.columns) if arguments.columns else mapping.EMPTY,
-            {"columns": mapping.parse_map_arguments(arguments.map), "values": {}})
+        column_map = _column_map(arguments)
         build.run_chapter(chapter, data_path=arguments.data, parameters=parameters, out=arguments.out,
                           column_map=column_map, allow_identifiers=arguments.allow_identifiers)
         return EXIT_OK
+    if arguments.command == "check-data":
+        return _check_data(arguments)
     if arguments.command == "template":
         from helpers.book import templates
 
@@ -116,8 +165,12 @@ def _dispatch(arguments: argparse.Namespace) -> int:
             print(f"wrote {path}")
         return EXIT_OK
     if arguments.command == "data":
+        from helpers.book import exports
+
         root = registry.project_root()
         for path in registry.generate_all(root):
+            print(f"wrote {path.relative_to(root)}")
+        for path in exports.write_examples(root):
             print(f"wrote {path.relative_to(root)}")
         return EXIT_OK
     if arguments.command == "check":
@@ -129,5 +182,5 @@ def _dispatch(arguments: argparse.Namespace) -> int:
     raise AssertionError(arguments.command)
 
 
-if __name__ == "__main__":
+if __name__ == "__main__":  # python -m helpers.book.cli, as the tests run it
     sys.exit(main())

@@ -5,7 +5,8 @@ reproduced ones, and the run's outputs.
 * :class:`PublishedValue` and :func:`compare_with_published`: a chapter keeps its paper's numbers in one
   place (``helpers/chapters/<id>/published.py``); the page and the chapter's test call the same function.
 * :func:`write_outputs`, :func:`provenance_record`, :func:`provenance_table`: ``results.csv`` and
-  ``provenance.json`` of a run (parameters, input file SHA-256, package versions, git commit, UTC time).
+  ``provenance.json`` of a run (parameters, input file SHA-256 and the format detected in it, package versions,
+  git commit, UTC time).
 """
 
 from __future__ import annotations
@@ -216,7 +217,7 @@ class Chapter:
 
 PROVENANCE_PACKAGES = [
     "numpy", "scipy", "pandas", "statsmodels", "scikit-learn", "lifelines", "pingouin", "tableone",
-    "pandera", "matplotlib", "seaborn", "papermill", "jupytext", "jupyter-book", "sphinx",
+    "pandera", "matplotlib", "seaborn", "papermill", "jupytext", "jupyter-book", "sphinx", "openpyxl", "pyreadstat",
 ]
 """Packages whose versions a provenance record lists (besides Python and ``helpers`` itself)."""
 
@@ -259,6 +260,26 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+def input_format(data_path: str | Path, column_map: str | Path | Mapping | None = None) -> dict[str, Any]:
+    """What the reader detected in the input file (format, encoding, delimiter, decimal mark, sheet, value labels
+    applied, columns dropped; :class:`helpers.validation.readers.ReadInfo`), for ``provenance.json``."""
+    from helpers.validation import mapping, readers
+
+    rules: Mapping[str, Any] = {}
+    if column_map:
+        rules = column_map if isinstance(column_map, Mapping) else mapping.read_column_map(column_map)
+    try:
+        info = readers.read_export(data_path, sheet=rules.get("sheet"),
+                                   redcap_dictionary=rules.get("redcap_dictionary")).info.as_dict()
+    except InputError as error:
+        return {"error": str(error)}
+    if rules.get("redcap_dictionary"):
+        info["redcap_dictionary_sha256"] = sha256_of(rules["redcap_dictionary"])
+    if rules.get("derive"):
+        info["dates"] = "day-first" if rules.get("dayfirst", True) else "month-first"
+    return info
+
+
 def provenance_record(*, chapter: str, parameters: Mapping[str, Any], data_path: str | Path | None,
                       extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Return the provenance record of one chapter run (see the module docstring)."""
@@ -268,6 +289,7 @@ def provenance_record(*, chapter: str, parameters: Mapping[str, Any], data_path:
         "parameters": _jsonable(dict(parameters)),
         "input_file": str(data_path.resolve()) if data_path else None,
         "input_sha256": sha256_of(data_path) if data_path else None,
+        "input_format": input_format(data_path, parameters.get("column_map")) if data_path else None,
         "packages": package_versions(),
         "git_commit": git_commit(),
         "utc_time": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),

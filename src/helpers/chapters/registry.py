@@ -62,27 +62,34 @@ def generate_all(root: Path | None = None, *, only_missing: bool = False) -> lis
     return written
 
 
-def load_data(chapter_id: str | Chapter, data_path: str | Path | None = None, *, column_map: str | Path | dict | None = None,
-              allow_identifiers: bool = False) -> pd.DataFrame:
-    """Read a chapter's data (default: its synthetic file), map it onto the schema and check it.
+def inspect_data(chapter_id: str | Chapter, data_path: str | Path | None = None, *,
+                 column_map: str | Path | dict | None = None, allow_identifiers: bool = False,
+                 sheet: str | None = None):
+    """Take a chapter's data in (default: its synthetic file) and return the
+    :class:`helpers.validation.intake.Intake`: the validated frame and what each step did.
 
-    Steps: read the file (CSV, TSV, Excel or Parquet); apply the column mapping (a YAML path or a dict,
-    see :mod:`helpers.validation.mapping`); refuse direct identifiers in a user's file unless ``allow_identifiers``
-    (:mod:`helpers.validation.identifiers`); validate against the chapter's schema. Raises
-    :class:`helpers.validation.errors.InputError` listing every problem. The same function runs before ``spinebook run``
-    executes anything and inside the notebook.
+    Steps (:mod:`helpers.validation.intake`): read the file (CSV, TSV, Excel, SPSS, Stata, REDCap, Parquet;
+    encoding, delimiter and decimal mark detected); rename columns; blank declared missing-value codes; derive
+    durations and events from dates and drop the dates; recode values (a YAML path or a dict, see
+    :mod:`helpers.validation.mapping`); refuse direct identifiers in a user's file unless ``allow_identifiers``;
+    validate against the chapter's schema. Raises :class:`helpers.validation.errors.InputError` listing every
+    problem.
     """
-    from helpers.validation import identifiers, mapping, schema
-    from helpers.validation.files import read_table
+    from helpers.validation import intake
 
     path = Path(data_path) if data_path else synthetic_data_path(chapter_id)
-    frame = read_table(path)
-    if column_map:
-        rules = column_map if isinstance(column_map, dict) else mapping.read_column_map(column_map)
-        frame = mapping.apply_column_map(frame, rules, source=path)
-    if not is_synthetic(chapter_id, path):
-        identifiers.guard_identifiers(frame, source=str(path), allow=allow_identifiers)
-    return schema.validate(frame, get_chapter(chapter_id).schema, source=path)
+    return intake.load_export(path, get_chapter(chapter_id).schema, column_map=column_map or None, sheet=sheet,
+                              allow_identifiers=allow_identifiers,
+                              check_identifiers=not is_synthetic(chapter_id, path))
+
+
+def load_data(chapter_id: str | Chapter, data_path: str | Path | None = None, *, column_map: str | Path | dict | None = None,
+              allow_identifiers: bool = False, sheet: str | None = None) -> pd.DataFrame:
+    """Read a chapter's data (default: its synthetic file), map it onto the schema and check it: the frame of
+    :func:`inspect_data`. The same function runs before ``spinebook run`` executes anything and inside the
+    notebook (where the mapping file, ``column_map``, carries ``sheet``, ``missing`` and ``derive``)."""
+    return inspect_data(chapter_id, data_path, column_map=column_map, allow_identifiers=allow_identifiers,
+                        sheet=sheet).frame
 
 
 def is_synthetic(chapter_id: str | Chapter, data_path: str | Path) -> bool:

@@ -32,6 +32,21 @@ def rows_label(rows: Any, limit: int = SHOWN) -> str:
     return shown + (f" and {len(rows) - limit} more" if len(rows) > limit else "")
 
 
+def lines_label(index: Any, limit: int = 5) -> str:
+    """Rows of a file named by their line number (the header is line 1, the first data row line 2), for an
+    error message: ``"line 4"``, ``"lines 4, 9, 12 and 3 more"``; ``index`` holds 0-based row positions.
+
+    >>> lines_label([2]), lines_label([0, 1, 2], limit=2)
+    ('line 4', 'lines 2, 3 and 1 more')
+    """
+    rows = [int(i) for i in list(index) if isinstance(i, (int, float, np.integer, np.floating)) and pd.notna(i)]
+    if not rows:
+        return "the whole column"
+    shown = ", ".join(str(i + 2) for i in rows[:limit])
+    more = f" and {len(rows) - limit} more" if len(rows) > limit else ""
+    return ("line " if len(rows) == 1 else "lines ") + shown + more
+
+
 def check_level(level: float) -> float:
     """The confidence level as a float strictly between 0 and 1 (InputError otherwise)."""
     try:

@@ -2,18 +2,21 @@
 
 Columns are flagged by name (names, medical record numbers, dates of birth, addresses, phone numbers,
 e-mails, national ids) and by content (values that look like e-mail addresses, phone numbers, national
-identification numbers or full dates of birth). ``spinebook run --allow-identifiers`` overrides the
+identification numbers or full dates, and date cells of SPSS, Stata or Excel files). Dates that a mapping
+turns into durations (``derive:``) are dropped before this check. ``spinebook run --allow-identifiers`` overrides the
 refusal; chapters run on user data show only aggregate tables and figures either way.
 """
 
 from __future__ import annotations
 
+import datetime as _dt
 import re
 from dataclasses import dataclass
 
 import pandas as pd
 
 from helpers.validation.errors import InputError
+from helpers.validation.readers import REDCAP_LABELLED, REDCAP_RAW
 
 NAME_PATTERNS = {
     "a person's name": r"(^|_)(first|last|given|family|full|sur|maiden|patient|middle)?_?name(s)?($|_)|^surname$|^forename$",
@@ -36,6 +39,11 @@ CONTENT_PATTERNS = {
 }
 
 
+NOT_IDENTIFIERS = frozenset(REDCAP_RAW + REDCAP_LABELLED)
+"""Column names that look like identifiers but are not (REDCap's ``redcap_event_name`` is an event, not a
+person's name)."""
+
+
 @dataclass(frozen=True)
 class Finding:
     """One column that looks like a direct identifier."""
@@ -56,12 +64,19 @@ def find_identifiers(frame: pd.DataFrame, *, sample: int = 200, share: float = 0
     """
     findings = []
     for column in frame.columns:
+        if str(column) in NOT_IDENTIFIERS:
+            continue
         normalised = _normalise(column)
         by_name = next((what for what, pattern in NAME_PATTERNS.items() if re.search(pattern, normalised)), None)
         if by_name:
             findings.append(Finding(str(column), f"its name suggests {by_name}"))
             continue
         values = frame[column].dropna()
+        if not values.empty and (pd.api.types.is_datetime64_any_dtype(values) or isinstance(
+                values.iloc[0], (_dt.date, _dt.datetime))):
+            findings.append(Finding(str(column), "its values are dates (dates are identifiers; turn them into "
+                                                 "durations with derive: in the mapping file)"))
+            continue
         if values.empty or not (values.dtype == object or pd.api.types.is_string_dtype(values)):
             continue
         text = values.astype(str).str.strip().head(sample)

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Callable
 
 import pandas as pd
 import pandera.pandas as pa
 
+from helpers.validation.checks import lines_label
 from helpers.validation.errors import InputError
+from helpers.validation.missing import undeclared_sentinels
 
 BINARY = pa.Check.isin([0, 1], error="0 or 1")
 """Check for 0/1 event and indicator columns."""
@@ -44,12 +47,8 @@ def _hint(check: str) -> str:
 
 
 def _rows_label(frame: pd.DataFrame, index: list) -> str:
-    """Describe offending rows by their line number in the file (header = line 1)."""
-    lines = [str(int(i) + 2) for i in index[:5] if isinstance(i, (int, float)) and pd.notna(i)]
-    more = f" and {len(index) - 5} more" if len(index) > 5 else ""
-    if not lines:
-        return "the whole column"
-    return ("line " if len(lines) == 1 and not more else "lines ") + ", ".join(lines) + more
+    """Describe offending rows by their line number in the file (header = line 1), first lines first."""
+    return lines_label(sorted(i for i in index if isinstance(i, (int, float)) and pd.notna(i)))
 
 
 def validate(frame: pd.DataFrame, schema: pa.DataFrameSchema, *, source: str | Path = "data") -> pd.DataFrame:
@@ -84,7 +83,51 @@ def validate(frame: pd.DataFrame, schema: pa.DataFrameSchema, *, source: str | P
             where = f"column '{column}'" if column in frame.columns else "rows of several columns"
             problems.append(f"  - {where}, {rows}: expected {expected}; found {found} (fix: {_hint(str(check))})")
         problems = sorted(set(problems))
-        raise InputError(f"{source}: {len(problems)} problem(s) with the data:\n" + "\n".join(problems)) from None
+        hints = [f"  hint: {sentinel.hint()}" for sentinel in undeclared_sentinels(frame, allowed_numbers(schema))]
+        raise InputError(f"{source}: {len(problems)} problem(s) with the data:\n" + "\n".join(problems + hints)
+                         ) from None
+
+
+def _allows(check: pa.Check, value: float) -> bool:
+    statistics = getattr(check, "statistics", None) or {}
+    name = getattr(check, "name", "") or ""
+    low, high = statistics.get("min_value"), statistics.get("max_value")
+    if name == "in_range":
+        above = value >= low if statistics.get("include_min", True) else value > low
+        below = value <= high if statistics.get("include_max", True) else value < high
+        return above and below
+    if name == "greater_than_or_equal_to":
+        return value >= low
+    if name == "greater_than":
+        return value > low
+    if name == "less_than_or_equal_to":
+        return value <= high
+    if name == "less_than":
+        return value < high
+    if "allowed_values" in statistics:
+        return any(str(value) == str(allowed) or _same_number(value, allowed) for allowed in statistics["allowed_values"])
+    return True
+
+
+def _same_number(value: float, allowed: object) -> bool:
+    try:
+        return float(allowed) == value  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
+
+
+def allowed_numbers(schema: pa.DataFrameSchema) -> dict[str, Callable[[float], bool]]:
+    """For each column of ``schema`` with a range or a set of allowed values: a test of whether a number is
+    allowed there (used to tell a missing-value code such as 999 from a value)."""
+    tests = {}
+    for name, column in schema.columns.items():
+        checks = [check for check in column.checks
+                  if getattr(check, "name", "") in ("in_range", "greater_than_or_equal_to", "greater_than",
+                                                    "less_than_or_equal_to", "less_than")
+                  or "allowed_values" in (getattr(check, "statistics", None) or {})]
+        if checks:
+            tests[name] = lambda value, checks=checks: all(_allows(check, value) for check in checks)
+    return tests
 
 
 def _describe_rule(check: pa.Check) -> str:
