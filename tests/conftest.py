@@ -1,4 +1,4 @@
-"""Shared fixtures: paths of the repository, the reference datasets and a temporary run folder."""
+"""Shared fixtures: paths of the repository, the reference datasets (tests/data) and the built site."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-REFERENCE_DATA = REPO.parent / "shared" / "reference-data"
+REFERENCE_DATA = REPO / "tests" / "data"
 
 
 @pytest.fixture(scope="session")
@@ -17,9 +17,12 @@ def repo() -> Path:
 
 @pytest.fixture(scope="session")
 def reference_data() -> Path:
-    """Folder of the R reference datasets (../shared/reference-data); tests skip when it is absent."""
+    """Folder of the R reference datasets, committed in the repository (tests/data, see its README).
+
+    A missing folder fails the test (it never skips): the R-reference tests must run from any clone."""
     if not REFERENCE_DATA.is_dir():
-        pytest.skip(f"reference datasets not found at {REFERENCE_DATA} (they live in ../shared/reference-data)")
+        pytest.fail(f"reference datasets not found at {REFERENCE_DATA}; they are part of the repository "
+                    "(restore tests/data from git).")
     return REFERENCE_DATA
 
 

@@ -104,7 +104,7 @@ def matchit_scan(score, treated, caliper=None):
 # ------------------------------------------------------------------------- MatchIt on lalonde
 # R: m.out1 <- matchit(treat ~ age + educ + race + married + nodegree + re74 + re75,
 #                      data = lalonde, method = "nearest", distance = "glm"); summary(m.out1)
-# (MatchIt "Getting Started" vignette; SMDs also in ../shared/reference-data/README.md)
+# (MatchIt "Getting Started" vignette; SMDs also in tests/data/README.md)
 SMD_BEFORE = [1.7941, -0.3094, 0.0550, 1.7615, -0.3498, -1.8819, -0.8263, 0.2450, -0.7211, -0.2903]
 SMD_AFTER = [0.9739, 0.0718, -0.1290, 1.0259, -0.6629, -0.7296, -0.0552, 0.1546, -0.0505, -0.0257]
 MEAN_TREATED = [0.5774, 25.8162, 10.3459, 0.8432, 0.0595, 0.0973, 0.1892, 0.7081, 2095.5737, 1532.0553]
