@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 import warnings
 
 import numpy as np
@@ -141,12 +140,3 @@ def test_input_frame_unchanged(roc_cohort):
         decision_curve(roc_cohort["good"], model.predicted_probability)
     pd.testing.assert_frame_equal(roc_cohort, before)
 
-
-def test_speed():
-    rng = np.random.default_rng(0)
-    n = 10_500
-    y = rng.random(n) < 0.4
-    roc_cohort = pd.DataFrame({"y": y, "x": rng.normal(size=n) + y, "z": rng.normal(size=n)})
-    start = time.perf_counter()
-    optimism_corrected_auc(roc_cohort, outcome="y", predictors=["x", "z"], positive=True, n_boot=200, rng=1)
-    assert time.perf_counter() - start < 30.0

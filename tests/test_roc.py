@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 import warnings
 
 import numpy as np
@@ -339,12 +338,3 @@ def test_missing_values_are_named(asah):
     with pytest.raises(InputError, match=r"rows 3, 17.*dropna"):
         compare_auc(frame, predictors=("ndka", "s100b"), **POOR)
 
-
-def test_speed():
-    rng = np.random.default_rng(0)
-    n = 100_000
-    y = rng.random(n) < 0.4
-    frame = pd.DataFrame({"y": y, "x": rng.normal(size=n) + y})
-    start = time.perf_counter()
-    roc_auc(frame, outcome="y", predictor="x", positive=True)
-    assert time.perf_counter() - start < 2.0  # an O(n^2) implementation takes minutes
