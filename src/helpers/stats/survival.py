@@ -67,7 +67,10 @@ def _km_table(durations: pd.Series, events: pd.Series, z: float, conf_type: str)
     counts = fitter.event_table.loc[lambda table: table["removed"] > 0]
     at_risk = counts["at_risk"].to_numpy(dtype=float)
     died = counts["observed"].to_numpy(dtype=float)
-    survival = fitter.survival_function_.iloc[:, 0].loc[counts.index].to_numpy()
+    # The running product of (n - d) / n, as R's survfit computes it; lifelines' exp(sum(log(1 - d / n)))
+    # can land one unit in the last place away (0.5000000000000001 instead of 0.5), which moves a
+    # median that R's quantile.survfit finds on a curve ending flat at exactly 0.5.
+    survival = np.cumprod((at_risk - died) / at_risk)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         greenwood = np.cumsum(np.where(at_risk > died, died / (at_risk * (at_risk - died)), np.inf))
         se_log = np.sqrt(greenwood)
@@ -198,7 +201,8 @@ def kaplan_meier(df: pd.DataFrame, *, time: str, event: str, group: str | None =
 
     Notes
     -----
-    ``S(t) = prod_{t_j <= t} (1 - d_j / n_j)`` (Kaplan & Meier 1958) from lifelines. Greenwood:
+    ``S(t) = prod_{t_j <= t} (1 - d_j / n_j)`` (Kaplan & Meier 1958), the counts from lifelines and the
+    product taken as a running product, as R's ``survfit`` does (so a curve at 0.5 is exactly 0.5). Greenwood:
     ``se(log S) = sqrt(sum_{t_j <= t} d_j / (n_j (n_j - d_j)))``; the ``standard_error`` column is
     ``S se(log S)``. Intervals: "log" ``S exp(+/- z se(log S))`` capped at 1; "log-log"
     ``S^exp(+/- z se(log S) / log S)``. Before the first event the interval is (1, 1) (R's log-log
