@@ -529,7 +529,11 @@ def matching_values(result, label: str) -> dict[str, float]:
              f"{label}: caliper_width": math.nan if result.caliper_width is None else result.caliper_width}
             | named(f"{label}: smd_before", balance["smd_before"].to_dict())
             | named(f"{label}: smd_after", balance["smd_after"].to_dict())
-            | named(f"{label}: mean_control_after", balance["mean_control_after"].to_dict()))
+            | named(f"{label}: mean_control_before", balance["mean_control_before"].to_dict())
+            | named(f"{label}: mean_treated_after", balance["mean_treated_after"].to_dict())
+            | named(f"{label}: mean_control_after", balance["mean_control_after"].to_dict())
+            | named(f"{label}: variance_ratio_before", balance["variance_ratio_before"].to_dict())
+            | named(f"{label}: variance_ratio_after", balance["variance_ratio_after"].to_dict()))
 
 
 def r_pairs(label: str) -> dict[str, str]:

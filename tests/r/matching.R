@@ -75,8 +75,16 @@ describe_match <- function(dataset, label, formula, data, scale, caliper) {
       s$sum.all[, "Std. Mean Diff."])
   add(records, dataset, paste0(label, ": smd_after"), paste0(call, "$sum.matched[, \"Std. Mean Diff.\"]"),
       s$sum.matched[, "Std. Mean Diff."])
+  add(records, dataset, paste0(label, ": mean_control_before"), paste0(call, "$sum.all[, \"Means Control\"]"),
+      s$sum.all[, "Means Control"])
+  add(records, dataset, paste0(label, ": mean_treated_after"), paste0(call, "$sum.matched[, \"Means Treated\"]"),
+      s$sum.matched[, "Means Treated"])
   add(records, dataset, paste0(label, ": mean_control_after"), paste0(call, "$sum.matched[, \"Means Control\"]"),
       s$sum.matched[, "Means Control"])
+  add(records, dataset, paste0(label, ": variance_ratio_before"), paste0(call, "$sum.all[, \"Var. Ratio\"]   (NA for binary)"),
+      s$sum.all[, "Var. Ratio"])
+  add(records, dataset, paste0(label, ": variance_ratio_after"), paste0(call, "$sum.matched[, \"Var. Ratio\"]   (NA for binary)"),
+      s$sum.matched[, "Var. Ratio"])
   matched <- which(!is.na(control))
   setNames(as.list(rownames(data)[control[matched]]), rownames(data)[matched])
 }
