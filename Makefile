@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.lock-stamp
 JOBS   ?=
 
-.PHONY: book test dist bench data check lock clean-venv help
+.PHONY: book test dist bench data check lock clean-venv help r-reference
 
 help:
 	@echo "make book   build the whole book into book/_build/html (creates .venv on first use)"
@@ -16,6 +16,7 @@ help:
 	@echo "make data   regenerate data/synthetic/"
 	@echo "make check  check notebook pairs, table of contents and data files"
 	@echo "make lock   re-resolve requirements.lock and environment.yml from pyproject.toml"
+	@echo "make r-reference  recompute the committed R reference values (tests/r/results) with Rscript"
 
 # The venv is rebuilt only when the lock or pyproject.toml changes.
 $(STAMP): requirements.lock pyproject.toml
@@ -52,6 +53,11 @@ lock:
 	test -x $(BIN)/uv || $(BIN)/python -m pip install --quiet uv
 	$(BIN)/uv pip compile pyproject.toml --extra test --extra bench --python-version 3.11 -o requirements.lock
 	$(BIN)/python -m helpers.book.envfile requirements.lock environment.yml
+
+# R's values for the parity tests (tests/test_r_parity.py): needs Rscript with pROC, survival, lme4,
+# geepack, rms, MatchIt and jsonlite (Debian: r-cran-proc r-cran-survival ...); not part of make test.
+r-reference:
+	Rscript tests/r/run_all.R tests/r/results
 
 clean-venv:
 	rm -rf $(VENV)

@@ -1,4 +1,4 @@
-"""Shared fixtures: paths of the repository, the reference datasets and a temporary run folder."""
+"""Shared fixtures: paths of the repository, the reference datasets (tests/data) and the built site."""
 
 from __future__ import annotations
 
@@ -9,7 +9,42 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-REFERENCE_DATA = REPO.parent / "shared" / "reference-data"
+REFERENCE_DATA = REPO / "tests" / "data"
+R_RESULTS = REPO / "tests" / "r" / "results"
+"""R's reference values, written by tests/r/*.R (``make r-reference``) and committed."""
+
+
+def read_r_results(folder: Path) -> dict[str, dict[tuple[str, str], dict]]:
+    """Records of every ``<family>.json`` in ``folder``: family -> (dataset, quantity) -> record.
+
+    A record is ``{"family", "dataset", "quantity", "r_call", "value"}`` with ``value`` None where R gave NA;
+    auxiliary files (not lists of records) are left out."""
+    import json
+
+    families = {}
+    for path in sorted(folder.glob("*.json")):
+        content = json.loads(path.read_text())
+        if isinstance(content, list):
+            families[path.stem] = {(record["dataset"], record["quantity"]): record for record in content}
+    return families
+
+
+@pytest.fixture(scope="session")
+def r_reference():
+    """``r_reference(family, dataset, quantity)``: R's value (NaN for NA) from the committed JSON; a value
+    that is not there fails the test (regenerate with ``make r-reference``)."""
+    import math
+
+    families = read_r_results(R_RESULTS)
+
+    def value(family: str, dataset: str, quantity: str) -> float:
+        try:
+            record = families[family][(dataset, quantity)]
+        except KeyError:
+            pytest.fail(f"no R value for {family} / {dataset} / {quantity!r} in {R_RESULTS}; run make r-reference")
+        return math.nan if record["value"] is None else float(record["value"])
+
+    return value
 
 
 @pytest.fixture(scope="session")
@@ -19,9 +54,12 @@ def repo() -> Path:
 
 @pytest.fixture(scope="session")
 def reference_data() -> Path:
-    """Folder of the R reference datasets (../shared/reference-data); tests skip when it is absent."""
+    """Folder of the R reference datasets, committed in the repository (tests/data, see its README).
+
+    A missing folder fails the test (it never skips): the R-reference tests must run from any clone."""
     if not REFERENCE_DATA.is_dir():
-        pytest.skip(f"reference datasets not found at {REFERENCE_DATA} (they live in ../shared/reference-data)")
+        pytest.fail(f"reference datasets not found at {REFERENCE_DATA}; they are part of the repository "
+                    "(restore tests/data from git).")
     return REFERENCE_DATA
 
 

@@ -7,7 +7,6 @@ import pandas as pd
 import pytest
 from scipy import optimize, stats
 
-pass
 from helpers.stats import mixed_models
 from helpers.stats.gee import gee_sensitivity
 from helpers.stats.longitudinal import fit_trajectory_models
@@ -58,23 +57,24 @@ def trajectory(long_data):
 
 
 # ------------------------------------------------------------------------------- fit_mixed_model
-def test_sleepstudy_random_slope_matches_lme4(sleepstudy):
-    # R: fm <- lmer(Reaction ~ Days + (Days | Subject), sleepstudy)   # REML
-    #    REMLcrit(fm) 1743.628; fixef 251.405104848485, 10.467285959595; SE 6.825, 1.546;
-    #    VarCorr: Subject (Intercept) 24.741, Days 5.922, Corr 0.066; Residual 25.592
+def test_sleepstudy_random_slope_matches_lme4(sleepstudy, r_reference):
+    # R: fm <- lmer(Reaction ~ Days + (Days | Subject), sleepstudy)   # REML; values from tests/r/results/lme4.json
+    #    Tolerances as in test_r_parity.py: REMLcrit 1e-8, fixed effects 1e-6, SDs, correlation and SEs 1e-5.
+    r = lambda quantity: r_reference("lme4", "sleepstudy", f"(Days | Subject) REML: {quantity}")  # noqa: E731
     fit = fit_mixed_model(sleepstudy, formula="Reaction ~ Days", group="Subject", re_formula="~Days")
     assert fit.converged and not fit.singular
-    assert fit.reml_criterion == pytest.approx(1743.628, abs=5e-4)
+    assert fit.reml_criterion == pytest.approx(r("REMLcrit"), rel=1e-8)
     fixed = fit.fixed_effects.set_index("term")
-    assert fixed.loc["Intercept", "estimate"] == pytest.approx(251.405104848485, abs=5e-4)
-    assert fixed.loc["Days", "estimate"] == pytest.approx(10.467285959595, abs=5e-4)
-    assert fixed.loc["Intercept", "standard_error"] == pytest.approx(6.825, abs=5e-4)
-    assert fixed.loc["Days", "standard_error"] == pytest.approx(1.546, abs=5e-4)
+    assert fixed.loc["Intercept", "estimate"] == pytest.approx(r("fixef[(Intercept)]"), rel=1e-6)
+    assert fixed.loc["Days", "estimate"] == pytest.approx(r("fixef[Days]"), rel=1e-6)
+    assert fixed.loc["Intercept", "standard_error"] == pytest.approx(r("se[(Intercept)]"), rel=1e-5)
+    assert fixed.loc["Days", "standard_error"] == pytest.approx(r("se[Days]"), rel=1e-5)
     random = fit.random_effects.set_index("term")["sd"]
-    assert random["(Intercept)"] == pytest.approx(24.741, rel=1e-3)
-    assert random["Days"] == pytest.approx(5.922, rel=1e-3)
-    assert fit.random_correlation.loc["(Intercept)", "Days"] == pytest.approx(0.066, abs=1e-3)
-    assert fit.residual_sd == pytest.approx(25.592, rel=1e-3)
+    assert random["(Intercept)"] == pytest.approx(r("sd[(Intercept)]"), rel=1e-5)
+    assert random["Days"] == pytest.approx(r("sd[Days]"), rel=1e-5)
+    assert fit.random_correlation.loc["(Intercept)", "Days"] == pytest.approx(r("correlation[(Intercept):Days]"),
+                                                                              rel=1e-5)
+    assert fit.residual_sd == pytest.approx(r("sd[Residual]"), rel=1e-5)
     assert (fixed["ci_low"] < fixed["estimate"]).all() and (fixed["estimate"] < fixed["ci_high"]).all()
     assert fit.n_observations == 180 and fit.n_groups == 18
 
@@ -122,7 +122,7 @@ def test_random_intercept_matches_handwritten_likelihood(sleepstudy, reml):
     assert smaller.residual_sd < larger.residual_sd
 
 
-def test_optimizer_fallback_is_reported(sleepstudy, monkeypatch):
+def test_optimizer_fallback_is_reported(sleepstudy, monkeypatch, r_reference):
     # L-BFGS-B made to stop at its start (as an optimiser can on a flat or ragged deviance): lme4's
     # gradient check must reject that point, Nelder-Mead take over and reach lme4's optimum, and the
     # attempts table say so.
@@ -142,7 +142,8 @@ def test_optimizer_fallback_is_reported(sleepstudy, monkeypatch):
     assert list(fit.attempts["converged"]) == [False, True]
     assert fit.attempts["warnings"].iloc[0].startswith("L-BFGS-B stopped: ABNORMAL (simulated); scaled gradient")
     assert fit.optimizer == "Nelder-Mead" and fit.converged
-    assert fit.reml_criterion == pytest.approx(1743.628, abs=5e-4)
+    assert fit.reml_criterion == pytest.approx(r_reference("lme4", "sleepstudy", "(Days | Subject) REML: REMLcrit"),
+                                               rel=1e-8)
     with pytest.raises(ValueError, match="bfgs"):
         fit_mixed_model(sleepstudy, formula="Reaction ~ Days", group="Subject", optimizers=("bfgs",))
 

@@ -38,40 +38,38 @@ def _arrays(sleepstudy: pd.DataFrame, slope: bool):
     return y, X, (X if slope else X[:, :1]), sleepstudy["Subject"].to_numpy()
 
 
-def test_random_intercept_matches_lme4(sleepstudy):
+# R's values: tests/r/results/lme4.json (tests/r/lme4.R, lme4 run to full convergence). Tolerances: the
+# criterion 1e-8 relative, fixed effects 1e-6, variance parameters and SEs 1e-5 (see test_r_parity.py).
+def test_random_intercept_matches_lme4(sleepstudy, r_reference):
     # R: fm <- lmer(Reaction ~ Days + (1 | Subject), sleepstudy)   # REML
-    #    REML criterion at convergence: 1786.5
-    #    Subject (Intercept) variance 1378.2 (sd 37.12); Residual 960.5 (sd 30.99)
-    #    fixef 251.4051 (SE 9.7467), 10.4673 (SE 0.8042)
+    r = lambda quantity: r_reference("lme4", "sleepstudy", f"(1 | Subject) REML: {quantity}")  # noqa: E731
     fit = fit_profiled(*_arrays(sleepstudy, slope=False))
     assert fit.converged and fit.n_groups == 18
-    assert -2 * fit.log_likelihood == pytest.approx(1786.5, abs=0.05)
-    assert fit.random_covariance[0, 0] == pytest.approx(1378.2, abs=0.05)
-    assert fit.residual_variance == pytest.approx(960.5, abs=0.05)
-    assert fit.beta == pytest.approx([251.4051, 10.4673], abs=5e-5)
-    assert np.sqrt(np.diag(fit.beta_covariance)) == pytest.approx([9.7467, 0.8042], abs=5e-5)
+    assert -2 * fit.log_likelihood == pytest.approx(r("REMLcrit"), rel=1e-8)
+    assert np.sqrt(fit.random_covariance[0, 0]) == pytest.approx(r("sd[(Intercept)]"), rel=1e-5)
+    assert np.sqrt(fit.residual_variance) == pytest.approx(r("sd[Residual]"), rel=1e-5)
+    assert fit.beta == pytest.approx([r("fixef[(Intercept)]"), r("fixef[Days]")], rel=1e-6)
+    assert np.sqrt(np.diag(fit.beta_covariance)) == pytest.approx([r("se[(Intercept)]"), r("se[Days]")], rel=1e-5)
 
 
-def test_random_slope_maximum_likelihood_matches_lme4(sleepstudy):
+def test_random_slope_maximum_likelihood_matches_lme4(sleepstudy, r_reference):
     # R: fm <- lmer(Reaction ~ Days + (Days | Subject), sleepstudy, REML = FALSE)
-    #    logLik -875.97, deviance 1751.9
-    #    Subject (Intercept) sd 23.78, Days sd 5.717, Corr 0.08; Residual sd 25.592
-    #    fixef 251.405 (SE 6.632), 10.467 (SE 1.502)
+    r = lambda quantity: r_reference("lme4", "sleepstudy", f"(Days | Subject) ML: {quantity}")  # noqa: E731
     fit = fit_profiled(*_arrays(sleepstudy, slope=True), reml=False)
     assert fit.converged
-    assert fit.log_likelihood == pytest.approx(-875.97, abs=0.005)
+    assert fit.log_likelihood == pytest.approx(r("logLik"), rel=1e-8)
     sd = np.sqrt(np.diag(fit.random_covariance))
-    assert sd == pytest.approx([23.78, 5.717], abs=1e-3)
-    assert fit.random_covariance[0, 1] / (sd[0] * sd[1]) == pytest.approx(0.08, abs=0.005)
-    assert np.sqrt(fit.residual_variance) == pytest.approx(25.592, abs=5e-4)
-    assert np.sqrt(np.diag(fit.beta_covariance)) == pytest.approx([6.632, 1.502], abs=5e-4)
+    assert sd == pytest.approx([r("sd[(Intercept)]"), r("sd[Days]")], rel=1e-5)
+    assert fit.random_covariance[0, 1] / (sd[0] * sd[1]) == pytest.approx(r("correlation[(Intercept):Days]"), rel=1e-5)
+    assert np.sqrt(fit.residual_variance) == pytest.approx(r("sd[Residual]"), rel=1e-5)
+    assert np.sqrt(np.diag(fit.beta_covariance)) == pytest.approx([r("se[(Intercept)]"), r("se[Days]")], rel=1e-5)
 
 
-def test_theta_is_lme4s_relative_factor(sleepstudy):
+def test_theta_is_lme4s_relative_factor(sleepstudy, r_reference):
     # R: getME(lmer(Reaction ~ Days + (Days | Subject), sleepstudy), "theta")
-    #    Subject.(Intercept) 0.96673, Subject.Days.(Intercept) 0.01516, Subject.Days 0.23090
     fit = fit_profiled(*_arrays(sleepstudy, slope=True))
-    assert fit.theta == pytest.approx([0.96673, 0.01516, 0.23090], abs=5e-5)
+    expected = [r_reference("lme4", "sleepstudy", f"(Days | Subject) REML: theta[theta{k}]") for k in (1, 2, 3)]
+    assert fit.theta == pytest.approx(expected, rel=1e-5)
     assert fit.relative_factor == pytest.approx(np.array([[fit.theta[0], 0.0], [fit.theta[1], fit.theta[2]]]))
     assert fit.random_covariance == pytest.approx(fit.residual_variance * fit.relative_factor @ fit.relative_factor.T)
 

@@ -156,3 +156,4 @@ def test_input_frame_unchanged(roc_cohort):
         calibration(roc_cohort["good"], model.predicted_probability)
         decision_curve(roc_cohort["good"], model.predicted_probability)
     pd.testing.assert_frame_equal(roc_cohort, before)
+

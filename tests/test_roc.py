@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 import warnings
 
 import numpy as np
@@ -51,26 +50,25 @@ def brute_force_delong(y, scores):
 
 
 # ----------------------------------------------------------------------------- pROC on aSAH
-def test_s100b_auc_variance_ci(asah):
-    # R: r <- roc(aSAH$outcome, aSAH$s100b, direction = "<"); var(r); ci.auc(r)
+# R's values come from tests/r/results/proc.json (tests/r/proc.R); test_r_parity.py compares every one of
+# them. These tests add the invariants around them.
+def test_s100b_auc_variance_ci(asah, r_reference):
+    # R: r <- roc(aSAH$outcome, aSAH$s100b, direction = "<"); var(r); ci.auc(r)   (1e-10 relative: closed forms)
     row = roc_auc(asah, predictor="s100b", direction="<", **POOR).iloc[0]
-    assert row["estimate"] == pytest.approx(0.7314, abs=5e-5)
-    assert row["variance"] == pytest.approx(0.00266868245717244, rel=1e-10)
-    assert row["ci_low"] == pytest.approx(0.6301, abs=5e-5)
-    assert row["ci_high"] == pytest.approx(0.8326, abs=5e-5)
+    for column, quantity in (("estimate", "auc"), ("variance", "auc_variance"), ("ci_low", "auc_ci_low"),
+                             ("ci_high", "auc_ci_high")):
+        assert row[column] == pytest.approx(r_reference("proc", "aSAH", f"{quantity}[s100b]"), rel=1e-10)
+    assert row["ci_high"] - row["estimate"] == pytest.approx(1.959963984540054 * np.sqrt(row["variance"]))
     assert (row["n"], row["n_cases"], row["n_controls"]) == (113, 41, 72)
     assert row["method"] == "DeLong (Sun & Xu 2014)"
 
 
-def test_ndka_and_wfns_variance(asah):
-    # R: r <- roc(aSAH$outcome, aSAH$ndka); var(r); ci.auc(r)
-    ndka = roc_auc(asah, predictor="ndka", **POOR).iloc[0]
-    assert ndka["variance"] == pytest.approx(0.0031908105493913, rel=1e-10)
-    assert [ndka["ci_low"], ndka["estimate"], ndka["ci_high"]] == pytest.approx([0.501245, 0.611958, 0.722671],
-                                                                                 abs=5e-7)
-    # R: var(roc(aSAH$outcome, as.numeric(aSAH$wfns)))
-    wfns = roc_auc(asah, predictor="wfns", **POOR).iloc[0]
-    assert wfns["variance"] == pytest.approx(0.00146991470882363, rel=1e-10)
+def test_ndka_and_wfns_variance(asah, r_reference):
+    # R: var(roc(aSAH$outcome, aSAH$ndka)); var(roc(aSAH$outcome, as.numeric(aSAH$wfns)))   (1e-10 relative)
+    for name in ("ndka", "wfns"):
+        row = roc_auc(asah, predictor=name, **POOR).iloc[0]
+        assert row["variance"] == pytest.approx(r_reference("proc", "aSAH", f"auc_variance[{name}]"), rel=1e-10)
+        assert row["ci_low"] < row["estimate"] < row["ci_high"]
 
 
 def test_fitted_logistic_model_as_predictor(asah):
@@ -85,33 +83,34 @@ def test_fitted_logistic_model_as_predictor(asah):
     assert row["variance"] == pytest.approx(0.00200297605563464, rel=1e-8)
 
 
-@pytest.mark.parametrize("first, second, z, p", [
-    ("ndka", "s100b", -1.39077002573558, 0.164295175223054),  # R: roc.test(r.ndka, r.s100b)
-    ("wfns", "s100b", 2.20898, 0.0271758),                    # R: roc.test(r.wfns, r.s100b)
-    ("wfns", "ndka", 2.79778, 0.00514558),                    # R: roc.test(r.wfns, r.ndka)
-])
-def test_paired_delong_test(asah, first, second, z, p):
+@pytest.mark.parametrize("first, second", [("ndka", "s100b"), ("wfns", "s100b"), ("wfns", "ndka")])
+def test_paired_delong_test(asah, r_reference, first, second):
+    # R: roc.test(r.first, r.second, method = "delong", paired = TRUE)   (1e-10 relative)
+    label = f"{first}-{second}"
     row = compare_auc(asah, predictors=(first, second), **POOR).iloc[0]
-    assert row["statistic"] == pytest.approx(z, abs=5e-6 if abs(z) < 2 else 5e-5)
-    assert row["p_value"] == pytest.approx(p, rel=1e-4)
+    assert row["statistic"] == pytest.approx(r_reference("proc", "aSAH", f"delong_z[{label}]"), rel=1e-10)
+    assert row["p_value"] == pytest.approx(r_reference("proc", "aSAH", f"delong_p[{label}]"), rel=1e-10)
     assert row["estimate"] == pytest.approx(row["auc_1"] - row["auc_2"])  # roc.test(roc1, roc2): AUC1 - AUC2
     swapped = compare_auc(asah, predictors=(second, first), **POOR).iloc[0]
     assert swapped["statistic"] == pytest.approx(-row["statistic"])
     assert swapped["p_value"] == pytest.approx(row["p_value"])
 
 
-def test_paired_difference_ci(asah):
-    # R: roc.test(r.ndka, r.s100b)$conf.int  -> -0.28769 0.04887
+def test_paired_difference_ci(asah, r_reference):
+    # R: roc.test(r.ndka, r.s100b)$conf.int   (1e-10 relative)
     row = compare_auc(asah, predictors=("ndka", "s100b"), **POOR).iloc[0]
-    assert (row["ci_low"], row["ci_high"]) == pytest.approx((-0.28769, 0.04887), abs=5e-6)
+    assert row["ci_low"] == pytest.approx(r_reference("proc", "aSAH", "delong_ci_low[ndka-s100b]"), rel=1e-10)
+    assert row["ci_high"] == pytest.approx(r_reference("proc", "aSAH", "delong_ci_high[ndka-s100b]"), rel=1e-10)
+    assert row["ci_low"] < row["estimate"] < row["ci_high"]
 
 
-def test_youden_threshold_s100b(asah):
+def test_youden_threshold_s100b(asah, r_reference):
     # R: coords(r.s100b, "best", best.method = "youden", ret = c("threshold", "specificity", "sensitivity"))
     row = youden_threshold(asah, predictor="s100b", **POOR).iloc[0]
-    assert row["threshold"] == pytest.approx(0.205)
-    assert row["specificity"] == pytest.approx(0.80556, abs=5e-6)
-    assert row["sensitivity"] == pytest.approx(0.63415, abs=5e-6)
+    assert row["threshold"] == pytest.approx(r_reference("proc", "aSAH", "youden_threshold[s100b]"), rel=1e-12)
+    assert row["specificity"] == pytest.approx(r_reference("proc", "aSAH", "youden_specificity[s100b]"), rel=1e-12)
+    assert row["sensitivity"] == pytest.approx(r_reference("proc", "aSAH", "youden_sensitivity[s100b]"), rel=1e-12)
+    assert (row["specificity"], row["sensitivity"]) == pytest.approx((58 / 72, 26 / 41))
     observed = youden_threshold(asah, predictor="s100b", convention="observed", **POOR).iloc[0]
     assert observed["threshold"] == pytest.approx(0.22)  # scikit-learn reports the observed value
     assert observed["youden_index"] == pytest.approx(row["youden_index"])
@@ -351,12 +350,3 @@ def test_missing_values_are_named(asah):
     with pytest.raises(InputError, match=r"rows 3, 17.*dropna"):
         compare_auc(frame, predictors=("ndka", "s100b"), **POOR)
 
-
-def test_speed():
-    rng = np.random.default_rng(0)
-    n = 100_000
-    y = rng.random(n) < 0.4
-    frame = pd.DataFrame({"y": y, "x": rng.normal(size=n) + y})
-    start = time.perf_counter()
-    roc_auc(frame, outcome="y", predictor="x", positive=True)
-    assert time.perf_counter() - start < 2.0  # an O(n^2) implementation takes minutes

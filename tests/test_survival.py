@@ -37,34 +37,32 @@ def small() -> pd.DataFrame:
     return pd.DataFrame({"time": [2.0, 3.0, 5.0, 7.0, 9.0], "event": [1, 0, 1, 1, 0]})
 
 
-# --- R reference values -------------------------------------------------------------------------
+# --- R reference values (tests/r/results/survival.json, from tests/r/survival.R) ----------------------
 
-def test_logrank_matches_r_survdiff(lung):
-    # R: survdiff(Surv(time, status) ~ sex, data = lung)
-    #    Chisq= 10.3 on 1 degrees of freedom, p= 0.00131; O 112 / 53, E 91.6 / 73.4
+def test_logrank_matches_r_survdiff(lung, r_reference):
+    # R: survdiff(Surv(time, status) ~ sex, data = lung)   (1e-10 relative: the same closed form)
     result = logrank(lung, time="time", event="dead", group="sex")
     test = result.test.iloc[0]
-    assert test["statistic"] == pytest.approx(10.3267, abs=5e-4)
+    assert test["statistic"] == pytest.approx(r_reference("survival", "lung", "logrank_chisq"), rel=1e-10)
     assert test["df"] == 1
-    assert test["p_value"] == pytest.approx(0.00131116, rel=1e-4)
+    assert test["p_value"] == pytest.approx(r_reference("survival", "lung", "logrank_p"), rel=1e-10)
     groups = result.groups.set_index("group")
     assert groups.loc[1, "observed"] == 112 and groups.loc[2, "observed"] == 53
-    assert groups.loc[1, "expected"] == pytest.approx(91.5817, abs=5e-4)
-    assert groups.loc[2, "expected"] == pytest.approx(73.4183, abs=5e-4)
+    for group in (1, 2):
+        assert groups.loc[group, "expected"] == pytest.approx(
+            r_reference("survival", "lung", f"logrank_expected[{group}]"), rel=1e-10)
     assert groups["expected"].sum() == pytest.approx(groups["observed"].sum())
 
 
-@pytest.mark.parametrize("conf_type, male, female", [
-    # R: survfit(Surv(time, status) ~ sex, data = lung)                       (conf.type = "log")
-    ("log", (270, 212, 310), (426, 348, 550)),
-    # R: survfit(Surv(time, status) ~ sex, data = lung, conf.type = "log-log")  (lifelines' default)
-    ("log-log", (270, 210, 306), (426, 345, 524)),
-])
-def test_kaplan_meier_medians_match_r(lung, conf_type, male, female):
+@pytest.mark.parametrize("conf_type, suffix", [("log", ""), ("log-log", "_loglog")])
+def test_kaplan_meier_medians_match_r(lung, r_reference, conf_type, suffix):
+    # R: quantile(survfit(Surv(time, status) ~ sex, data = lung, conf.type = conf_type), 0.5)
+    #    ("log" is R's default; "log-log" is lifelines' default). Medians are observed times: exact.
     medians = kaplan_meier(lung, time="time", event="dead", group="sex", conf_type=conf_type).medians
     medians = medians.set_index("group")
-    assert tuple(medians.loc[1, ["estimate", "ci_low", "ci_high"]]) == pytest.approx(male, abs=1e-3)
-    assert tuple(medians.loc[2, ["estimate", "ci_low", "ci_high"]]) == pytest.approx(female, abs=1e-3)
+    for group in (1, 2):
+        for column, quantity in (("estimate", "median"), ("ci_low", "median_ci_low"), ("ci_high", "median_ci_high")):
+            assert medians.loc[group, column] == r_reference("survival", "lung", f"{quantity}{suffix}[{group}]")
     assert medians.loc[1, "n"] == 138 and medians.loc[1, "n_event"] == 112
     assert conf_type in medians.loc[1, "method"]
 
@@ -131,6 +129,19 @@ def test_median_of_curve_flat_at_half_is_midpoint_as_r():
     # Curve ending flat at 0.5 (last two censored): midpoint of its start and the last time.
     ending = pd.DataFrame({"t": [1.0, 2.0, 3.0, 4.0], "e": [1, 1, 0, 0]})
     assert kaplan_meier(ending, time="t", event="e").medians.loc[0, "estimate"] == 3.0
+
+
+def test_median_of_curve_ending_flat_at_exactly_half_as_quantile_survfit(r_reference):
+    # R: quantile(survfit(Surv(c(23, 6, 1, 8, 5, 7, 3), c(0, 1, 0, 0, 1, 0, 1)) ~ 1), 0.5) -> 14.5 (5, NA):
+    # S = 5/6 * 4/5 * 3/4 is exactly 0.5 from 6 to 23 (lifelines' exp(sum(log)) gives 0.5000000000000001,
+    # which would make the median "not reached"). print(fit) shows 6, by print.survfit's other rule.
+    data = pd.DataFrame({"t": [23, 6, 1, 8, 5, 7, 3], "e": [0, 1, 0, 0, 1, 0, 1]})
+    fit = kaplan_meier(data, time="t", event="e")
+    assert fit.table["survival"].iloc[-4:].tolist() == [0.5] * 4
+    row = fit.medians.iloc[0]
+    assert row["estimate"] == r_reference("survival", "flat-at-half", "median") == 14.5
+    assert row["ci_low"] == r_reference("survival", "flat-at-half", "median_ci_low")
+    assert np.isnan(row["ci_high"]) and np.isnan(r_reference("survival", "flat-at-half", "median_ci_high"))
 
 
 def test_survival_quantile_not_reached_and_tolerance():

@@ -62,6 +62,12 @@ def gee_sensitivity(df: pd.DataFrame, *, outcome: str, exposure: str, visit: str
     at random; the mixed model needs only missing at random. With an identity link both target the same
     mean, so a large disagreement points to informative drop-out or misspecification. No small-sample
     correction of the sandwich (as R's geepack): anti-conservative with fewer than about 40 patients.
+
+    The working correlation follows R's geepack (``geeglm(..., corstr = "exchangeable")``): with Pearson
+    residuals ``r``, scale ``phi = sum r^2 / N`` over all N observations and ``alpha = sum_{i, j < k}
+    r_ij r_ik / (phi * M)`` over all M within-patient pairs. statsmodels' default divides by ``N - p`` and
+    ``M - p`` (p coefficients), which gives a smaller alpha and slightly different estimates when patients
+    have different numbers of visits; ``method`` says which convention was used.
     """
     if correlation not in ("exchangeable", "independence"):
         raise InputError(f"correlation={correlation!r}; use 'exchangeable' or 'independence'.")
@@ -70,7 +76,10 @@ def gee_sensitivity(df: pd.DataFrame, *, outcome: str, exposure: str, visit: str
     work = data.frame.sort_values([subject, visit]).reset_index(drop=True)
     structure = sm.cov_struct.Exchangeable() if correlation == "exchangeable" else sm.cov_struct.Independence()
     model = smf.gee(data.formula, groups=subject, data=work, cov_struct=structure, family=sm.families.Gaussian())
-    result = model.fit()
+    # ddof_scale=0: the scale and the exchangeable correlation are moment estimates with N denominators (all
+    # observations, all within-patient pairs), as R's geepack; statsmodels' default subtracts the number of
+    # coefficients from both (0.571 instead of geepack's 0.576 for Reaction ~ Days on lme4's sleepstudy).
+    result = model.fit(ddof_scale=0)
     coefficients = tidy_estimates(result.params.index, result.params, result.bse, level)
     comparison = None
     if compare_with is not None:
@@ -89,6 +98,7 @@ def gee_sensitivity(df: pd.DataFrame, *, outcome: str, exposure: str, visit: str
                                          covariance=result.cov_params(), visit=visit, exposure=exposure,
                                          outcome=outcome, level=level),
         comparison=comparison,
-        method=f"GEE (statsmodels, Gaussian, identity link, {correlation} working correlation, robust "
-               "sandwich standard errors)",
+        method=f"GEE (statsmodels, Gaussian, identity link, {correlation} working correlation"
+               + (" estimated with N denominators as R's geepack" if correlation == "exchangeable" else "")
+               + ", robust sandwich standard errors)",
         n_subjects=int(work[subject].nunique()), n_observations=len(work), fit=result)

@@ -83,10 +83,18 @@ def _calibration_line(is_case: np.ndarray, linear_predictor: np.ndarray) -> tupl
     return float(intercept.coef[0]), float(slope.coef[1])
 
 
+_VALIDATION = "Harrell bootstrap optimism correction"
+VALIDATION_METHODS = {"auc": f"{_VALIDATION} (as rms::validate, Dxy / 2 + 0.5)",
+           "calibration_intercept": f"{_VALIDATION}; calibration-in-the-large intercept, logit P = a + offset(lp) "
+                                    "(not rms::validate's Intercept, which is fitted with a free slope)",
+           "calibration_slope": f"{_VALIDATION} (as rms::validate's Slope)"}
+"""``method`` of each row of :func:`bootstrap_validation`."""
+
+
 def bootstrap_validation(df: pd.DataFrame, *, outcome: str, predictors: Sequence[str], positive: Any = 1,
                          n_boot: int = 200, rng: int | np.random.Generator | None = None) -> pd.DataFrame:
-    """Bootstrap internal validation of a logistic model: AUC, calibration intercept and slope corrected
-    for optimism (as R's ``rms::validate``).
+    """Bootstrap internal validation of a logistic model: AUC, calibration-in-the-large intercept and
+    calibration slope corrected for optimism (Harrell's bootstrap, as in R's ``rms::validate``).
 
     Parameters
     ----------
@@ -113,15 +121,17 @@ def bootstrap_validation(df: pd.DataFrame, *, outcome: str, predictors: Sequence
     Notes
     -----
     The model is fitted by :func:`helpers.stats.logistic.fit_logistic_arrays`, the core of
-    :func:`helpers.stats.logistic.logistic_regression`. In each resample b refit the model (linear
-    predictor lp_b). Optimism_b = performance of lp_b in resample b - performance of lp_b in the
-    original data; corrected = apparent - mean(optimism_b) (Harrell, Lee & Mark 1996, Stat Med
-    15:361-387; Steyerberg 2019, ch. 5). The AUCs of all resamples are computed at once from ranks of
-    the linear predictor. Calibration intercept: logit P(y) = a + offset(lp); slope: logit P(y) = a +
-    b lp (Van Calster et al. 2016). In the data a maximum-likelihood logistic model was fitted on, the
-    intercept is 0 and the slope 1 exactly, so the apparent values are 0 and 1 and the corrected slope
-    is the mean test slope: below 1 means the predictions are too extreme in new patients
-    (overfitting), and 1 / slope is the usual shrinkage factor for the coefficients.
+    :func:`helpers.stats.logistic.logistic_regression`. In each resample b refit the model (linear predictor lp_b). Optimism_b = performance of lp_b in
+    resample b - performance of lp_b in the original data; corrected = apparent - mean(optimism_b)
+    (Harrell, Lee & Mark 1996; Steyerberg 2019, ch. 5). Calibration intercept: the calibration-in-the-
+    large intercept, logit P(y) = a + offset(lp); slope: logit P(y) = a + b lp (Van Calster et al. 2016).
+    The AUC and slope rows are ``rms::validate``'s ``Dxy / 2 + 0.5`` and ``Slope`` for the same resamples;
+    its ``Intercept`` is a different quantity (the intercept ``a`` of the slope model, fitted with the
+    slope free), so the intercept row is not ``rms::validate``'s. In the data a maximum-
+    likelihood logistic model was fitted on, the intercept is 0 and the slope 1 exactly, so the
+    apparent values are 0 and 1 and the corrected slope is the mean test slope: below 1 means the
+    predictions are too extreme in new patients (overfitting), and 1 / slope is the usual
+    shrinkage factor for the coefficients.
 
     Examples
     --------
@@ -158,7 +168,7 @@ def bootstrap_validation(df: pd.DataFrame, *, outcome: str, predictors: Sequence
         rows.append({"quantity": quantity, "apparent": apparent, "optimism": optimism[quantity],
                      "corrected": apparent - optimism[quantity], "ideal": ideal, "n_boot": len(draws),
                      "n_failed": n_failed, "n": len(df), "n_events": int(is_case.sum()),
-                     "method": "Harrell bootstrap optimism correction (rms::validate)"})
+                     "method": VALIDATION_METHODS[quantity]})
     return pd.DataFrame(rows)
 
 

@@ -64,7 +64,7 @@ def product_limit(durations: Any, events: Any) -> pd.DataFrame:
     """The Kaplan-Meier (product-limit) estimate at every distinct observed time, as R's ``survfit``.
 
     One sort and cumulative sums (O(n log n)); the survival is the cumulative product of
-    ``1 - deaths / at risk`` in R's order of operations, so a curve that reaches exactly 0.5 does so here
+    ``(at risk - deaths) / at risk`` in R's order of operations, so a curve that reaches exactly 0.5 does so here
     too. The one Kaplan-Meier computation of the package (curves, medians, RMST, ``cox.zph``'s "km").
 
     Returns
@@ -82,7 +82,7 @@ def product_limit(durations: Any, events: Any) -> pd.DataFrame:
     times, inverse, counts = np.unique(t, return_inverse=True, return_counts=True)
     deaths = np.bincount(inverse, weights=e, minlength=len(times))
     at_risk = len(t) - np.concatenate([[0], np.cumsum(counts)[:-1]])
-    survival = np.cumprod(1.0 - deaths / at_risk)
+    survival = np.cumprod((at_risk - deaths) / at_risk)  # R's survfit: the running product of (n - d) / n
     return pd.DataFrame({"time": times, "n_at_risk": at_risk.astype(int), "n_event": deaths.astype(int),
                          "n_censored": (counts - deaths).astype(int), "survival": survival})
 
