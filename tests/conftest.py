@@ -8,25 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from helpers.book.parity import read_r_results  # one reader for the tests and the book
+
 REPO = Path(__file__).resolve().parents[1]
 REFERENCE_DATA = REPO / "tests" / "data"
 R_RESULTS = REPO / "tests" / "r" / "results"
 """R's reference values, written by tests/r/*.R (``make r-reference``) and committed."""
-
-
-def read_r_results(folder: Path) -> dict[str, dict[tuple[str, str], dict]]:
-    """Records of every ``<family>.json`` in ``folder``: family -> (dataset, quantity) -> record.
-
-    A record is ``{"family", "dataset", "quantity", "r_call", "value"}`` with ``value`` None where R gave NA;
-    auxiliary files (not lists of records) are left out."""
-    import json
-
-    families = {}
-    for path in sorted(folder.glob("*.json")):
-        content = json.loads(path.read_text())
-        if isinstance(content, list):
-            families[path.stem] = {(record["dataset"], record["quantity"]): record for record in content}
-    return families
 
 
 @pytest.fixture(scope="session")
