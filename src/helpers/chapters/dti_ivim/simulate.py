@@ -17,7 +17,7 @@ import pandas as pd
 from helpers.validation.checks import as_rng
 
 SEED = 33565
-"""Default seed of this chapter's cohort (found offline; see :func:`simulate_dti_ivim`)."""
+"""Default seed of this chapter's cohort (found offline; see :func:`simulate`)."""
 
 GOOD_RECOVERY_CUTOFF = 50.0
 """Recovery rate (%) at or above which recovery counts as good: an assumption, the abstract gives none."""
