@@ -133,7 +133,7 @@ def meta_analysis(estimates, standard_errors, *, method: str = "REML", knha: boo
     --------
     >>> result = meta_analysis([0.1, 0.3, -0.2, 0.5], [0.2, 0.22, 0.14, 0.32], method="DL")
     >>> round(result.estimate, 4), round(result.tau2, 4)
-    (0.1082, 0.0487)
+    (0.1075, 0.0489)
     """
     from helpers.validation.checks import check_level
 
