@@ -155,12 +155,15 @@ def summary_problems(summary: Any, chapter_id: str) -> list[str]:
             if threshold > 1 and isinstance(value, (int, float)) and 1 <= value < threshold:
                 problems.append(f"quantity '{name}': {key} = {value} is below the site's small-cell threshold "
                                 f"{threshold}")
-    declared = {item.name for item in diagnostics}
+    declared = {item.name: item for item in diagnostics}
     for name, value in summary["diagnostics"].items():
         if name not in declared:
             problems.append(f"diagnostic '{name}' is not declared by chapter {chapter_id}")
         elif not _is_scalar(value):
             problems.append(f"diagnostic '{name}' is not a single value")
+        elif (declared[name].count and threshold > 1 and isinstance(value, (int, float))
+              and 1 <= value < threshold):
+            problems.append(f"diagnostic '{name}' = {value} is below the site's small-cell threshold {threshold}")
     for key in ("parameters", "packages"):
         if not isinstance(summary[key], dict):
             problems.append(f"'{key}' must be an object")

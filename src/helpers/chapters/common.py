@@ -394,6 +394,8 @@ class SiteDiagnostic:
     quantity: str
     field: str = "estimate"
     group: str | None = None
+    count: bool = False
+    """A count of patients or events: left out (null) below the small-cell threshold like n and events."""
 
 
 def _row(results: pd.DataFrame, quantity: str, group: str | None) -> pd.Series | None:
@@ -468,7 +470,8 @@ def site_summary(results: pd.DataFrame, *, chapter: str, site: str, parameters: 
     shared_diagnostics = {}
     for item in diagnostics:
         row = _row(results, item.quantity, item.group)
-        shared_diagnostics[item.name] = _number(row[item.field]) if row is not None else None
+        value = _number(row[item.field]) if row is not None else None
+        shared_diagnostics[item.name] = shareable_count(value) if item.count else value
     versions = package_versions(["numpy", "scipy", "pandas", "statsmodels", "lifelines", "pandera"])
     return _jsonable({
         "format": SITE_SUMMARY_FORMAT,

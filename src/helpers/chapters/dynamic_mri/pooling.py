@@ -14,5 +14,5 @@ POOLABLE = (
 DIAGNOSTICS = (
     SiteDiagnostic("largest_abs_smd_after_matching", "smd_max_after"),
     SiteDiagnostic("largest_abs_smd_before_matching", "smd_max_before"),
-    SiteDiagnostic("matched_pairs", "matched_pairs"),
+    SiteDiagnostic("matched_pairs", "matched_pairs", count=True),
 )
