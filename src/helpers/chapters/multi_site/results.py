@@ -5,15 +5,17 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from helpers.validation.checks import z_quantile
 from helpers.validation.results import RESULT_COLUMNS, results_frame
 
 
 def results(*, sites: pd.DataFrame, pooled: dict, one_stage: pd.DataFrame, n_patients: int,
-            quantity: str = "adjusted") -> pd.DataFrame:
+            level: float = 0.95, quantity: str = "adjusted") -> pd.DataFrame:
     """The chapter's tidy results: ``patients`` and ``sites``; ``site_hazard_ratio`` per hospital (empty when
     not estimable); ``pooled_hazard_ratio`` (fixed effect, DL, REML, REML with Hartung-Knapp) with the
     ``prediction_interval`` of each random-effects fit, ``tau2``, ``i2`` and Cochran's ``q``; and
     ``one_stage_hazard_ratio`` (Cox stratified by hospital, and unstratified). Ratios on the ratio scale."""
+    z = z_quantile(level)
     rows = [{"quantity": "patients", "group": "all", "estimate": n_patients, "method": "count", "n": n_patients},
             {"quantity": "sites", "group": "all", "estimate": len(sites), "method": "count",
              "n": int(sites["estimable"].sum())}]
@@ -21,8 +23,8 @@ def results(*, sites: pd.DataFrame, pooled: dict, one_stage: pd.DataFrame, n_pat
         row = {"quantity": "site_hazard_ratio", "group": site.site, "n": site.n,
                "method": f"Cox model, {quantity}, at this hospital; Wald CI"}
         if site.estimable:
-            row.update(estimate=np.exp(site.estimate), ci_low=np.exp(site.estimate - 1.959963984540054 * site.standard_error),
-                       ci_high=np.exp(site.estimate + 1.959963984540054 * site.standard_error))
+            row.update(estimate=np.exp(site.estimate), ci_low=np.exp(site.estimate - z * site.standard_error),
+                       ci_high=np.exp(site.estimate + z * site.standard_error))
         else:
             row["method"] += "; not estimable (an arm without deaths), left out of the pooling"
         rows.append(row)
