@@ -127,7 +127,7 @@ def summary_problems(summary: Any, chapter_id: str) -> list[str]:
                 for key in sorted(set(summary) - SUMMARY_KEYS)]
     problems += [f"key '{key}' is missing" for key in sorted(SUMMARY_KEYS - set(summary))]
     problems += list(_walk_lists(summary, "summary"))
-    if problems:
+    if SUMMARY_KEYS - set(summary):
         return problems
     if summary["format"] != SITE_SUMMARY_FORMAT:
         problems.append(f"format '{summary['format']}', expected '{SITE_SUMMARY_FORMAT}'")
