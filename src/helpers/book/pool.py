@@ -291,13 +291,13 @@ def pool_summaries(chapter_id: str, summaries: Sequence[dict], *, knha: bool = F
     return table, details
 
 
-def _figure_html(figure) -> str:
+def _figure_html(figure, alt: str) -> str:
     import matplotlib.pyplot as plt
 
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=110)
     plt.close(figure)
-    return f'<img alt="forest plot" src="data:image/png;base64,{base64.b64encode(buffer.getvalue()).decode()}">'
+    return f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{base64.b64encode(buffer.getvalue()).decode()}">'
 
 
 def report_html(chapter_id: str, summaries: Sequence[dict], details: dict, *, knha: bool) -> str:
@@ -327,7 +327,9 @@ def report_html(chapter_id: str, summaries: Sequence[dict], details: dict, *, kn
         figure = plot_meta_forest(sites.assign(weight=sites["weight_REML"]), pooled, title=name,
                                   xlabel=("ratio (log axis)" if detail["scale"] == "log" else f"{detail['scale']} scale"),
                                   exponentiate=detail["scale"] == "log")
-        parts.append(_figure_html(figure))
+        parts.append(_figure_html(figure, f"Forest plot of {detail['label']}: each site's estimate with its "
+                                          "confidence interval and random-effects weight, the fixed-effect and "
+                                          "random-effects pooled diamonds and the prediction interval"))
         summary_rows = pd.DataFrame([{"method": method, "k": fit.k, "estimate": fit.estimate, "ci_low": fit.ci_low,
                                       "ci_high": fit.ci_high, "p": fit.p_value, "tau2": fit.tau2, "I2 (%)": fit.i2,
                                       "Q": fit.q, "Q p": fit.q_p_value, "PI low": fit.pi_low, "PI high": fit.pi_high}
