@@ -323,3 +323,20 @@ def test_sites_run_end_to_end_and_pool(tmp_path, cohort, site_results):
     assert np.log(reference["ci_low"]) <= pooled <= np.log(reference["ci_high"])
     odds = rows.loc["log_odds_ratio_bilsky_3"]
     assert odds.loc["random_effects_REML", "method"].endswith("2 sites; log scale")  # only the two real runs have it
+
+
+def test_the_forest_plot_shows_sites_weights_diamonds_and_the_prediction_interval():
+    import matplotlib.pyplot as plt
+
+    from helpers.presentation.figures.meta_analysis import plot_meta_forest
+
+    sites = pd.DataFrame({"site": ["A", "B"], "estimate": [0.9, -0.8], "ci_low": [0.5, -1.4], "ci_high": [1.3, -0.2],
+                          "weight": [60.0, 40.0]})
+    figure = plot_meta_forest(sites, [{"label": "Random effects", "estimate": 0.2, "ci_low": -0.5, "ci_high": 0.9,
+                                       "pi_low": -1.5, "pi_high": 1.9}], title="t", xlabel="HR", exponentiate=True)
+    axis = figure.axes[0]
+    assert [label.get_text() for label in axis.get_yticklabels()] == ["A  (60.0%)", "B  (40.0%)", "Random effects",
+                                                                       "  prediction interval"]
+    assert axis.get_xscale() == "log" and len(axis.patches) == 1  # one diamond
+    assert axis.get_xlim()[0] < np.exp(-1.5) and axis.get_xlim()[1] > np.exp(1.9)
+    plt.close(figure)

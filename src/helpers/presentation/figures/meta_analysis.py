@@ -57,7 +57,14 @@ def plot_meta_forest(sites: pd.DataFrame, pooled: Sequence[dict], *, title: str,
             ticks.append(y)
     axis.axvline(transform(null_value), color="grey", lw=0.8, ls="--")
     if exponentiate:
+        from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
+
         axis.set_xscale("log")
+        low, high = axis.get_xlim()
+        ratios = [value for value in (0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20) if low <= value <= high]
+        axis.xaxis.set_major_locator(FixedLocator(ratios))
+        axis.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+        axis.xaxis.set_minor_formatter(NullFormatter())
     axis.set_yticks(ticks, labels)
     axis.set_ylim(y - 0.8, n_rows - 0.2)
     axis.set_xlabel(xlabel)
