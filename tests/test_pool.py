@@ -340,3 +340,31 @@ def test_the_forest_plot_shows_sites_weights_diamonds_and_the_prediction_interva
     assert axis.get_xscale() == "log" and len(axis.patches) == 1  # one diamond
     assert axis.get_xlim()[0] < np.exp(-1.5) and axis.get_xlim()[1] > np.exp(1.9)
     plt.close(figure)
+
+
+def test_dynamic_mri_declares_its_matched_difference_and_hazard_ratio():
+    from scipy import stats
+
+    rows = pd.DataFrame([  # rows as the dynamic-mri chapter writes them (its results.csv on the synthetic data)
+        ("matched_pairs", "matched", 104, None, None, None, "1:1 nearest neighbour", 300),
+        ("smd_max_after", "compressed_segments", 0.0834, None, None, None, "largest |SMD|", None),
+        ("recovery_rate_difference_paired", "dynamic - conventional", 8.926237162, 3.554552978, 14.29792134,
+         0.00135208018, "paired t-test on 102 matched pairs", 102),
+        ("complication_hazard_ratio", "dynamic / conventional", 0.5474503101, 0.281576872, 1.064369527, 0.0757,
+         "Cox", 208)], columns=["quantity", "group", "estimate", "ci_low", "ci_high", "p_value", "method", "n"])
+    summary = pool.summary_from_results("dynamic-mri", rows, site="A", parameters={"level": 0.95})
+    difference = summary["quantities"]["matched_mean_difference"]
+    assert difference["standard_error"] == pytest.approx((14.29792134 - 3.554552978) / (2 * stats.t.ppf(0.975, 101)))
+    hazard = summary["quantities"]["log_hazard_ratio_complication"]
+    assert hazard["estimate"] == pytest.approx(np.log(0.5474503101))
+    assert hazard["standard_error"] == pytest.approx(np.log(1.064369527 / 0.281576872) / (2 * stats.norm.ppf(0.975)))
+    assert summary["diagnostics"] == {"largest_abs_smd_after_matching": 0.0834, "largest_abs_smd_before_matching": None,
+                                      "matched_pairs": 104}
+
+
+def test_run_with_site_refuses_a_chapter_without_a_declaration_before_running(tmp_path, capsys):
+    assert main(["run", "dti-ivim", "--site", "A", "--out", str(tmp_path / "run")]) == 2
+    assert "declares no poolable quantities" in capsys.readouterr().err
+    assert main(["run", "mscc-separation", "--site", "../etc", "--out", str(tmp_path / "run")]) == 2
+    assert "--site '../etc'" in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()
