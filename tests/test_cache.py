@@ -61,7 +61,7 @@ def digests(root):
     ("book/build.py", set()),
     ("chapters/dti_ivim/published.py", {"dti-ivim"}),       # a chapter's own folder: that chapter only
     ("stats/mixed_models.py", {"paraspinal-imf"}),          # a statistic: the chapters that use it
-    ("stats/cox.py", {"dynamic-mri", "mscc-separation"}),
+    ("stats/cox.py", {"dynamic-mri", "mscc-separation", "multi-site"}),
     ("validation/checks.py", set(registry.CHAPTERS)),        # the bottom layer: every chapter
 ])
 def test_chapter_code_digest_follows_what_the_chapter_imports(package_copy, edited, changed):

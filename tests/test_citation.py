@@ -21,6 +21,7 @@ SOURCE_STUDIES = {
     "mscc-separation": "cho2026separation",
     "dti-ivim": "rehman2026dtiivim",
     "paraspinal-imf": "wesselink2025imf",
+    "multi-site": "cho2026separation",  # the single-centre study its synthetic multi-centre cohort is modelled on
 }
 """Each chapter's source (the study, protocol or overview it re-runs), as keyed in book/references.bib."""
 

@@ -7,7 +7,8 @@ Measured (each figure the median of ``--repeats`` runs, in a scratch copy of the
 * each chapter executed with ``spinebook run`` on its synthetic data at 1x, 10x and 100x the paper's size;
 * the book's propensity-score matching against the PyPI package ``psmpy`` on the same 5,000 patients
   (time and the largest absolute SMD after matching);
-* the DeLong AUC interval against 2,000 bootstrap resamples on the same data.
+* the DeLong AUC interval against 2,000 bootstrap resamples on the same data;
+* ``spinebook pool``'s reading, checking and pooling of 200 site summaries, every declared quantity (target < 2 s).
 
 Peak memory is the largest total resident memory of the measured process and all its children
 (sampled every 50 ms with psutil).
@@ -16,6 +17,7 @@ Peak memory is the largest total resident memory of the measured process and all
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import statistics
@@ -236,12 +238,59 @@ def bench_delong(n: int, resamples: int, repeats: int, echo) -> list[dict]:
     ]
 
 
+def pool_benchmark_summaries(results: pd.DataFrame, n_sites: int, seed: int = 15) -> list[dict]:
+    """``n_sites`` mscc-separation site summaries: one site's results (e.g. from
+    :func:`helpers.chapters.multi_site.analysis.site_results`) with each quantity's estimate drawn around its
+    value, and every declared quantity filled (a quantity the results lack gets a drawn estimate and SE)."""
+    from helpers.book.pool import summary_from_results
+
+    rng = np.random.default_rng(seed)
+    parameters = {"level": 0.95, "cox_covariates": "bilsky_3,age,radiotherapy"}
+    template = summary_from_results("mscc-separation", results, site="S0", parameters=parameters)
+    summaries = []
+    for index in range(n_sites):
+        summary = json.loads(json.dumps(template))
+        summary["site"] = f"S{index}"
+        for entry in summary["quantities"].values():
+            se = entry["standard_error"] or float(rng.uniform(0.1, 0.6))
+            entry["standard_error"] = se * float(rng.uniform(0.7, 2.0))
+            entry["estimate"] = (entry["estimate"] or 0.0) + float(rng.normal(0, 0.3 + se))
+        summaries.append(summary)
+    return summaries
+
+
+def bench_pool(n_sites: int, repeats: int, echo) -> list[dict]:
+    """``spinebook pool``'s reading, checking and pooling (FE, DL, REML for every quantity) of many site summaries
+    (the HTML report's figures are not timed)."""
+    from helpers.book.pool import pool_summaries, read_summaries
+    from helpers.chapters.multi_site.analysis import site_results
+    from helpers.chapters.multi_site.simulate import simulate
+
+    cohort = simulate()
+    results = site_results(cohort[cohort["site"] == "Alpha"], covariates=["bilsky_3", "age", "radiotherapy"])
+    timings = []
+    with tempfile.TemporaryDirectory(prefix="spinebook-bench-pool-") as scratch:
+        paths = []
+        for summary in pool_benchmark_summaries(results, n_sites):
+            path = Path(scratch) / f"{summary['site']}.json"
+            path.write_text(json.dumps(summary), encoding="utf-8")
+            paths.append(path)
+        for _ in range(repeats):
+            started = time.perf_counter()
+            pool_summaries("mscc-separation", read_summaries("mscc-separation", paths))
+            timings.append((time.perf_counter() - started, 0.0))
+    row = _median_row("pool_site_summaries", timings, chapter="mscc-separation", size=f"{n_sites} sites",
+                      detail="read, check and pool (FE, DL, REML) every declared quantity; target < 2 s")
+    echo(f"  pooling {n_sites} site summaries: {row['seconds']:.2f} s")
+    return [row]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m helpers.book.bench", description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3, help="runs per figure (the median is reported)")
     parser.add_argument("--factors", type=int, nargs="+", default=[1, 10, 100], help="multiples of the paper's size")
-    parser.add_argument("--only", nargs="+", choices=["build", "chapters", "matching", "delong"],
-                        default=["build", "chapters", "matching", "delong"])
+    parser.add_argument("--only", nargs="+", choices=["build", "chapters", "matching", "delong", "pool"],
+                        default=["build", "chapters", "matching", "delong", "pool"])
     parser.add_argument("--out", type=Path, default=None, help="results file (default: bench/results.csv)")
     arguments = parser.parse_args(argv)
     root = registry.project_root()
@@ -260,6 +309,9 @@ def main(argv: list[str] | None = None) -> int:
     if "delong" in arguments.only:
         echo("AUC interval: DeLong vs bootstrap")
         rows += bench_delong(10_500, 2000, arguments.repeats, echo)
+    if "pool" in arguments.only:
+        echo("Pooling site summaries")
+        rows += bench_pool(200, arguments.repeats, echo)
     table = pd.DataFrame(rows, columns=COLUMNS)
     out.parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(out, index=False, float_format="%.4g")

@@ -556,8 +556,12 @@ def export_html_report(notebook_path: Path, target: Path) -> Path:
 
 def run_chapter(chapter: Chapter | str, *, data_path: Path | None = None, parameters: Mapping[str, Any] | None = None,
                 out: Path | None = None, column_map: Mapping | None = None, allow_identifiers: bool = False,
-                root: Path | None = None, progress_bar: bool = True, echo: Callable[[str], None] = _print) -> Path:
+                root: Path | None = None, progress_bar: bool = True, echo: Callable[[str], None] = _print,
+                site: str | None = None) -> Path:
     """Execute one chapter into a new run folder and return it.
+
+    With ``site``, the folder also holds ``site-summary.json`` (:func:`helpers.book.pool.write_site_summary`),
+    the aggregates this site may share for pooling.
 
     The folder holds the executed notebook, ``report.html``, ``results.csv`` and ``provenance.json``
     (and ``column_map.yaml`` when a mapping was given). Nothing is written when the run fails; an
@@ -578,6 +582,11 @@ def run_chapter(chapter: Chapter | str, *, data_path: Path | None = None, parame
         for line in intake.report_lines():
             echo(f"  {line}")
     parameters["allow_identifiers"] = bool(allow_identifiers)
+    if site is not None:
+        from helpers.book import pool
+
+        pool.check_site_name(site)
+        pool.pooling_declaration(chapter.id)
     if out is not None and Path(out).exists():
         raise InputError(f"{out}: already exists; runs never overwrite earlier outputs. Choose a new --out "
                          "folder or leave --out out for a new timestamped folder under runs/.")
@@ -594,6 +603,10 @@ def run_chapter(chapter: Chapter | str, *, data_path: Path | None = None, parame
         missing = [name for name in ("results.csv", "provenance.json") if not (work / name).is_file()]
         if missing:
             raise ChapterFailure(f"chapter {chapter.id} did not write {', '.join(missing)}")
+        if site is not None:
+            from helpers.book import pool
+
+            pool.write_site_summary(chapter.id, work, site=site)
         target = Path(out) if out is not None else default_run_folder(chapter.id, root)
         if target.exists():
             raise InputError(f"{target}: already exists; runs never overwrite earlier outputs.")

@@ -51,6 +51,17 @@ def _parser() -> argparse.ArgumentParser:
                      help="mask counts from 1 to K-1 in the page's tables and results.csv (K defaults to 5)")
     run.add_argument("--allow-identifiers", action="store_true",
                      help="run even if columns look like direct identifiers (names, record numbers, ...)")
+    run.add_argument("--site", metavar="NAME",
+                     help="also write site-summary.json, the aggregates this hospital may share for pooling "
+                          "(estimates, standard errors, n, events, diagnostics; no patient rows)")
+
+    pool = commands.add_parser("pool", help="pool the site summaries of a multi-centre study (meta-analysis)")
+    pool.add_argument("chapter", choices=list(CHAPTERS), metavar="CHAPTER", help=f"one of: {', '.join(CHAPTERS)}")
+    pool.add_argument("summaries", nargs="+", type=Path, metavar="SUMMARY",
+                      help="site-summary.json files, one per site")
+    pool.add_argument("--out", type=Path, required=True, metavar="DIR", help="new folder for the pooled outputs")
+    pool.add_argument("--knha", action="store_true",
+                      help="Hartung-Knapp adjustment of the random-effects tests and intervals")
 
     check_data = commands.add_parser(
         "check-data", help="check your file for a chapter and print what the chapter would see (writes nothing)")
@@ -154,7 +165,13 @@ def _dispatch(arguments: argparse.Namespace) -> int:
             parameters["suppress_small_cells"] = arguments.suppress_small_cells
         column_map = _column_map(arguments)
         build.run_chapter(chapter, data_path=arguments.data, parameters=parameters, out=arguments.out,
-                          column_map=column_map, allow_identifiers=arguments.allow_identifiers)
+                          column_map=column_map, allow_identifiers=arguments.allow_identifiers, site=arguments.site)
+        return EXIT_OK
+    if arguments.command == "pool":
+        from helpers.book import pool
+
+        folder = pool.pool_to_folder(arguments.chapter, arguments.summaries, arguments.out, knha=arguments.knha)
+        print(f"pooled {len(arguments.summaries)} site summaries of {arguments.chapter}: {folder}")
         return EXIT_OK
     if arguments.command == "check-data":
         return _check_data(arguments)

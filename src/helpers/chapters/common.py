@@ -338,3 +338,150 @@ def provenance_table(record: Mapping[str, Any]) -> pd.DataFrame:
         else:
             rows.append((key, value))
     return pd.DataFrame(rows, columns=["item", "value"]).astype({"value": str})
+
+
+# --------------------------------------------------------------------------------------------------------
+# Multi-centre studies: what a site may share (see helpers.book.pool for the files and the pooling).
+
+POOLING_SCALES = ("log", "logit", "identity")
+SE_RULES = ("wald", "t_n_minus_1")
+SITE_LOCAL_PARAMETERS = ("column_map", "allow_identifiers", "suppress_small_cells")
+"""Parameters that may differ between sites (and are not shared: a mapping file's path is local)."""
+
+SITE_SUMMARY_FORMAT = "spinebook-site-summary/1"
+
+
+@dataclass(frozen=True)
+class PoolableQuantity:
+    """One quantity of a chapter's ``results.csv`` that sites may pool, and how.
+
+    ``quantity``/``group`` name the results row; ``scale`` is the analysis scale the estimate is pooled on
+    ("log" for ratios, "logit" for proportions and AUCs, "identity" for differences and coefficients);
+    ``se_from`` how the standard error follows from the row's interval at the run's ``level``: "wald"
+    (SE = (g(hi) - g(lo)) / (2 z), g the scale's transform) or "t_n_minus_1" (SE = (hi - lo) / (2 t), t with
+    the row's n - 1 degrees of freedom, for a paired t interval); ``events`` an optional (quantity, group) row
+    whose estimate is the number of events.
+    """
+
+    name: str
+    quantity: str
+    group: str
+    scale: str
+    label: str
+    se_from: str = "wald"
+    events: tuple[str, str] | None = None
+
+    def __post_init__(self) -> None:
+        if self.scale not in POOLING_SCALES or self.se_from not in SE_RULES:
+            raise ValueError(f"{self.name}: scale in {POOLING_SCALES}, se_from in {SE_RULES}")
+
+    def transform(self, value: float) -> float:
+        """The value on the analysis scale (NaN for a value outside its domain)."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if self.scale == "log":
+                return float(np.log(value)) if value > 0 else float("nan")
+            if self.scale == "logit":
+                return float(np.log(value / (1 - value))) if 0 < value < 1 else float("nan")
+        return float(value)
+
+
+@dataclass(frozen=True)
+class SiteDiagnostic:
+    """A number of ``results.csv`` a site shares to show how its analysis went (``field``: "estimate" or
+    "p_value" of the row ``quantity``, and ``group`` when given), e.g. the proportional-hazards test's p."""
+
+    name: str
+    quantity: str
+    field: str = "estimate"
+    group: str | None = None
+    count: bool = False
+    """A count of patients or events: left out (null) below the small-cell threshold like n and events."""
+
+
+def _row(results: pd.DataFrame, quantity: str, group: str | None) -> pd.Series | None:
+    match = results[results["quantity"] == quantity]
+    if group is not None:
+        match = match[match["group"].astype(str) == group]
+    return match.iloc[0] if len(match) == 1 else None
+
+
+def _number(value: Any) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def schema_version(schema) -> str:
+    """A short hash of a pandera schema's column specification (names, types, nullability, checks)."""
+    import hashlib
+
+    spec = [(name, str(column.dtype), bool(column.nullable), bool(column.required),
+             sorted(str(check) for check in column.checks)) for name, column in sorted(schema.columns.items())]
+    return hashlib.sha256(json.dumps(spec).encode()).hexdigest()[:16]
+
+
+def site_summary(results: pd.DataFrame, *, chapter: str, site: str, parameters: Mapping[str, Any],
+                 poolable: Iterable[PoolableQuantity], diagnostics: Iterable[SiteDiagnostic] = (),
+                 schema=None, small_cell_threshold: int = 0) -> dict[str, Any]:
+    """The shareable summary of one site's run: aggregates only, built from the chapter's tidy results.
+
+    For each poolable quantity: the estimate on its analysis scale, its standard error (from the interval, see
+    :class:`PoolableQuantity`), n and events; the chapter, its shared parameters (without
+    :data:`SITE_LOCAL_PARAMETERS`), the schema version, package versions and the site's diagnostics. With
+    ``small_cell_threshold`` K > 1, n and events from 1 to K - 1 are left out (null). No patient-level value
+    is read: only the rows of ``results``.
+    """
+    from scipy import stats as sps
+
+    level = float(parameters.get("level", 0.95))
+    z = float(sps.norm.ppf(0.5 + level / 2))
+
+    def shareable_count(value: Any) -> int | None:
+        number = _number(value)
+        if number is None:
+            return None
+        if small_cell_threshold > 1 and 1 <= number < small_cell_threshold:
+            return None
+        return int(round(number))
+
+    quantities: dict[str, Any] = {}
+    for item in poolable:
+        row = _row(results, item.quantity, item.group)
+        entry: dict[str, Any] = {"label": item.label, "scale": item.scale, "se_from": item.se_from,
+                                 "estimate": None, "standard_error": None, "n": None, "events": None}
+        if row is not None:
+            estimate, low, high = (_number(row[name]) for name in ("estimate", "ci_low", "ci_high"))
+            n = _number(row["n"])
+            entry["n"] = shareable_count(n)
+            if item.events is not None:
+                events_row = _row(results, *item.events)
+                entry["events"] = shareable_count(events_row["estimate"]) if events_row is not None else None
+            if None not in (estimate, low, high):
+                if item.se_from == "wald":
+                    se = (item.transform(high) - item.transform(low)) / (2 * z)
+                else:
+                    se = (high - low) / (2 * float(sps.t.ppf(0.5 + level / 2, n - 1))) if n and n > 1 else None
+                value = item.transform(estimate)
+                if se is not None and math.isfinite(value) and math.isfinite(se) and se > 0:
+                    entry["estimate"], entry["standard_error"] = value, float(se)
+        quantities[item.name] = entry
+    shared_diagnostics = {}
+    for item in diagnostics:
+        row = _row(results, item.quantity, item.group)
+        value = _number(row[item.field]) if row is not None else None
+        shared_diagnostics[item.name] = shareable_count(value) if item.count else value
+    versions = package_versions(["numpy", "scipy", "pandas", "statsmodels", "lifelines", "pandera"])
+    return _jsonable({
+        "format": SITE_SUMMARY_FORMAT,
+        "chapter": chapter,
+        "site": site,
+        "parameters": {name: value for name, value in parameters.items() if name not in SITE_LOCAL_PARAMETERS},
+        "level": level,
+        "small_cell_threshold": int(small_cell_threshold or 0),
+        "schema_version": schema_version(schema) if schema is not None else None,
+        "packages": versions,
+        "quantities": quantities,
+        "diagnostics": shared_diagnostics,
+    })

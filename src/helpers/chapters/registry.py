@@ -17,7 +17,8 @@ from helpers.chapters.common import Chapter
 from helpers.validation import files
 from helpers.validation.errors import InputError
 
-CHAPTER_PACKAGES = ("equivocal_mri", "dynamic_mri", "mscc_separation", "dti_ivim", "paraspinal_imf")
+CHAPTER_PACKAGES = ("equivocal_mri", "dynamic_mri", "mscc_separation", "dti_ivim", "paraspinal_imf",
+                    "multi_site")
 """The chapters in book order: one folder each under ``helpers/chapters/`` (see "Adding a chapter")."""
 
 CHAPTERS: dict[str, Chapter] = {

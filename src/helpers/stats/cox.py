@@ -63,7 +63,7 @@ class CoxResult:
 
 def cox_model(df: pd.DataFrame, *, time: str, event: str, covariates: Sequence[str], ties: str = "efron",
               reference: Mapping[str, Any] | None = None, level: float = 0.95,
-              missing: Literal["raise", "drop"] = "raise") -> CoxResult:
+              missing: Literal["raise", "drop"] = "raise", strata: str | None = None) -> CoxResult:
     """Cox proportional-hazards regression with hazard ratios, concordance and likelihood-ratio test.
 
     Parameters
@@ -77,6 +77,9 @@ def cox_model(df: pd.DataFrame, *, time: str, event: str, covariates: Sequence[s
         Efron's method is R's default and the only one lifelines offers.
     reference : dict, optional
         Reference level per categorical covariate.
+    strata : str, optional
+        A column whose levels each get their own baseline hazard (R's ``+ strata(column)``), e.g. the
+        hospital in a one-stage analysis of a multi-centre cohort.
 
     Returns
     -------
@@ -113,24 +116,30 @@ def cox_model(df: pd.DataFrame, *, time: str, event: str, covariates: Sequence[s
     if not covariates or {time, event} & set(covariates):
         raise InputError(f"covariates must be a non-empty list of columns other than '{time}' and '{event}'.")
     z_quantile(level)
-    data = survival_data(df, time, event, covariates, missing)
+    if strata is not None and strata in covariates:
+        raise InputError(f"strata='{strata}' is also a covariate; a stratum gets its own baseline hazard instead.")
+    data = survival_data(df, time, event, covariates + ([strata] if strata else []), missing)
     n_event = int(data[event].sum())
     if n_event == 0:
         raise InputError(f"column '{event}' has no events (all 0): a Cox model needs at least one event.")
     design = design_matrix(data, predictors=covariates, reference=reference)
     frame = pd.concat([data[[time, event]], design.matrix], axis=1)
+    if strata is not None:
+        frame = frame.assign(**{f"__stratum_{strata}": data[strata].astype(str).to_numpy()})
     per_parameter = n_event / design.matrix.shape[1]
     if per_parameter < EPV_THRESHOLD:
         warnings.warn(f"{per_parameter:.3g} events per parameter (< {EPV_THRESHOLD}; {n_event} events for "
                       f"{design.matrix.shape[1]} parameters): hazard ratios may be biased and unstable.", stacklevel=2)
-    fitter = CoxPHFitter(alpha=1 - level).fit(frame, duration_col=time, event_col=event)
+    fitter = CoxPHFitter(alpha=1 - level).fit(frame, duration_col=time, event_col=event,
+                                              strata=[f"__stratum_{strata}"] if strata else None)
     summary = fitter.summary
     bounds = fitter.confidence_intervals_.to_numpy()
     table = design.terms.assign(coef=fitter.params_.to_numpy(), hazard_ratio=np.exp(fitter.params_.to_numpy()),
                                 standard_error=fitter.standard_errors_.to_numpy(), z=summary["z"].to_numpy(),
                                 p_value=summary["p"].to_numpy(), ci_low=np.exp(bounds[:, 0]),
                                 ci_high=np.exp(bounds[:, 1]),
-                                method="Cox partial likelihood, Efron ties (lifelines CoxPHFitter); Wald CI and test")
+                                method="Cox partial likelihood, Efron ties (lifelines CoxPHFitter); Wald CI and test"
+                                       + (f"; stratified by {strata}" if strata else ""))
     ratio = fitter.log_likelihood_ratio_test()
     return CoxResult(table=table[COX_COLUMNS], n=len(frame), n_event=n_event,
                      concordance=float(fitter.concordance_index_), likelihood_ratio=float(ratio.test_statistic),

@@ -1,0 +1,121 @@
+"""Analysis steps of the multi-site chapter: each hospital's Cox model (the helper the mscc-separation chapter
+uses), what each hospital shares, the two-stage pooled estimates and the one-stage stratified model."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+from helpers.chapters.common import PoolableQuantity, SiteDiagnostic, site_summary
+from helpers.chapters.multi_site.schema import NON_SEPARATED, SEPARATED
+from helpers.validation.errors import InputError
+from helpers.validation.results import results_frame
+
+TERM = f"group[T.{NON_SEPARATED}]"
+CONTRAST = "non_separated_vs_separated"
+
+SITE_POOLABLE = (
+    PoolableQuantity("log_hazard_ratio_unadjusted", "hazard_ratio", f"{CONTRAST}_unadjusted", "log",
+                     "log HR of death, not separated vs separated, unadjusted (Cox, Wald SE)", events=("deaths", "all")),
+    PoolableQuantity("log_hazard_ratio_adjusted", "hazard_ratio", f"{CONTRAST}_adjusted", "log",
+                     "log HR of death, not separated vs separated, adjusted (Cox, Wald SE)", events=("deaths", "all")),
+)
+"""What each hospital shares, in the vocabulary of the mscc-separation chapter's ``results.csv``."""
+
+SITE_DIAGNOSTICS = (SiteDiagnostic("smallest_arm_deaths", "smallest_arm_deaths", count=True),)
+
+
+def add_group(data: pd.DataFrame) -> pd.DataFrame:
+    """The data with ``group`` (separated / non_separated) and ``bilsky_3`` (0/1)."""
+    return data.assign(group=np.where(data["separated"] == 1, SEPARATED, NON_SEPARATED),
+                       bilsky_3=(data["bilsky_grade"].astype(str) == "3").astype(int))
+
+
+def site_results(part: pd.DataFrame, *, covariates: Sequence[str], level: float = 0.95) -> pd.DataFrame:
+    """One hospital's tidy results (the rows its ``results.csv`` would hold): the unadjusted and adjusted hazard
+    ratio of death (not separated vs separated; :func:`helpers.stats.cox.cox_model`, as in mscc-separation),
+    deaths, and the smallest number of deaths in an arm. A hazard ratio is left empty ("not estimable") when
+    an arm has no death (its maximum-likelihood estimate is infinite) or a covariate takes one value at the
+    hospital (its coefficient is not identified)."""
+    from helpers.stats.cox import cox_model
+
+    part = add_group(part)
+    deaths = part.groupby("group")["death"].sum().reindex([SEPARATED, NON_SEPARATED], fill_value=0)
+    rows = [{"quantity": "deaths", "group": "all", "estimate": int(deaths.sum()), "method": "count", "n": len(part)},
+            {"quantity": "smallest_arm_deaths", "group": "min", "estimate": int(deaths.min()), "method": "count",
+             "n": len(part)}]
+    for model, terms in (("unadjusted", ["group"]), ("adjusted", ["group", *covariates])):
+        row = {"quantity": "hazard_ratio", "group": f"{CONTRAST}_{model}", "n": len(part),
+               "method": f"Cox model ~ {' + '.join(terms)}"}
+        if deaths.min() == 0:
+            row["method"] += "; not estimable (an arm without deaths)"
+        else:
+            try:
+                with warnings.catch_warnings():
+                    warnings.filterwarnings("ignore", message=".*events per (variable|parameter).*")
+                    warnings.filterwarnings("ignore", module="lifelines")
+                    table = cox_model(part, time="survival_months", event="death", covariates=terms, level=level,
+                                      reference={"group": SEPARATED}).table.set_index("term").loc[TERM]
+            except InputError as error:  # e.g. a covariate with one value at a small hospital
+                row["method"] += f"; not estimable ({str(error).split(';')[0]})"
+            else:
+                row.update(estimate=table["hazard_ratio"], ci_low=table["ci_low"], ci_high=table["ci_high"],
+                           p_value=table["p_value"])
+        rows.append(row)
+    return results_frame(rows)
+
+
+def site_summaries(data: pd.DataFrame, *, covariates: Sequence[str], level: float = 0.95,
+                   parameters: dict | None = None, small_cell_threshold: int = 0) -> list[dict]:
+    """Each hospital's shareable summary (:func:`helpers.chapters.common.site_summary`, what
+    ``spinebook run --site`` writes), from its own tidy results only."""
+    parameters = {"level": level, "cox_covariates": ",".join(covariates), **(parameters or {})}
+    return [site_summary(site_results(part, covariates=covariates, level=level), chapter="multi-site", site=str(site),
+                         parameters=parameters, poolable=SITE_POOLABLE, diagnostics=SITE_DIAGNOSTICS,
+                         small_cell_threshold=small_cell_threshold)
+            for site, part in data.groupby("site", sort=False)]
+
+
+def site_table(summaries: Sequence[dict], quantity: str = "log_hazard_ratio_adjusted") -> pd.DataFrame:
+    """One row per hospital from the summaries: ``site``, ``n``, ``events``, ``estimate`` (log HR),
+    ``standard_error``, ``estimable``."""
+    rows = [{"site": summary["site"], **{key: summary["quantities"][quantity][key]
+                                         for key in ("n", "events", "estimate", "standard_error")}}
+            for summary in summaries]
+    table = pd.DataFrame(rows)
+    table["estimable"] = table["estimate"].notna()
+    return table
+
+
+def pool(table: pd.DataFrame, *, level: float = 0.95) -> dict:
+    """Two-stage pooled log hazard ratios over the estimable hospitals: fixed effect, DerSimonian-Laird, REML and
+    REML with Hartung-Knapp (:func:`helpers.stats.meta_analysis.meta_analysis`)."""
+    from helpers.stats.meta_analysis import meta_analysis
+
+    usable = table[table["estimable"]]
+    specs = {"fixed_effect": ("FE", False), "random_effects_DL": ("DL", False),
+             "random_effects_REML": ("REML", False), "random_effects_REML_knha": ("REML", True)}
+    return {name: meta_analysis(usable["estimate"], usable["standard_error"], method=method, knha=knha, level=level)
+            for name, (method, knha) in specs.items()}
+
+
+def one_stage(data: pd.DataFrame, *, covariates: Sequence[str], level: float = 0.95) -> pd.DataFrame:
+    """The one-stage analysis of all patients together (possible only with synthetic or shared data): Cox models
+    of death on the group, stratified by hospital (own baseline hazard each) or not, unadjusted and adjusted."""
+    from helpers.stats.cox import cox_model
+
+    data = add_group(data)
+    rows = []
+    for model, terms in (("unadjusted", ["group"]), ("adjusted", ["group", *covariates])):
+        for strata in ("site", None):
+            fit = cox_model(data, time="survival_months", event="death", covariates=terms, level=level,
+                            reference={"group": SEPARATED}, strata=strata)
+            row = fit.table.set_index("term").loc[TERM]
+            rows.append({"model": model, "stratified": strata is not None, "coef": row["coef"],
+                         "standard_error": row["standard_error"], "hazard_ratio": row["hazard_ratio"],
+                         "ci_low": row["ci_low"], "ci_high": row["ci_high"], "p_value": row["p_value"],
+                         "n": fit.n, "n_events": fit.n_event, "method": row["method"]})
+    return pd.DataFrame(rows)
