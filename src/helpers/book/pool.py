@@ -28,8 +28,7 @@ from typing import Any, Iterable, Sequence
 import pandas as pd
 
 from helpers.chapters import registry
-from helpers.chapters.common import (SITE_SUMMARY_FORMAT, git_commit, package_versions, schema_version,
-                                     site_summary)
+from helpers.chapters.common import SITE_SUMMARY_FORMAT, git_commit, package_versions, schema_version, site_summary
 from helpers.stats.meta_analysis import meta_analysis
 from helpers.validation.errors import InputError
 from helpers.validation.files import sha256_of

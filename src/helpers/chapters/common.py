@@ -202,9 +202,10 @@ class Chapter:
         """The chapter's pandera schema (``schema.SCHEMA``)."""
         return self.module("schema").SCHEMA
 
-    def generate(self) -> pd.DataFrame:
-        """The chapter's default synthetic data (``simulate.simulate()``)."""
-        return self.module("simulate").simulate()
+    def generate(self, **options: Any) -> pd.DataFrame:
+        """The chapter's synthetic data (``simulate.simulate(**options)``; the default data without options,
+        e.g. ``n=`` for ``make bench``'s larger cohorts)."""
+        return self.module("simulate").simulate(**options)
 
     @property
     def check_parameters(self) -> Callable[..., None] | None:
