@@ -11,29 +11,23 @@ reproduced ones, and the run's outputs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from importlib import import_module
-from pathlib import Path
-from types import ModuleType
-from typing import Callable, Iterable, Mapping
-
-import numpy as np
-import pandas as pd
-
-from helpers.validation.errors import InputError
-from helpers.validation.results import RESULT_COLUMNS
-
-pass
-
 import datetime as _dt
 import json
 import math
 import platform
 import subprocess
-from importlib import metadata
-from typing import Any
+from dataclasses import dataclass
+from importlib import import_module, metadata
+from pathlib import Path
+from types import ModuleType
+from typing import Any, Callable, Iterable, Mapping
 
+import numpy as np
+import pandas as pd
+
+from helpers.validation.errors import InputError
 from helpers.validation.files import sha256_of
+from helpers.validation.results import RESULT_COLUMNS
 
 TOLERANCE_KINDS = ("absolute", "relative", "exact")
 
