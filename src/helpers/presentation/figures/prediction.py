@@ -117,7 +117,7 @@ def plot_roc_curves(curves: Mapping[str, pd.DataFrame], *, aucs: Mapping[str, fl
 
 
 def plot_calibration(bins: pd.DataFrame, *, intercept: float | None = None, slope: float | None = None,
-                     line_label: str = "", title: str = "Calibration of the FA + f model"):
+                     line_label: str = "", outcome_label: str = "the outcome", title: str = "Calibration"):
     """Observed proportion (%) against mean predicted probability (%) per risk group with Wilson CIs,
     from :func:`helpers.stats.prediction.calibration`; the legend gives the calibration intercept and slope
     when given (e.g. the bootstrap-corrected ones of :func:`helpers.stats.prediction.bootstrap_validation`),
@@ -130,8 +130,8 @@ def plot_calibration(bins: pd.DataFrame, *, intercept: float | None = None, slop
         label += f"\n{line_label + ' ' if line_label else ''}calibration intercept {intercept:.2f}, slope {slope:.2f}"
     axes.errorbar(x, y, yerr=error, fmt="o", color="#1565c0", capsize=3, label=label)
     axes.plot([0, 100], [0, 100], color="grey", ls="--", lw=1, label="perfect calibration")
-    axes.set_xlabel("Mean predicted probability of good recovery (%)")
-    axes.set_ylabel("Observed proportion with good recovery (%)")
+    axes.set_xlabel(f"Mean predicted probability of {outcome_label} (%)")
+    axes.set_ylabel(f"Observed proportion with {outcome_label} (%)")
     axes.set_xlim(0, 100)
     axes.set_ylim(0, 102)
     axes.grid(alpha=0.3)
@@ -141,7 +141,7 @@ def plot_calibration(bins: pd.DataFrame, *, intercept: float | None = None, slop
     return figure
 
 
-def plot_decision_curve(curve: pd.DataFrame, *, model_label: str = "FA + f model",
+def plot_decision_curve(curve: pd.DataFrame, *, model_label: str = "model", outcome_label: str = "the outcome",
                         title: str = "Decision curve: net benefit of acting on the model"):
     """Net benefit against threshold probability (%), from :func:`helpers.stats.prediction.decision_curve`:
     the model, treat all and treat none."""
@@ -153,7 +153,7 @@ def plot_decision_curve(curve: pd.DataFrame, *, model_label: str = "FA + f model
     top = float(np.nanmax(curve[["net_benefit_model", "net_benefit_treat_all"]].to_numpy()))
     axes.set_ylim(-0.05, top + 0.05)
     axes.set_xlim(0, 100)
-    axes.set_xlabel("Threshold probability of good recovery (%)")
+    axes.set_xlabel(f"Threshold probability of {outcome_label} (%)")
     axes.set_ylabel("Net benefit (true positives per patient)")
     axes.grid(alpha=0.3)
     axes.legend(fontsize=9)
