@@ -79,3 +79,25 @@ def test_two_by_two_grid_has_totals():
     grid = two_by_two_grid({"true_positive": 9, "false_positive": 3, "false_negative": 1, "true_negative": 27})
     assert grid.loc["Total", "Total"] == 40 and grid.loc["Test positive", "Total"] == 12
     assert list(grid.columns) == ["Disease present", "Disease absent", "Total"]
+
+
+def test_bilsky_figure_masks_small_counts_when_suppression_is_on(monkeypatch):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from helpers.chapters.mscc_separation.figures import plot_bilsky_distribution
+
+    data = pd.DataFrame({"group": ["a"] * 12 + ["b"] * 11,
+                         "bilsky_grade": ["3"] * 10 + ["2"] * 2 + ["3"] * 8 + ["1c"] * 3})
+
+    def printed(figure):
+        return [text.get_text() for text in figure.axes[0].texts]
+
+    shown = printed(plot_bilsky_distribution(data, group="group"))
+    assert "2" in shown and "3" in shown and "10" in shown
+    monkeypatch.setitem(privacy.ACTIVE, "threshold", 5)
+    figure = plot_bilsky_distribution(data, group="group")
+    masked = printed(figure)
+    assert "2" not in masked and "3" not in masked and masked.count("<5") == 2 and "10" in masked
+    heights = sorted(round(bar.get_height(), 6) for bar in figure.axes[0].patches if bar.get_height() > 0)
+    assert round(100 * 2 / 12, 6) not in heights and round(100 * 3 / 11, 6) not in heights  # heights hide them too

@@ -252,6 +252,7 @@ for (const cell of root.querySelectorAll('table td, table th')) {
   let why = null;
   if (text.includes('[T.')) why = 'a model term';
   else if (codeNames.has(text)) why = 'a column name of the data';
+  else if (text.split(/[^\w]+/).some(word => word.includes('_') && codeNames.has(word))) why = 'a column name in the text';
   else if (/^(nan|NaN|None|True|False|NaT|<NA>)$/.test(text)) why = 'a raw value';
   else if (/(^|[^\w.])-?\d+\.\d{5,}($|[^\w])/.test(text)) why = 'more than 4 decimals';
   else if (/(^|[^\w.])-?\d+(\.\d+)?[eE][-+]?\d+($|[^\w])/.test(text)) why = 'an exponent';
@@ -327,3 +328,14 @@ def test_pages_fit_the_screen_and_tables_read_as_words(browser, built_site: Path
             found[page.name] = problems[:15] + ([f"... {len(problems) - 15} more"] if len(problems) > 15 else [])
     browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
     assert not found, f"at {width} px:\n" + "\n".join(f"{name}:\n  " + "\n  ".join(p) for name, p in found.items())
+
+
+def test_pages_show_no_machine_paths(built_site: Path, repo: Path):
+    """The injected-parameters cell and the provenance table name files as a user would (relative to the
+    book's root, or a bare file name), never the build's temporary folders or this machine's paths."""
+    for chapter in registry.CHAPTERS.values():
+        page = (built_site / "notebooks" / f"{chapter.notebook}.html").read_text(encoding="utf-8")
+        assert ".staging-" not in page, f"{chapter.id}: a temporary build folder is shown"
+        assert str(repo.resolve()) not in page, f"{chapter.id}: a path on this machine is shown"
+        synthetic = registry.synthetic_data_path(chapter, repo).resolve().relative_to(repo.resolve()).as_posix()
+        assert synthetic in page, f"{chapter.id}: the data file is not named as a user would set it"

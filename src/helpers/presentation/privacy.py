@@ -101,6 +101,16 @@ def mask_count(value: object, threshold: int | None = None) -> object:
     return _masked(value, threshold)
 
 
+def count_text(value: object, threshold: int | None = None) -> str:
+    """A count as a figure prints it: ``"12"``, or ``"<K"`` for 1 to K - 1 when suppression is on.
+
+    >>> count_text(3, 5), count_text(12, 5), count_text(0, 5), count_text(3, 0)
+    ('<5', '12', '0', '3')
+    """
+    masked = mask_count(value, threshold)
+    return masked if isinstance(masked, str) else f"{int(masked)}"
+
+
 def enable_small_cell_suppression(threshold: int) -> bool:
     """Mask small cells in every DataFrame or Styler the notebook displays from now on.
 

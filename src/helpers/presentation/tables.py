@@ -33,8 +33,8 @@ COMMON_LABELS: dict[str, str] = {
     "hazard_ratio": "Hazard ratio", "statistic": "Statistic", "df": "df", "group": "Group",
     "item": "Item", "value": "Value", "column": "Column", "type": "Type", "allowed": "Allowed values",
     "description": "Description", "meaning": "Meaning", "outcome": "Outcome", "analysis": "Analysis",
-    "covariate": "Covariate", "published": "Published", "reproduced": "Reproduced", "rule": "Agreement rule",
-    "agrees": "Agrees", "standard_error": "Standard error", "coef": "Coefficient (log scale)",
+    "covariate": "Covariate", "published": "Published", "reproduced": "Reproduced", "rule": "Rule",
+    "agrees": "Agrees", "chapter": "Chapter", "standard_error": "Standard error", "coef": "Coefficient (log scale)",
     "Intercept": "Intercept", "observed": "Observed", "expected": "Expected",
     "observed_over_expected": "Observed / expected", "events": "Events", "n_events": "Events",
     "setting": "Setting", "caliper_width": "Caliper width", "time": "Time", "survival": "Survival",
@@ -60,6 +60,7 @@ P_NAMES = re.compile(r"(^|_)p($|_)|p_value|^p$", re.I)
 TERM = re.compile(r"^(?:C\()?(?P<name>[^\[\(\)]+?)\)?\[T\.(?P<level>[^\]]+)\]$")
 RATIO_NAMES = re.compile(r"(odds|hazard|risk|likelihood)_ratio|^lr_", re.I)
 P_IN_TEXT = re.compile(r"\bp = (\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)")
+SNAKE_TOKEN = re.compile(r"(?<![\w.=])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w.(=])")
 SNAKE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)+$")
 BLANKS = {"nan", "none", "nat", "<na>", ""}
 
@@ -180,7 +181,10 @@ def text_label(text: str, labels: Mapping[str, str], references: Mapping[str, st
         return labels[stripped]
     if "[T." in stripped or SNAKE.match(stripped):
         return term_label(stripped, labels, references)
-    return P_IN_TEXT.sub(lambda m: "p " + _p_phrase(m.group(1)), text)
+    if ", " in stripped and all(part in labels for part in stripped.split(", ")):
+        return ", ".join(labels[part] for part in stripped.split(", "))
+    stripped = SNAKE_TOKEN.sub(lambda m: labels.get(m.group(0), m.group(0)), text)
+    return P_IN_TEXT.sub(lambda m: "p " + _p_phrase(m.group(1)), stripped)
 
 
 def _p_phrase(number: str) -> str:
@@ -225,6 +229,8 @@ def show(table: pd.DataFrame | pd.Series, labels: Mapping[str, str] | None = Non
         frame = privacy.suppress_small_cells(frame, threshold)
     names = {**COMMON_LABELS, **(labels or {})}
     kinds = dict(kinds or {})
+    if any(RATIO_NAMES.search(str(c)) for c in frame.columns):
+        kinds = {"ci_low": "ratio", "ci_high": "ratio", **kinds}
     shown = pd.DataFrame(index=frame.index)
     numeric = []
     for position, column in enumerate(frame.columns):
@@ -260,8 +266,11 @@ def _header(column: object, names: Mapping[str, str]) -> str:
     text = str(column)
     if text in names:
         return names[text]
+    if re.fullmatch(r"level_\d+|index", text):
+        return ""  # an unnamed index level (tableone's variable and level)
     if "[T." in text or SNAKE.match(text):
         return term_label(text, names)
+    text = SNAKE_TOKEN.sub(lambda m: names.get(m.group(0), m.group(0)), text)
     return _humanise(text) if re.fullmatch(r"[a-z][a-z0-9]*", text) else text
 
 
