@@ -249,7 +249,7 @@ def show(table: pd.DataFrame | pd.Series, labels: Mapping[str, str] | None = Non
         if kind != "text" and not pd.api.types.is_object_dtype(series.dtype):
             numeric.append(header)
     styler = shown.style.hide(axis="index").set_table_styles(TABLE_STYLES)
-    styler = styler.set_table_attributes('class="spinebook-table"')
+    styler = styler.set_table_attributes('class="spinebook-table dataframe"')  # dataframe: themes style it as a table
     if numeric:
         styler = styler.set_td_classes(pd.DataFrame(
             [["number" if c in numeric else "" for c in shown.columns] for _ in shown.index],

@@ -78,8 +78,7 @@ def plot_scatter_matrix(df: pd.DataFrame, *, columns: Sequence[str], labels: Map
                 # the diagonal's height is a count of patients, not the row's variable: no y scale, and the
                 # panel names its variable itself
                 ax.set_yticks([])
-                ax.text(0.5, 0.96, f"{labels.get(column, column)}\n(histogram)", transform=ax.transAxes,
-                        ha="center", va="top", fontsize=9)
+                ax.set_title(labels.get(column, column), fontsize=9, pad=3)
             if i == k - 1:
                 ax.set_xlabel(labels.get(column, column), fontsize=10)
             else:
