@@ -252,13 +252,40 @@ def _collapse_parameter_cells(path: Path) -> None:
     nbformat.write(notebook, path)
 
 
+def display_path(path: str | Path, root: Path) -> str:
+    """A path as a page shows it: relative to the book's root when inside it (``data/synthetic/x.csv``),
+    else the file or folder name only (a user's own folders stay off the page).
+
+    >>> display_path("/home/me/book/data/synthetic/x.csv", Path("/home/me/book"))
+    'data/synthetic/x.csv'
+    >>> display_path("/home/me/private/cohort.csv", Path("/home/me/book"))
+    'cohort.csv'
+    """
+    resolved, root = Path(path).resolve(), Path(root).resolve()
+    return resolved.relative_to(root).as_posix() if resolved.is_relative_to(root) else resolved.name
+
+
+def _show_parameters_as_set(path: Path, replacements: Mapping[str, str]) -> None:
+    """Rewrite the paths in the executed notebook's injected-parameters cell as a user would set them:
+    the build's temporary folders become the folder the outputs end up in, and absolute paths become
+    relative to the book's root (or a bare file name outside it). The notebook resolves relative paths
+    against the book's root, so the cell as shown runs as it reads."""
+    notebook = nbformat.read(path, as_version=4)
+    for cell in notebook.cells:
+        if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
+            for old, new in sorted(replacements.items(), key=lambda item: -len(item[0])):
+                cell.source = cell.source.replace(old, new)
+    nbformat.write(notebook, path)
+
+
 def execute_chapter(chapter: Chapter, *, output_dir: Path, parameters: Mapping[str, Any] | None = None,
                     data_path: Path | None = None, root: Path | None = None,
-                    progress_bar: bool = False) -> Path:
+                    progress_bar: bool = False, shown_output_dir: Path | None = None) -> Path:
     """Execute a chapter into ``output_dir`` and return the executed notebook's path.
 
-    The chapter writes ``results.csv`` and ``provenance.json`` next to it. Raises
-    :class:`ChapterFailure` naming the failing cell and exception.
+    The chapter writes ``results.csv`` and ``provenance.json`` next to it. ``shown_output_dir`` is the folder
+    the outputs end up in (the page's injected-parameters cell names it instead of ``output_dir``, which may
+    be temporary). Raises :class:`ChapterFailure` naming the failing cell and exception.
     """
     import papermill
 
@@ -280,6 +307,9 @@ def execute_chapter(chapter: Chapter, *, output_dir: Path, parameters: Mapping[s
     except Exception as error:  # papermill re-raises the notebook's exception wrapped
         raise _describe_failure(chapter.id, error) from None
     _collapse_parameter_cells(target)
+    shown = display_path(shown_output_dir or output_dir, root)
+    _show_parameters_as_set(target, {str(output_dir.resolve()): shown,
+                                     injected["data_path"]: display_path(injected["data_path"], root)})
     return target
 
 
@@ -298,7 +328,8 @@ def book_version(root: Path) -> str:
 def _execute_worker(chapter: Chapter, output_dir: str, root: str) -> ChapterRun:
     started = time.perf_counter()
     try:
-        notebook = execute_chapter(chapter, output_dir=Path(output_dir), root=Path(root))
+        notebook = execute_chapter(chapter, output_dir=Path(output_dir), root=Path(root),
+                                   shown_output_dir=Path(root) / "book" / "_build" / "outputs" / chapter.id)
     except ChapterFailure as failure:
         return ChapterRun(chapter.id, False, time.perf_counter() - started, None, str(failure), failure.input_error)
     return ChapterRun(chapter.id, True, time.perf_counter() - started, notebook)
@@ -597,8 +628,9 @@ def run_chapter(chapter: Chapter | str, *, data_path: Path | None = None, parame
             parameters["column_map"] = str(mapping.write_column_map(column_map, work / "column_map.yaml"))
         echo(f"Running chapter {chapter.id} on {data_path or 'its synthetic data'}")
         started = time.perf_counter()
+        planned = Path(out) if out is not None else default_run_folder(chapter.id, root)
         notebook = execute_chapter(chapter, output_dir=work, parameters=parameters, data_path=data_path,
-                                   root=root, progress_bar=progress_bar)
+                                   root=root, progress_bar=progress_bar, shown_output_dir=planned)
         export_html_report(notebook, work / "report.html")
         missing = [name for name in ("results.csv", "provenance.json") if not (work / name).is_file()]
         if missing:

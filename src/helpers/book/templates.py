@@ -119,7 +119,8 @@ def data_dictionary_markdown(schemas: dict[str, pa.DataFrameSchema], examples: d
         example = examples.get(chapter_id)
         if example is not None and not example.empty:
             first = example.iloc[0]
-            table["example"] = [str(first[c]) if c in example.columns else "" for c in table["column"]]
+            table["example"] = [str(first[c]) if c in example.columns and pd.notna(first[c]) else ""
+                                for c in table["column"]]
         parts += [f"## {titles.get(chapter_id, chapter_id)} (`{chapter_id}`)", "",
                   "| " + " | ".join(table.columns) + " |", "| " + " | ".join("---" for _ in table.columns) + " |"]
         for row in table.itertuples(index=False):

@@ -325,13 +325,20 @@ def write_outputs(results: pd.DataFrame, *, output_dir: str | Path, chapter: str
 
 
 def provenance_table(record: Mapping[str, Any]) -> pd.DataFrame:
-    """A provenance record as a two-column table (``item``, ``value``) for the page's footer."""
+    """A provenance record as a two-column table (``item``, ``value``) for the page's footer.
+
+    Paths show the file's name only (the page may be shared; the full path stays in ``provenance.json``),
+    lists read as text and empty values as empty cells.
+
+    >>> provenance_table({"input_file": "/home/me/study/cohort.csv", "input_format": {"notes": ["a", "b"]}})["value"].tolist()
+    ['cohort.csv', 'a; b']
+    """
     rows = []
     for key, value in record.items():
         if isinstance(value, Mapping):
-            rows.extend((f"{key}: {name}", item) for name, item in value.items())
+            rows.extend((f"{key}: {name}", _provenance_text(name, item)) for name, item in value.items())
         else:
-            rows.append((key, value))
+            rows.append((key, _provenance_text(key, value)))
     return pd.DataFrame(rows, columns=["item", "value"]).astype({"value": str})
 
 
@@ -480,3 +487,16 @@ def site_summary(results: pd.DataFrame, *, chapter: str, site: str, parameters: 
         "quantities": quantities,
         "diagnostics": shared_diagnostics,
     })
+
+
+def _provenance_text(key: str, value: Any) -> str:
+    if value is None or (isinstance(value, (list, tuple, dict)) and not value):
+        return ""
+    if isinstance(value, (list, tuple)):
+        return "; ".join(str(item) for item in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{name}: {item}" for name, item in value.items())
+    text = str(value)
+    if (key.endswith(("_file", "_path", "_dir")) or key in ("data", "output")) and ("/" in text or "\\" in text):
+        return Path(text).name
+    return text

@@ -108,14 +108,23 @@ def example_rows(chapter_id: str | Chapter, data_path: str | Path, frame: pd.Dat
 
 def resolve_paths(chapter_id: str | Chapter, data_path: str | Path | None, output_dir: str | Path | None) -> tuple[Path, Path]:
     """The data file and output folder a chapter uses: the given ones, else its synthetic data and a new
-    ``runs/<chapter>-<UTC timestamp>-notebook`` folder (for a notebook opened directly in Jupyter)."""
+    ``runs/<chapter>-<UTC timestamp>-notebook`` folder (for a notebook opened directly in Jupyter).
+
+    Relative paths are read against the book's root (``data/synthetic/...``, ``runs/...``), as the page's
+    parameters cell shows them, whatever folder the notebook runs in."""
     import datetime as _dt
 
-    data = Path(data_path) if data_path else synthetic_data_path(chapter_id)
+    data = (Path(data_path) if Path(data_path).exists() else _from_root(data_path)) if data_path \
+        else synthetic_data_path(chapter_id)
     if output_dir:
-        return data, Path(output_dir)
+        return data, _from_root(output_dir)
     stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     return data, project_root() / "runs" / f"{chapter_id}-{stamp}-notebook"
+
+
+def _from_root(path: str | Path) -> Path:
+    path = Path(path).expanduser()
+    return path if path.is_absolute() else project_root() / path
 
 
 NOT_RECORDED = ("data_path", "output_dir")

@@ -83,6 +83,34 @@ def suppress_small_results(results: pd.DataFrame, threshold: int) -> pd.DataFram
     return masked
 
 
+ACTIVE = {"threshold": 0}
+"""The threshold of the small-cell suppression switched on in this process (0: off)."""
+
+
+def active_threshold() -> int:
+    """The threshold K of the suppression switched on by :func:`enable_small_cell_suppression` (0: off); the
+    table and figure helpers read it to mask counts from 1 to K - 1 themselves."""
+    return int(ACTIVE["threshold"] or 0)
+
+
+def mask_count(value: object, threshold: int | None = None) -> object:
+    """``value`` or ``"<K"`` when it is a count from 1 to K - 1 (K: ``threshold`` or the active one)."""
+    threshold = active_threshold() if threshold is None else threshold
+    if not threshold or threshold <= 1:
+        return value
+    return _masked(value, threshold)
+
+
+def count_text(value: object, threshold: int | None = None) -> str:
+    """A count as a figure prints it: ``"12"``, or ``"<K"`` for 1 to K - 1 when suppression is on.
+
+    >>> count_text(3, 5), count_text(12, 5), count_text(0, 5), count_text(3, 0)
+    ('<5', '12', '0', '3')
+    """
+    masked = mask_count(value, threshold)
+    return masked if isinstance(masked, str) else f"{int(masked)}"
+
+
 def enable_small_cell_suppression(threshold: int) -> bool:
     """Mask small cells in every DataFrame or Styler the notebook displays from now on.
 
@@ -97,6 +125,7 @@ def enable_small_cell_suppression(threshold: int) -> bool:
     shell = get_ipython()
     if shell is None:
         return False
+    ACTIVE["threshold"] = int(threshold)
     from pandas.io.formats.style import Styler
 
     html = shell.display_formatter.formatters["text/html"]
@@ -111,7 +140,10 @@ def enable_small_cell_suppression(threshold: int) -> bool:
 
 def styler_to_html(styler, threshold: int) -> str:
     """HTML of a pandas Styler's data with small cells masked (the chapter's number formats are replaced by
-    four significant digits: masked cells hold text)."""
+    four significant digits: masked cells hold text). A Styler from ``helpers.presentation.tables.show`` is
+    already masked and formatted: it is rendered as it is."""
+    if getattr(styler, "small_cells_masked", False):
+        return styler.to_html()
     masked = suppress_small_cells(styler.data, threshold)
     restyled = masked.style.format(lambda value: value if isinstance(value, str) else _plain(value), escape="html")
     if getattr(styler, "hide_index_", False) and any(styler.hide_index_ if isinstance(styler.hide_index_, list)

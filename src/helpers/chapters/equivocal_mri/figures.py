@@ -13,7 +13,7 @@ PATHWAY_NODES = {
     "mri_possible": (0.50, 0.64, "decision", "Can MRI be\nperformed?"),
     "ctm_contra": (0.14, 0.64, "action", "CT myelography\n(pacemaker, claustrophobia,\nimplants) [1]"),
     "mri": (0.50, 0.50, "box", "Cervical MRI"),
-    "other_dx": (0.50, 0.36, "decision", "Demyelinating, inflammatory\nor ischaemic disease suspected?"),
+    "other_dx": (0.50, 0.36, "decision", "Demyelinating,\ninflammatory or ischaemic\ndisease suspected?"),
     "contrast": (0.86, 0.36, "action", "MRI with IV contrast [1];\nadd DWI if ischaemia\nis suspected [1]"),
     "equivocal": (0.50, 0.20, "decision", "MRI equivocal for\ncord compression?"),
     "ctm": (0.14, 0.20, "action", "CT myelography [1]"),
@@ -27,6 +27,8 @@ PATHWAY_EDGES = [
     ("other_dx", "contrast", "yes"), ("other_dx", "equivocal", "no"), ("equivocal", "ctm", "yes"),
     ("equivocal", "correlate", "no"),
 ]
+
+_BOX_WIDTHS = {"start": 0.40, "correlate": 0.40}
 
 _PATHWAY_STYLE = {
     "box": {"facecolor": "#e8eef7", "edgecolor": "#2b4c7e"},
@@ -49,11 +51,11 @@ def plot_imaging_pathway(*, title: str = "Imaging pathway when cervical MRI is e
     for key, (x, y, kind, text) in PATHWAY_NODES.items():
         style = _PATHWAY_STYLE[kind]
         if kind == "decision":
-            diamond = Polygon([(x - half_width * 1.05, y), (x, y + half_height * 1.3), (x + half_width * 1.05, y),
-                               (x, y - half_height * 1.3)], closed=True, linewidth=1.5, **style)
+            diamond = Polygon([(x - half_width * 1.1, y), (x, y + half_height * 1.45), (x + half_width * 1.1, y),
+                               (x, y - half_height * 1.45)], closed=True, linewidth=1.5, **style)
             axes.add_patch(diamond)
         else:
-            width = 0.38 if key == "correlate" else 2 * half_width
+            width = _BOX_WIDTHS.get(key, 2 * half_width)  # wide enough for the text at fontsize 9
             axes.add_patch(FancyBboxPatch((x - width / 2, y - half_height), width, 2 * half_height,
                                           boxstyle="round,pad=0.008", linewidth=1.5, **style))
         axes.text(x, y, text, ha="center", va="center", fontsize=9, wrap=True)
@@ -62,9 +64,11 @@ def plot_imaging_pathway(*, title: str = "Imaging pathway when cervical MRI is e
         x1, y1 = PATHWAY_NODES[target][:2]
         if abs(y0 - y1) < 1e-9:  # horizontal edge
             sign = 1 if x1 > x0 else -1
-            start, end = (x0 + sign * half_width * 1.05, y0), (x1 - sign * half_width, y1)
+            start, end = (x0 + sign * half_width * 1.1, y0), (x1 - sign * half_width, y1)
         else:
-            start, end = (x0, y0 - half_height * 1.3), (x1, y1 + half_height)
+            bottom = half_height * (1.45 if PATHWAY_NODES[source][2] == "decision" else 1.0)
+            top = half_height * (1.45 if PATHWAY_NODES[target][2] == "decision" else 1.0)
+            start, end = (x0, y0 - bottom), (x1, y1 + top)
         axes.annotate("", xy=end, xytext=start, arrowprops={"arrowstyle": "-|>", "color": "#333333", "lw": 1.3})
         if label:
             axes.text((start[0] + end[0]) / 2 + (0.012 if start[0] == end[0] else 0),

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.presentation.figures.survival import PALETTE, group_label
+from helpers.presentation.privacy import active_threshold, count_text
 
 
 def plot_bilsky_distribution(df: pd.DataFrame, *, group: str, grade: str = "bilsky_grade",
@@ -16,6 +17,10 @@ def plot_bilsky_distribution(df: pd.DataFrame, *, group: str, grade: str = "bils
                              group_labels: Mapping[Any, str] | None = None,
                              title: str = "Preoperative Bilsky grade by group"):
     """Bar chart of the grade distribution within each group (percent of the group; bars labelled with n).
+
+    With small-cell suppression on (``--suppress-small-cells K``), a count from 1 to K - 1 is labelled
+    ``"<K"`` and its bar is drawn hatched up to the largest value it could have (K - 1), so neither the
+    label nor the height gives it away.
 
     Parameters
     ----------
@@ -42,10 +47,18 @@ def plot_bilsky_distribution(df: pd.DataFrame, *, group: str, grade: str = "bils
         members = values[df[group] == level]
         n = len(members)
         count = np.array([(members == g).sum() for g in grades])
-        bars = axes.bar(x - 0.4 + width * (index + 0.5), 100 * count / n, width=width * 0.95,
-                        color=PALETTE[index % len(PALETTE)], label=f"{group_label(group_labels, level)} (n = {n})")
+        threshold = active_threshold()
+        hidden = (count > 0) & (count < threshold) if threshold > 1 else np.zeros(len(count), dtype=bool)
+        shown = np.where(hidden, threshold - 1, count)
+        bars = axes.bar(x - 0.4 + width * (index + 0.5), 100 * shown / n, width=width * 0.95,
+                        color=PALETTE[index % len(PALETTE)],
+                        label=f"{group_label(group_labels, level)} (n = {count_text(n)})")
+        for bar, masked in zip(bars, hidden):
+            if masked:
+                bar.set_hatch("//")
+                bar.set_alpha(0.35)
         for bar, k in zip(bars, count):
-            axes.annotate(f"{k}", xy=(bar.get_x() + bar.get_width() / 2, bar.get_height()), xytext=(0, 2),
+            axes.annotate(count_text(k), xy=(bar.get_x() + bar.get_width() / 2, bar.get_height()), xytext=(0, 2),
                           textcoords="offset points", ha="center", va="bottom", fontsize=8.5)
     axes.set_xticks(x)
     axes.set_xticklabels(grades)

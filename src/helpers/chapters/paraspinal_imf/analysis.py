@@ -22,6 +22,7 @@ from statsmodels.stats.multitest import multipletests
 
 from helpers.chapters.paraspinal_imf.published import ASSUMPTIONS, VALUES
 from helpers.chapters.paraspinal_imf.simulate_image import AxialSlice
+from helpers.presentation.tables import format_p
 from helpers.stats.imaging import measure_imf
 from helpers.stats.longitudinal import fit_trajectory_models, logistic_by_visit, mean_difference_by_visit
 from helpers.stats.mixed_models import wald_test
@@ -291,10 +292,15 @@ def continuous_odds_ratio_table(cohort: pd.DataFrame, *, muscles: Sequence[str] 
     return pd.concat(tables, ignore_index=True)[columns]
 
 
+def _p_text(p: float) -> str:
+    text = format_p(p)
+    return text if text.startswith("<") else f"= {text}"
+
+
 def odds_ratio_display(table: pd.DataFrame, *, model: str = "adjusted", decimals: int = 2) -> pd.DataFrame:
     """Odds ratios as text "OR (low-high), p" in a wide table: rows muscle and outcome, columns visits."""
     part = table[table["model"] == model].copy()
-    part["text"] = [f"{r.estimate:.{decimals}f} ({r.ci_low:.{decimals}f}-{r.ci_high:.{decimals}f}), p {r.p_value:.3f}"
+    part["text"] = [f"{r.estimate:.{decimals}f} ({r.ci_low:.{decimals}f}-{r.ci_high:.{decimals}f}), p {_p_text(r.p_value)}"
                     if np.isfinite(r.estimate) else "not estimable" for r in part.itertuples()]
     wide = part.pivot_table(index=["label", "outcome"], columns="visit", values="text", aggfunc="first", sort=False)
     wide.columns = [f"{visit:g} months" for visit in wide.columns]

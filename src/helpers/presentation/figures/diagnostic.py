@@ -61,7 +61,7 @@ def plot_predictive_values(table: pd.DataFrame, *, pretest_probability: float | 
                            title: str = "Predictive values depend on prevalence"):
     """PPV and NPV (y, %) against prevalence or pre-test probability (x, %), from
     :func:`helpers.stats.diagnostic.predictive_values_by_prevalence`."""
-    figure, axes = plt.subplots(figsize=(7, 4.5))
+    figure, axes = plt.subplots(figsize=(7, 5.2))
     axes.plot(100 * table["prevalence"], 100 * table["ppv"], color="#c62828", lw=2,
               label="PPV: P(disease | positive)")
     axes.plot(100 * table["prevalence"], 100 * table["npv"], color="#1565c0", lw=2,
@@ -74,7 +74,8 @@ def plot_predictive_values(table: pd.DataFrame, *, pretest_probability: float | 
     axes.set_xlim(0, 100)
     axes.set_ylim(0, 100)
     axes.grid(alpha=0.3)
-    axes.legend(fontsize=8.5, loc="center right")
+    # below the axes: inside, any corner hides part of a curve at some pre-test probability
+    axes.legend(fontsize=8.5, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, frameon=False)
     axes.set_title(title)
     figure.tight_layout()
     return figure

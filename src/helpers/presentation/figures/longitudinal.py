@@ -56,6 +56,10 @@ def plot_odds_ratio_forest(table: pd.DataFrame, *, published_range: tuple[float,
                           markersize=6, color=colour, markerfacecolor=face or colour)
         axes.set_xscale("log")
         axes.set_xlim(low, high)
+        ticks = [t for t in (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100) if low <= t <= high]
+        axes.set_xticks(ticks)
+        axes.set_xticklabels([f"{t:g}" for t in ticks])  # plain numbers, not 10^0
+        axes.minorticks_off()
         axes.set_xlabel("Odds ratio, non-severe vs severe IMF (log scale)")
         axes.xaxis.set_tick_params(labelbottom=True)
         axes.set_title(outcome.replace("_", " ").capitalize())

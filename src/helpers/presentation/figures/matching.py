@@ -12,6 +12,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from helpers.presentation.privacy import count_text
+
 BEFORE_COLOUR, AFTER_COLOUR, WEIGHTED_COLOUR = "#b2182b", "#2166ac", "#1b7837"
 
 TREATED_COLOUR, CONTROL_COLOUR = "#d95f02", "#1f78b4"
@@ -107,9 +109,9 @@ def plot_score_overlap(scores: pd.DataFrame, *, treated_label: str = "treated", 
         up = np.histogram(scores.loc[keep & treated, "propensity"], bins=edges)[0]
         down = np.histogram(scores.loc[keep & ~treated, "propensity"], bins=edges)[0]
         axes.bar(edges[:-1], up, width=width, align="edge", color=TREATED_COLOUR, alpha=0.8, edgecolor="white",
-                 label=f"{treated_label} (n = {int((keep & treated).sum())})")
+                 label=f"{treated_label} (n = {count_text((keep & treated).sum())})")
         axes.bar(edges[:-1], -down, width=width, align="edge", color=CONTROL_COLOUR, alpha=0.8, edgecolor="white",
-                 label=f"{control_label} (n = {int((keep & ~treated).sum())})")
+                 label=f"{control_label} (n = {count_text((keep & ~treated).sum())})")
         axes.axhline(0, color="#333333", linewidth=0.8)
         axes.set_xlim(0, 1)
         axes.set_ylim(-height, height)

@@ -9,6 +9,7 @@ from typing import Mapping, Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import MaxNLocator
 
 COLOURS = ("#1b5e20", "#c62828", "#1565c0", "#6a1b9a", "#ef6c00", "#37474f")
 
@@ -58,7 +59,7 @@ def plot_scatter_matrix(df: pd.DataFrame, *, columns: Sequence[str], labels: Map
     point_size = 2 if dense else 7
     point_alpha = max(0.04, 0.65 * DENSE_POINTS / len(df)) if dense else 0.65
     k = len(columns)
-    figure, axes = plt.subplots(k, k, figsize=(2.0 * k, 2.0 * k))
+    figure, axes = plt.subplots(k, k, figsize=(1.75 * k, 1.75 * k))
     groups = [None] if group is None else [g for g in ("poor", "good") if (df[group] == g).any()]
     for i, row_column in enumerate(columns):
         for j, column in enumerate(columns):
@@ -71,15 +72,26 @@ def plot_scatter_matrix(df: pd.DataFrame, *, columns: Sequence[str], labels: Map
                 else:
                     ax.scatter(subset[column], subset[row_column], s=point_size, alpha=point_alpha, color=colour,
                                rasterized=dense, linewidths=0, label=None if name is None else f"{name} recovery")
+            ax.xaxis.set_major_locator(MaxNLocator(3))
+            ax.yaxis.set_major_locator(MaxNLocator(3))
+            if i == j:
+                # the diagonal's height is a count of patients, not the row's variable: no y scale, and the
+                # panel names its variable itself
+                ax.set_yticks([])
+                ax.set_title(labels.get(column, column), fontsize=9, pad=3)
             if i == k - 1:
-                ax.set_xlabel(labels.get(column, column), fontsize=8)
+                ax.set_xlabel(labels.get(column, column), fontsize=10)
             else:
                 ax.set_xticklabels([])
-            if j == 0:
-                ax.set_ylabel(labels.get(row_column, row_column), fontsize=8)
-            else:
+            if j == 0 and i != j:
+                ax.set_ylabel(labels.get(row_column, row_column), fontsize=10)
+            elif i == 0 and j == k - 1:  # the first row's scale, on the right (its left panel is a histogram)
+                ax.yaxis.tick_right()
+                ax.yaxis.set_label_position("right")
+                ax.set_ylabel(labels.get(row_column, row_column), fontsize=10)
+            elif i != j:
                 ax.set_yticklabels([])
-            ax.tick_params(labelsize=7)
+            ax.tick_params(labelsize=9)
     if group is not None:
         handles, names = axes[0, 1].get_legend_handles_labels()
         for handle in handles:

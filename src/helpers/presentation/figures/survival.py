@@ -11,6 +11,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
+from helpers.presentation.privacy import count_text
+
 PALETTE = ("#1f5fa8", "#c0392b", "#2e7d32", "#8e44ad", "#d35400", "#00838f")
 """Colours of successive groups (colour-blind-safe enough for two to four groups, and distinct in grey)."""
 
@@ -81,8 +83,8 @@ def plot_kaplan_meier(km, *, title: str, time_unit: str, time_label: str | None 
         part = km.table.loc[km.table["group"] == group]
         colour = colors[index % len(colors)]
         times = np.r_[0.0, part["time"].to_numpy(dtype=float)]
-        label = (f"{group_label(group_labels, group)} (n = {int(counts.loc[group, 'n'])}, "
-                 f"{int(counts.loc[group, 'n_event'])} events)")
+        label = (f"{group_label(group_labels, group)} (n = {count_text(counts.loc[group, 'n'])}, "
+                 f"{count_text(counts.loc[group, 'n_event'])} events)")
         axes.step(times, np.r_[1.0, part["survival"].to_numpy()], where="post", color=colour, lw=2, label=label)
         if bands:
             axes.fill_between(times, np.r_[1.0, part["ci_low"].to_numpy()], np.r_[1.0, part["ci_high"].to_numpy()],
@@ -110,7 +112,7 @@ def plot_kaplan_meier(km, *, title: str, time_unit: str, time_label: str | None 
         y = len(groups) - 1 - row
         values = at_risk.loc[at_risk["group"] == group]
         for when, n in zip(values["time"], values["n_at_risk"]):
-            table_axes.text(when, y, f"{int(n)}", ha="center", va="center", fontsize=9,
+            table_axes.text(when, y, count_text(n), ha="center", va="center", fontsize=9,
                             color=colors[row % len(colors)])
     table_axes.set_ylim(-0.6, len(groups) - 0.4)
     table_axes.set_yticks(range(len(groups)))
