@@ -519,7 +519,8 @@ def _number(value: float) -> str:
 
 def validation_markdown(rows: pd.DataFrame) -> str:
     """The book's "How we know the numbers are right" page (MyST markdown) from :func:`evaluate`'s rows: one
-    table per method family and data set, each helper value beside R's with the digits they share; a row
+    table per method family and data set, each helper value beside R's with the digits they share (values in
+    full precision, as code: the point of the page is to compare them digit by digit); a row
     that disagrees is marked (class ``parity-fail``, shown red) and listed first."""
     failing = rows[~rows["agrees"]]
     lines = [
@@ -554,8 +555,9 @@ def validation_markdown(rows: pd.DataFrame) -> str:
             css = "" if row.agrees else ' class="parity-fail" style="background-color: #f8d7da; color: #58151c"'
             digits = "all" if getattr(row, "digits", math.nan) >= 15 else (
                 "" if math.isnan(getattr(row, "digits", math.nan)) else f"{row.digits:.0f}")
-            lines.append(f"<tr{css}><td>{_escape(row.quantity)}</td><td>{_number(getattr(row, 'r_value', math.nan))}"
-                         f"</td><td>{_number(getattr(row, 'helper_value', math.nan))}</td><td>{digits}</td></tr>")
+            lines.append(f"<tr{css}><td><code>{_escape(row.quantity)}</code></td>"
+                         f"<td><code>{_number(getattr(row, 'r_value', math.nan))}</code></td>"
+                         f"<td><code>{_number(getattr(row, 'helper_value', math.nan))}</code></td><td>{digits}</td></tr>")
         lines += ["</tbody></table></div>", ""]
     return "\n".join(lines) + "\n"
 
