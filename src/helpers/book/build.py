@@ -27,8 +27,10 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 import nbformat
+import pandas as pd
 import yaml
 
+from helpers.book import kit
 from helpers.chapters import registry
 from helpers.chapters.common import Chapter
 from helpers.validation.errors import InputError
@@ -36,7 +38,8 @@ from helpers.validation.files import read_table
 
 KERNEL = "python3"
 
-GENERATED_PAGES = {"book/data-dictionary": "generated from the schemas by the build"}
+GENERATED_PAGES = {"book/data-dictionary": "generated from the schemas by the build",
+                   "book/glossary": "generated from the chapters' results.csv and glossary.py by the build"}
 
 VERSION_PLACEHOLDER = "@VERSION@"
 """Written in ``_config.yml`` (the footer) where the build puts the book's version (:func:`book_version`)."""
@@ -324,7 +327,8 @@ def _site_key(root: Path, chapter_keys: Mapping[str, str]) -> str:
     book = root / "book"
     for path in sorted(p for p in book.rglob("*") if p.is_file() and "_build" not in p.relative_to(book).parts):
         digest.update(str(path.relative_to(book)).encode() + b"\0" + path.read_bytes() + b"\0")
-    digest.update(modules_digest(dependencies(["helpers.book.build", "helpers.book.sphinx_offline"])).encode())
+    glossaries = [f"{chapter.package}.glossary" for chapter in registry.CHAPTERS.values()]  # imported by name
+    digest.update(modules_digest(dependencies(["helpers.book.build", "helpers.book.sphinx_offline", *glossaries])).encode())
     digest.update(book_version(root).encode())
     return digest.hexdigest()
 
@@ -469,18 +473,58 @@ def _stage_sources(root: Path, staging: Path, executed: Mapping[str, Path], echo
     source.mkdir()
     shutil.copy2(root / "_toc.yml", source / "_toc.yml")
     config = (root / "_config.yml").read_text(encoding="utf-8")
-    (source / "_config.yml").write_text(config.replace(VERSION_PLACEHOLDER, book_version(root)), encoding="utf-8")
+    (source / "_config.yml").write_text(_with_repository_button(config.replace(VERSION_PLACEHOLDER, book_version(root))),
+                                        encoding="utf-8")
     shutil.copytree(root / "book", source / "book", ignore=shutil.ignore_patterns("_build", ".*"))
     _write_data_dictionary(root, source / "book" / "data-dictionary.md")
     (source / "notebooks").mkdir()
+    url = kit.repository_url(root)
+    results = {}
     for chapter in registry.CHAPTERS.values():
         folder = executed.get(chapter.id, root / "book" / "_build" / "outputs" / chapter.id)
         notebook = folder / f"{chapter.notebook}.ipynb"
         if not notebook.is_file():
             echo(f"  warning: chapter {chapter.id} has never been executed; its page is built without outputs")
             notebook = root / "notebooks" / f"{chapter.notebook}.ipynb"
-        shutil.copy2(notebook, source / "notebooks" / f"{chapter.notebook}.ipynb")
+        if (folder / "results.csv").is_file():
+            results[chapter.id] = pd.read_csv(folder / "results.csv")
+        files = kit.stage_kit(chapter, root=root, outputs=folder, target=source / kit.KIT_FOLDER / chapter.id)
+        _add_kit_section(notebook, source / "notebooks" / f"{chapter.notebook}.ipynb",
+                         kit.kit_markdown(chapter, files, source_root=source, url=url))
+    (source / "book" / "glossary.md").write_text(kit.glossary_markdown(results), encoding="utf-8")
     return source
+
+
+def _with_repository_button(config: str) -> str:
+    """``config`` with the repository button of ``repository: url:`` in ``html_theme_options`` (which
+    replaces Jupyter Book's ``html:`` block, so the address is copied there rather than written twice)."""
+    settings = yaml.safe_load(config)
+    repository = settings.get("repository") or {}
+    if not repository.get("url"):
+        return config
+    options = settings.setdefault("sphinx", {}).setdefault("config", {}).setdefault("html_theme_options", {})
+    options.update({"repository_url": repository["url"], "repository_branch": repository.get("branch", "main"),
+                    "use_repository_button": True})
+    return yaml.safe_dump(settings, sort_keys=False, allow_unicode=True)
+
+
+def _add_kit_section(notebook: Path, target: Path, markdown: str) -> Path:
+    """Write ``notebook`` to ``target`` with the kit section (:func:`helpers.book.kit.kit_markdown`) as a
+    markdown cell before the "Provenance" section (at the end when there is none)."""
+    book = nbformat.read(notebook, as_version=4)
+    position = len(book.cells)
+    for index, cell in enumerate(book.cells):
+        match = re.search(r"^## Provenance\b", cell.source, re.M) if cell.cell_type == "markdown" else None
+        if match:
+            before, after = cell.source[:match.start()].rstrip(), cell.source[match.start():]
+            position = index + 1 if before else index
+            if before:  # the heading shares a cell with the section before it: split the cell there
+                cell.source = before
+                book.cells.insert(position, nbformat.v4.new_markdown_cell(after))
+            break
+    book.cells.insert(position, nbformat.v4.new_markdown_cell(markdown))
+    nbformat.write(book, target)
+    return target
 
 
 def _write_data_dictionary(root: Path, target: Path) -> Path:
