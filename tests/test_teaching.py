@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import html as html_module
+import json
 import re
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -146,3 +147,193 @@ def test_glossary_page_holds_every_quantity_of_every_chapter(built_site: Path, r
         for quantity in quantities.unique():
             assert f"<code class=\"docutils literal notranslate\"><span class=\"pre\">{quantity}</span></code>" in page
             assert meanings[quantity].replace("'", "&#8217;")[:30] in page.replace("’", "&#8217;")
+
+
+# ---------------------------------------------------------------- the student and teacher editions
+
+SOLUTION = re.compile(r"^```\{solution\} (?P<exercise>\S+)\n(?P<body>.*?)^```$", re.M | re.S)
+EXERCISE = re.compile(r"^```\{exercise\} \d+\n:label: (?P<label>\S+)\n:nonumber:\n", re.M)
+
+
+def _solutions(repo: Path, chapter_id: str) -> list[tuple[str, str]]:
+    """(label, a phrase of plain words) of every solution of the chapter's notebook: the longest run of
+    letters, digits, spaces, commas and semicolons, which Sphinx renders unchanged."""
+    text = (repo / "notebooks" / f"{chapter_id}.md").read_text(encoding="utf-8")
+    found = []
+    for match in SOLUTION.finditer(text):
+        body = " ".join(line for line in match["body"].splitlines() if not line.startswith(":"))
+        body = re.sub(r"\s+", " ", body)
+        label = re.search(r"^:label: (\S+)", match["body"], re.M)[1]
+        found.append((label, max(re.findall(r"[A-Za-z0-9 ,;]+", body), key=len).strip()))
+    return found
+
+
+def _page_text(path: Path) -> str:
+    return re.sub(r"\s+", " ", html_module.unescape(re.sub(r"<[^>]+>", " ", path.read_text(encoding="utf-8"))))
+
+
+@pytest.mark.parametrize("chapter_id", CHAPTER_IDS)
+def test_every_exercise_has_one_solution_directive(repo, chapter_id):
+    text = (repo / "notebooks" / f"{chapter_id}.md").read_text(encoding="utf-8")
+    exercises = [m["label"] for m in EXERCISE.finditer(text)]
+    solved = [m["exercise"] for m in SOLUTION.finditer(text)]
+    assert exercises and solved == exercises
+    assert all(len(phrase) >= 25 for _, phrase in _solutions(repo, chapter_id))
+    assert "{dropdown} Solution" not in text  # the old form, which no edition could hide
+
+
+def test_without_solutions_removes_each_solution_and_keeps_the_exercises(repo):
+    text = (repo / "notebooks" / "dynamic-mri.md").read_text(encoding="utf-8")
+    student = kit.without_solutions(text)
+    assert "{solution}" in text and "{solution}" not in student
+    assert len(EXERCISE.findall(student)) == len(EXERCISE.findall(text))
+    assert all(phrase not in re.sub(r"\s+", " ", student) for _, phrase in _solutions(repo, "dynamic-mri"))
+    assert student.count("\n") < text.count("\n")
+
+
+@pytest.fixture(scope="session")
+def student_site(built_site: Path, repo: Path) -> Path:
+    """The student edition, built after the teacher edition (from the same executed chapters)."""
+    import subprocess
+    import sys
+
+    finished = subprocess.run([sys.executable, "-m", "helpers.book.cli", "build", "--edition", "student"], cwd=repo,
+                              capture_output=True, text=True, timeout=1800)
+    assert finished.returncode == 0, f"spinebook build --edition student failed:\n{finished.stdout}\n{finished.stderr}"
+    return repo / "book" / "_build" / "student" / "html"
+
+
+@pytest.mark.book
+@pytest.mark.parametrize("chapter_id", CHAPTER_IDS)
+def test_teacher_edition_holds_every_solution_and_student_edition_none(built_site, student_site, repo, chapter_id):
+    solutions = _solutions(repo, chapter_id)
+    teacher = (built_site / "notebooks" / f"{chapter_id}.html")
+    student = (student_site / "notebooks" / f"{chapter_id}.html")
+    teacher_text, student_text = _page_text(teacher), _page_text(student)
+    for label, phrase in solutions:
+        assert f'id="{label}"' in teacher.read_text(encoding="utf-8")
+        assert phrase in teacher_text, label
+        assert phrase not in student_text, label
+    assert 'class="solution' not in student.read_text(encoding="utf-8")
+    assert student_text.count("Exercise") >= len(solutions)  # the exercises themselves stay
+    # nothing in the student site holds a solution: no page source, download, report or search index
+    for path in (p for p in student_site.rglob("*") if p.is_file() and p.suffix in (".html", ".js", ".md", ".ipynb")):
+        content = path.read_text(encoding="utf-8", errors="replace")
+        if path.suffix == ".ipynb":  # the cells' text, not its JSON escapes
+            content = " ".join("".join(cell["source"]) for cell in json.loads(content)["cells"])
+        content = re.sub(r"\s+", " ", html_module.unescape(content))
+        leaked = [label for label, phrase in solutions if phrase in content]
+        assert not leaked, f"{path.relative_to(student_site)}: {leaked}"
+
+
+@pytest.mark.book
+def test_student_edition_links_resolve(student_site):
+    for chapter_id in CHAPTER_IDS:
+        page = student_site / "notebooks" / f"{chapter_id}.html"
+        assert not [link for link in _local_links(page)
+                    if not (page.parent / unquote(urlsplit(link).path)).resolve().exists()]
+
+
+def test_teaching_page_has_a_session_per_chapter_and_is_in_start_here(repo):
+    text = (repo / "book" / "teaching.md").read_text(encoding="utf-8")
+    sessions = re.split(r"^## Session \d+: ", text, flags=re.M)[1:]
+    assert [re.search(r"notebooks/([\w-]+)>", s)[1] for s in sessions] == CHAPTER_IDS
+    for session in sessions:
+        assert "Discussion questions:" in session and "Common misconceptions:" in session
+        assert re.search(r"[Ee]xercises? \d", session)
+        ends = [int(m) for m in re.findall(r"^\| \d+-(\d+) \|", session, re.M)]
+        assert ends and 60 <= ends[-1] <= 90  # a 60-90 minute session
+    toc = yaml.safe_load((repo / "_toc.yml").read_text(encoding="utf-8"))
+    start = next(part for part in toc["parts"] if part["caption"] == "Start here")
+    assert {"file": "book/teaching"} in start["chapters"]
+
+
+@pytest.mark.parametrize("chapter_id", CHAPTER_IDS)
+def test_each_chapter_has_an_offline_self_check_quiz(repo, chapter_id):
+    text = (repo / "notebooks" / f"{chapter_id}.md").read_text(encoding="utf-8")
+    quiz = text.split("## Self-check quiz", 1)[1].split("\n## ", 1)[0]
+    questions = re.findall(r"^\*\*Question \d+\.\*\*", quiz, re.M)
+    answers = re.findall(r"^```\{dropdown\} Answer\n\((\w)\)", quiz, re.M)
+    assert len(questions) >= 3 and len(answers) == len(questions)
+    assert "<script" not in quiz and "http" not in quiz  # nothing to fetch: works offline
+
+
+# ---------------------------------------------------------------- PDF: the whole book, handouts, answer sheets
+
+
+def _pdf_text(path: Path) -> str:
+    import subprocess
+    import unicodedata
+
+    finished = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True,
+                              check=True)
+    return unicodedata.normalize("NFKC", finished.stdout)
+
+
+def _squeezed(text: str) -> str:
+    import unicodedata
+
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+
+
+@pytest.fixture(scope="session")
+def pdfs(built_site: Path, repo: Path) -> Path:
+    """``make pdf``'s command, after the site is built; skipped without Chromium or pdftotext unless
+    SPINEBOOK_REQUIRE_BROWSER=1 (as in CI), where their absence fails."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    missing = [tool for tool in ("chromium", "pdftotext", "pdfunite") if shutil.which(tool) is None]
+    if missing:
+        message = f"{', '.join(missing)} not installed (Debian: chromium, poppler-utils)"
+        if os.environ.get("SPINEBOOK_REQUIRE_BROWSER") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    finished = subprocess.run([sys.executable, "-m", "helpers.book.pdf"], cwd=repo, capture_output=True, text=True,
+                              timeout=1800)
+    assert finished.returncode == 0, f"make pdf failed:\n{finished.stdout}\n{finished.stderr}"
+    return repo / "book" / "_build" / "pdf"
+
+
+@pytest.mark.book
+def test_whole_book_pdf_holds_every_page(pdfs: Path, built_site: Path, repo):
+    text = _squeezed(_pdf_text(pdfs / "book.pdf"))
+    toc = yaml.safe_load((repo / "_toc.yml").read_text(encoding="utf-8"))
+    for entry in build.toc_files(toc):
+        title = re.search(r"<title>(.*?) &#8212;", (built_site / f"{entry}.html").read_text(encoding="utf-8"))[1]
+        assert _squeezed(html_module.unescape(title)) in text, entry
+
+
+@pytest.mark.book
+@pytest.mark.parametrize("chapter_id", CHAPTER_IDS)
+def test_handout_shows_every_table_header_and_no_code_or_solution(pdfs: Path, built_site: Path, repo, chapter_id):
+    from bs4 import BeautifulSoup
+
+    handout = _pdf_text(pdfs / f"{chapter_id}.pdf")
+    text = _squeezed(handout)
+    soup = BeautifulSoup((built_site / "notebooks" / f"{chapter_id}.html").read_text(encoding="utf-8"), "html.parser")
+    tables = [table for table in soup.select("article.bd-article table") if not table.find_parent("div", "solution")]
+    assert tables
+    for table in tables:
+        headers = [th.get_text(" ", strip=True) for th in table.select("thead th")]
+        for header in filter(None, headers):
+            # a header may wrap at a space or after a hyphen; each piece must be on the page (a clipped
+            # table loses its right-hand columns)
+            missing = [piece for piece in re.findall(r"[^\s-]+-?", header) if _squeezed(piece) not in text]
+            assert not missing, f"{chapter_id}: column header {header!r} not in the handout's text ({missing})"
+    assert "registry.load_data" not in handout and "import " not in handout  # code cells hidden
+    for label, phrase in _solutions(repo, chapter_id):
+        assert _squeezed(phrase) not in text, label
+    assert "Exercise (1)" in handout
+
+
+@pytest.mark.book
+@pytest.mark.parametrize("chapter_id", CHAPTER_IDS)
+def test_answer_sheet_holds_every_solution(pdfs: Path, repo, chapter_id):
+    answers = _squeezed(_pdf_text(pdfs / f"{chapter_id}-answers.pdf"))
+    solutions = _solutions(repo, chapter_id)
+    for label, phrase in solutions:
+        assert _squeezed(phrase) in answers, label
+    assert answers.count(_squeezed("Solution to Exercise")) == len(solutions)

@@ -102,7 +102,8 @@ def check_pairs(root: Path) -> list[str]:
     return problems
 
 
-def _toc_files(toc: Mapping[str, Any]) -> list[str]:
+def toc_files(toc: Mapping[str, Any]) -> list[str]:
+    """The pages of a parsed ``_toc.yml``, in reading order (root first)."""
     files = [toc["root"]]
 
     def walk(entries):
@@ -117,10 +118,13 @@ def _toc_files(toc: Mapping[str, Any]) -> list[str]:
     return files
 
 
+_toc_files = toc_files  # the former name, still used by tests/test_site.py
+
+
 def check_toc(root: Path) -> list[str]:
     """Problems with ``_toc.yml``: missing pages, and chapters of the registry that it does not list."""
     toc = yaml.safe_load((root / "_toc.yml").read_text(encoding="utf-8"))
-    files = _toc_files(toc)
+    files = toc_files(toc)
     problems = []
     for entry in files:
         if entry in GENERATED_PAGES:
@@ -333,9 +337,17 @@ def _site_key(root: Path, chapter_keys: Mapping[str, str]) -> str:
     return digest.hexdigest()
 
 
+EDITIONS = {"teacher": "html", "student": "student/html"}
+"""The site's editions and their folders under ``book/_build``: the teacher edition (the default) shows the
+exercises' solutions, the student edition leaves them out (sphinx-exercise's ``hide_solutions``)."""
+
+
 def build_book(root: Path | None = None, *, chapters: list[str] | None = None, jobs: int | None = None,
-               force: bool = False, echo: Callable[[str], None] = _print) -> Path:
+               force: bool = False, edition: str = "teacher", echo: Callable[[str], None] = _print) -> Path:
     """Execute chapters and build the site into ``book/_build/html``; return the path of ``index.html``.
+
+    ``edition="student"`` builds the edition without the solutions into ``book/_build/student/html``
+    (from the same executed chapters).
 
     A chapter is executed only when its cache key changed (:mod:`helpers.book.cache`; ``force`` ignores the
     cache); when nothing at all changed the site is left as it is. Chapters not selected with
@@ -351,6 +363,8 @@ def build_book(root: Path | None = None, *, chapters: list[str] | None = None, j
 
     started_all = time.perf_counter()
     root = root or registry.project_root()
+    if edition not in EDITIONS:
+        raise InputError(f"edition '{edition}': expected one of {', '.join(EDITIONS)}.")
     problems = check_pairs(root) + check_toc(root)
     if problems:
         raise InputError("the book's sources are inconsistent:\n  - " + "\n  - ".join(problems))
@@ -369,8 +383,9 @@ def build_book(root: Path | None = None, *, chapters: list[str] | None = None, j
             notebook=root / "notebooks" / f"{chapter.notebook}.ipynb",
             data=registry.synthetic_data_path(chapter, root), parameters={}, lock=root / "requirements.lock",
             code_digest=chapter_code_digest(chapter, text.read_text(encoding="utf-8") if text.is_file() else ""))
-    site_key = _site_key(root, keys)
-    key_file, index = build_dir / "site-key.txt", build_dir / "html" / "index.html"
+    site_key = _site_key(root, keys) + edition
+    site = build_dir / EDITIONS[edition]
+    key_file, index = site.parent / ("site-key.txt" if edition == "teacher" else f"site-key-{edition}.txt"), site / "index.html"
     if not force and not chapters and index.is_file() and key_file.is_file() and key_file.read_text() == site_key:
         echo(f"Nothing changed since the last build ({time.perf_counter() - started_all:.1f} s): {index}")
         return index
@@ -406,9 +421,12 @@ def build_book(root: Path | None = None, *, chapters: list[str] | None = None, j
                         available[run.chapter] = outputs / run.chapter
         if failures:
             raise ChapterFailure("\n".join(run.message for run in failures))
-        source = _stage_sources(root, staging, available, echo)
-        html = _run_jupyter_book(source, build_dir, echo)
-        _swap_in(html, build_dir / "html")
+        source = _stage_sources(root, staging, available, echo, edition=edition)
+        html = _run_jupyter_book(source, build_dir, echo, work=build_dir / (
+            ".jupyter-book" if edition == "teacher" else f".jupyter-book-{edition}"))
+        if edition == "student":  # pages' sources (with solutions) left over from an earlier build
+            shutil.rmtree(html / "_sources", ignore_errors=True)
+        _swap_in(html, site)
         for chapter_id, folder in available.items():
             if folder.is_relative_to(staging):
                 _swap_in(folder, build_dir / "outputs" / chapter_id)
@@ -437,10 +455,10 @@ def _sync_tree(source: Path, target: Path) -> None:
             path.unlink()
 
 
-def _run_jupyter_book(source: Path, build_dir: Path, echo: Callable[[str], None]) -> Path:
-    """Build the staged sources with Jupyter Book in a persistent work folder (incremental) and return a
-    fresh copy of the HTML, ready to be swapped in."""
-    work = build_dir / ".jupyter-book"
+def _run_jupyter_book(source: Path, build_dir: Path, echo: Callable[[str], None], *, work: Path | None = None) -> Path:
+    """Build the staged sources with Jupyter Book in a persistent work folder ``work`` (incremental;
+    ``build_dir/.jupyter-book`` by default) and return a fresh copy of the HTML, ready to be swapped in."""
+    work = work or build_dir / ".jupyter-book"
     _sync_tree(source, work / "source")
     echo("Building the site with Jupyter Book (execution off, warnings as errors)")
     started = time.perf_counter()
@@ -462,19 +480,23 @@ def _run_jupyter_book(source: Path, build_dir: Path, echo: Callable[[str], None]
     return fresh
 
 
-def _stage_sources(root: Path, staging: Path, executed: Mapping[str, Path], echo: Callable[[str], None]) -> Path:
+def _stage_sources(root: Path, staging: Path, executed: Mapping[str, Path], echo: Callable[[str], None], *,
+                   edition: str = "teacher") -> Path:
     """Copy the book's pages and the executed notebooks into a fresh source folder for Jupyter Book.
 
     ``executed`` maps chapter ids to folders holding their executed notebook; other chapters use their
     last executed notebook from ``book/_build/outputs`` or, if none, the unexecuted one (with a warning).
-    The book's version (:func:`book_version`) replaces ``@VERSION@`` in the staged ``_config.yml``.
+    The book's version (:func:`book_version`) replaces ``@VERSION@`` in the staged ``_config.yml``; the
+    student edition sets sphinx-exercise's ``hide_solutions``.
     """
     source = staging / "source"
     source.mkdir()
     shutil.copy2(root / "_toc.yml", source / "_toc.yml")
     config = (root / "_config.yml").read_text(encoding="utf-8")
-    (source / "_config.yml").write_text(_with_repository_button(config.replace(VERSION_PLACEHOLDER, book_version(root))),
-                                        encoding="utf-8")
+    config = _with_repository_button(config.replace(VERSION_PLACEHOLDER, book_version(root)))
+    if edition == "student":
+        config = _without_solutions(config)
+    (source / "_config.yml").write_text(config, encoding="utf-8")
     shutil.copytree(root / "book", source / "book", ignore=shutil.ignore_patterns("_build", ".*"))
     _write_data_dictionary(root, source / "book" / "data-dictionary.md")
     (source / "notebooks").mkdir()
@@ -488,7 +510,8 @@ def _stage_sources(root: Path, staging: Path, executed: Mapping[str, Path], echo
             notebook = root / "notebooks" / f"{chapter.notebook}.ipynb"
         if (folder / "results.csv").is_file():
             results[chapter.id] = pd.read_csv(folder / "results.csv")
-        files = kit.stage_kit(chapter, root=root, outputs=folder, target=source / kit.KIT_FOLDER / chapter.id)
+        files = kit.stage_kit(chapter, root=root, outputs=folder, target=source / kit.KIT_FOLDER / chapter.id,
+                              solutions=edition == "teacher")
         _add_kit_section(notebook, source / "notebooks" / f"{chapter.notebook}.ipynb",
                          kit.kit_markdown(chapter, files, source_root=source, url=url))
     (source / "book" / "glossary.md").write_text(kit.glossary_markdown(results), encoding="utf-8")
@@ -505,6 +528,16 @@ def _with_repository_button(config: str) -> str:
     options = settings.setdefault("sphinx", {}).setdefault("config", {}).setdefault("html_theme_options", {})
     options.update({"repository_url": repository["url"], "repository_branch": repository.get("branch", "main"),
                     "use_repository_button": True})
+    return yaml.safe_dump(settings, sort_keys=False, allow_unicode=True)
+
+
+def _without_solutions(config: str) -> str:
+    """``config`` with sphinx-exercise's ``hide_solutions`` set and no copy of the page sources (the student
+    edition)."""
+    settings = yaml.safe_load(config)
+    options = settings.setdefault("sphinx", {}).setdefault("config", {})
+    options["hide_solutions"] = True
+    options["html_copy_source"] = False  # _sources/ would hold the notebooks with their solutions
     return yaml.safe_dump(settings, sort_keys=False, allow_unicode=True)
 
 

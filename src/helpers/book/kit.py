@@ -9,11 +9,13 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from importlib import import_module
 from pathlib import Path
 from typing import Mapping
 
+import nbformat
 import pandas as pd
 import yaml
 
@@ -25,6 +27,27 @@ KIT_FOLDER = "book/kit"
 """Where the staged sources hold the kits (``book/kit/<id>/``), relative to the source root."""
 
 KIT_HEADING = "Run this chapter on your data"
+
+SOLUTION_BLOCK = re.compile(r"^(`{3,})\{solution\}.*?^\1[ \t]*\n?", re.M | re.S)
+"""A sphinx-exercise ``solution`` directive in MyST markdown (fence, options and body)."""
+
+
+def without_solutions(markdown: str) -> str:
+    """``markdown`` with every ``{solution}`` block removed (the student edition's downloads).
+
+    >>> without_solutions("Q\\n```{solution} q1\\n:class: dropdown\\n\\nA\\n```\\nNext\\n")
+    'Q\\nNext\\n'
+    """
+    return SOLUTION_BLOCK.sub("", markdown)
+
+
+def _notebook_without_solutions(source: Path, target: Path) -> Path:
+    notebook = nbformat.read(source, as_version=4)
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown":
+            cell.source = without_solutions(cell.source)
+    nbformat.write(notebook, target)
+    return target
 
 
 def repository_url(root: Path) -> str:
@@ -42,11 +65,12 @@ def quantity_meanings(chapter: Chapter | str) -> dict[str, str]:
     return dict(import_module(f"{chapter.package}.glossary").QUANTITIES)
 
 
-def stage_kit(chapter: Chapter, *, root: Path, outputs: Path, target: Path) -> dict[str, Path]:
+def stage_kit(chapter: Chapter, *, root: Path, outputs: Path, target: Path, solutions: bool = True) -> dict[str, Path]:
     """Write ``chapter``'s downloads into ``target`` and return them by label (in display order).
 
     ``outputs`` is the folder of the built run (executed notebook, ``results.csv``); its ``report.html``
-    is written there with :func:`helpers.book.report.notebook_to_html` when absent.
+    is written there with :func:`helpers.book.report.notebook_to_html` when absent. Without ``solutions``
+    (the student edition) the notebook pair and the report leave out the exercises' solutions.
     """
     from helpers.book import templates
     from helpers.book.report import notebook_to_html
@@ -55,7 +79,13 @@ def stage_kit(chapter: Chapter, *, root: Path, outputs: Path, target: Path) -> d
     files: dict[str, Path] = {}
     for suffix in (".ipynb", ".md"):
         source = root / "notebooks" / f"{chapter.notebook}{suffix}"
-        files[f"notebook ({suffix})"] = Path(shutil.copy2(source, target / source.name))
+        if solutions:
+            files[f"notebook ({suffix})"] = Path(shutil.copy2(source, target / source.name))
+        elif suffix == ".md":
+            (target / source.name).write_text(without_solutions(source.read_text(encoding="utf-8")), encoding="utf-8")
+            files[f"notebook ({suffix})"] = target / source.name
+        else:
+            files[f"notebook ({suffix})"] = _notebook_without_solutions(source, target / source.name)
     for path in templates.write_template(chapter.id, target):
         label = "blank template (CSV)" if path.suffix == ".csv" else "mapping skeleton (YAML)"
         files[label] = path
@@ -65,10 +95,18 @@ def stage_kit(chapter: Chapter, *, root: Path, outputs: Path, target: Path) -> d
     report = outputs / "report.html"
     if executed.is_file() and not report.is_file():
         report.write_text(notebook_to_html(executed), encoding="utf-8")
+    if executed.is_file() and not solutions:
+        student = _notebook_without_solutions(executed, target / "student.ipynb")
+        report = target / f"{chapter.id}-report.html"
+        report.write_text(notebook_to_html(student), encoding="utf-8")
+        student.unlink()
     for name, label in (("results.csv", "results of this page (results.csv)"),
                         ("report.html", "report of this page (report.html)")):
-        if (outputs / name).is_file():
-            files[label] = Path(shutil.copy2(outputs / name, target / f"{chapter.id}-{name}"))
+        copy = target / f"{chapter.id}-{name}"
+        if copy.is_file():  # the student edition's report, written above
+            files[label] = copy
+        elif (outputs / name).is_file():
+            files[label] = Path(shutil.copy2(outputs / name, copy))
     return files
 
 
