@@ -7,10 +7,12 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.lock-stamp
 JOBS   ?=
 
-.PHONY: book test dist bench data check lock clean-venv help r-reference
+.PHONY: book book-student pdf test dist bench data check lock clean-venv help r-reference
 
 help:
 	@echo "make book   build the whole book into book/_build/html (creates .venv on first use)"
+	@echo "make book-student  the student edition (no solutions) into book/_build/student/html"
+	@echo "make pdf    the whole book and one handout and answer sheet per chapter into book/_build/pdf/"
 	@echo "make test   run every test (helpers, chapters end to end, book build, browser)"
 	@echo "make dist   write the offline bundle dist/spine-mri-outcomes-<version>.zip (site, notebooks, data, wheels)"
 	@echo "make data   regenerate data/synthetic/"
@@ -32,6 +34,12 @@ venv: $(STAMP)
 
 book: $(STAMP)
 	$(BIN)/spinebook build $(if $(JOBS),--jobs $(JOBS))
+
+book-student: $(STAMP)
+	$(BIN)/spinebook build --edition student $(if $(JOBS),--jobs $(JOBS))
+
+pdf: $(STAMP)
+	$(BIN)/python -m helpers.book.pdf
 
 test: $(STAMP)
 	$(BIN)/python -m pytest --doctest-modules src/helpers tests

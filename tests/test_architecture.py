@@ -13,7 +13,7 @@ from helpers.book import imports
 from helpers.chapters import registry
 
 ROOT = Path(__file__).resolve().parents[1]
-CHAPTER_PARTS = ("__init__.py", "schema.py", "simulate.py", "published.py", "results.py")
+CHAPTER_PARTS = ("__init__.py", "schema.py", "simulate.py", "published.py", "results.py", "labels.py", "glossary.py")
 
 
 def test_the_import_contract_holds():

@@ -31,6 +31,9 @@ def _parser() -> argparse.ArgumentParser:
                        help="chapters executed at a time (default: one per core)")
     build.add_argument("--force", action="store_true",
                        help="re-execute every selected chapter, ignoring the execution cache")
+    build.add_argument("--edition", choices=("teacher", "student"), default="teacher",
+                       help="teacher (default): with the exercises' solutions, into book/_build/html; student: "
+                            "without them, into book/_build/student/html")
 
     run = commands.add_parser("run", help="execute one chapter on your data into a new run folder")
     run.add_argument("chapter", choices=list(CHAPTERS), metavar="CHAPTER", help=f"one of: {', '.join(CHAPTERS)}")
@@ -153,7 +156,8 @@ def _dispatch(arguments: argparse.Namespace) -> int:
     if arguments.command == "build":
         if arguments.jobs is not None and arguments.jobs < 1:
             raise InputError(f"--jobs: expected a positive number of chapters at a time, got {arguments.jobs}.")
-        build.build_book(chapters=arguments.chapters, jobs=arguments.jobs, force=arguments.force)
+        build.build_book(chapters=arguments.chapters, jobs=arguments.jobs, force=arguments.force,
+                         edition=arguments.edition)
         return EXIT_OK
     if arguments.command == "run":
         chapter = registry.get_chapter(arguments.chapter)
