@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 from helpers.chapters import common, registry
+from helpers.chapters.dti_ivim import figures as dti_ivim_figures
 from helpers.chapters.dti_ivim import simulate as dti_ivim
 from helpers.chapters.dti_ivim.published import PUBLISHED
 from helpers.chapters.dti_ivim.simulate import simulate as simulate_dti_ivim
@@ -137,7 +138,7 @@ def test_figures_draw_with_titles_and_labelled_axes(cohort):
     model = logistic.logistic_regression(cohort, outcome=OUTCOME, predictors=["fa", "f"])
     calibrated = prediction.calibration(cohort[OUTCOME], model.predicted_probability, n_bins=5)
     drawn = [
-        figures.plot_recovery(cohort, before="mjoa_pre", after="mjoa_post", recovery="recovery_rate", cutoff=50),
+        dti_ivim_figures.plot_recovery(cohort, before="mjoa_pre", after="mjoa_post", recovery="recovery_rate", cutoff=50),
         figures.plot_scatter_matrix(frame, columns=["recovery_rate", "fa", "f"], group="recovery_group"),
         figures.plot_roc_curves(curves, aucs={"fa": 0.85, "f": 0.77}, thresholds={"fa": (0.7, 0.9)}),
         figures.plot_calibration(calibrated.bins, intercept=0.0, slope=0.95, line_label="bootstrap-corrected"),

@@ -26,7 +26,6 @@ from helpers.chapters.paraspinal_imf import results as paraspinal_imf_results
 from helpers.chapters.paraspinal_imf import schema as paraspinal_imf_schema
 from helpers.chapters.paraspinal_imf.published import ASSUMPTIONS, VALUES  # noqa: E402
 from helpers.chapters.paraspinal_imf.simulate import simulate as simulate_paraspinal_imf  # noqa: E402
-from helpers.presentation import figures
 from helpers.validation import schema
 from helpers.validation.errors import InputError
 from helpers.validation.files import write_csv
@@ -296,9 +295,9 @@ def test_figures_have_titles_and_labelled_axes(cohort, odds_ratios, trajectories
     means = {o: trajectories.fits[("multifidus_right", o)].estimated_means for o in ("leg_pain", "disability")}
     drawn = [
         paraspinal_imf_figures.plot_imf_distributions(paraspinal_imf_analysis.patients(cohort), paraspinal_imf_analysis.imf_summary(cohort)),
-        figures.plot_odds_ratio_forest(odds_ratios, published_range=(2.26, 7.32)),
-        figures.plot_trajectories(means, labels={"leg_pain": "Leg pain (0-10)", "disability": "ODI (0-100)"}),
-        figures.plot_spaghetti(cohort, outcome="disability", group="group_multifidus_right", n_per_group=10, rng=2,
+        paraspinal_imf_figures.plot_odds_ratio_forest(odds_ratios, published_range=(2.26, 7.32)),
+        paraspinal_imf_figures.plot_trajectories(means, labels={"leg_pain": "Leg pain (0-10)", "disability": "ODI (0-100)"}),
+        paraspinal_imf_figures.plot_spaghetti(cohort, outcome="disability", group="group_multifidus_right", n_per_group=10, rng=2,
                              ylabel="ODI (0-100)"),
         paraspinal_imf_figures.plot_axial_imf(axial.image, axial.masks["multifidus_right"], measured.fat_mask,
                              threshold=measured.threshold, imf_percent=measured.imf_percent),
@@ -309,7 +308,7 @@ def test_figures_have_titles_and_labelled_axes(cohort, odds_ratios, trajectories
             if axes.get_visible() and axes.has_data():
                 assert axes.get_xlabel() or axes.get_ylabel(), axes.get_title()
     # The spaghetti subset is seeded: same seed, same patients; 10 lines per group.
-    again = figures.plot_spaghetti(cohort, outcome="disability", group="group_multifidus_right", n_per_group=10, rng=2)
+    again = paraspinal_imf_figures.plot_spaghetti(cohort, outcome="disability", group="group_multifidus_right", n_per_group=10, rng=2)
     lines = [[tuple(line.get_ydata()) for line in axes.get_lines()] for axes in drawn[3].axes]
     assert lines == [[tuple(line.get_ydata()) for line in axes.get_lines()] for axes in again.axes]
     assert [len(axes.get_lines()) for axes in again.axes] == [10, 10]
