@@ -26,13 +26,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-import nbformat
-import yaml
-
 from helpers.chapters import registry
 from helpers.chapters.common import Chapter
 from helpers.validation.errors import InputError
-from helpers.validation.files import read_table
+
+# nbformat, yaml, pandas and the readers are imported where used: a build with nothing changed decides so
+# from file digests alone, before any of them is needed (issue 16).
 
 KERNEL = "python3"
 
@@ -65,7 +64,7 @@ class ChapterRun:
     input_error: bool = False
 
 
-def _cell_signature(notebook: nbformat.NotebookNode) -> list[tuple[str, str, tuple[str, ...]]]:
+def _cell_signature(notebook: Any) -> list[tuple[str, str, tuple[str, ...]]]:
     return [(cell.cell_type, cell.source.strip(), tuple(sorted(cell.get("metadata", {}).get("tags", []))))
             for cell in notebook.cells]
 
@@ -73,6 +72,7 @@ def _cell_signature(notebook: nbformat.NotebookNode) -> list[tuple[str, str, tup
 def check_pairs(root: Path) -> list[str]:
     """Problems with the jupytext pairs in ``notebooks/`` (text file and committed ``.ipynb``)."""
     import jupytext
+    import nbformat
 
     problems = []
     folder = root / "notebooks"
@@ -116,6 +116,8 @@ def _toc_files(toc: Mapping[str, Any]) -> list[str]:
 
 def check_toc(root: Path) -> list[str]:
     """Problems with ``_toc.yml``: missing pages, and chapters of the registry that it does not list."""
+    import yaml
+
     toc = yaml.safe_load((root / "_toc.yml").read_text(encoding="utf-8"))
     files = _toc_files(toc)
     problems = []
@@ -142,7 +144,7 @@ def check_data(root: Path) -> list[str]:
             problems.append(f"{path.relative_to(root)}: missing (run: spinebook data)")
             continue
         try:
-            schema.validate(read_table(path), chapter.schema, source=path.relative_to(root))
+            schema.validate(files.read_table(path), chapter.schema, source=path.relative_to(root))
         except InputError as error:
             problems.append(str(error))
         with tempfile.TemporaryDirectory() as scratch:
@@ -189,6 +191,8 @@ def notebook_parameters(chapter: Chapter, root: Path | None = None) -> dict[str,
 
 def parse_parameters(chapter: Chapter, pairs: list[tuple[str, str]], root: Path | None = None) -> dict[str, Any]:
     """Turn ``-p NAME VALUE`` pairs into typed parameters, refusing unknown or mistyped ones."""
+    import yaml
+
     known = notebook_parameters(chapter, root)
     parsed: dict[str, Any] = {}
     for name, text in pairs:
@@ -218,6 +222,8 @@ def parse_parameters(chapter: Chapter, pairs: list[tuple[str, str]], root: Path 
 
 def check_chapter_parameters(chapter: Chapter, overrides: Mapping[str, Any], root: Path | None = None) -> None:
     """Run the chapter's own parameter check on its defaults merged with ``overrides`` (before execution)."""
+    import yaml
+
     if chapter.check_parameters is None:
         return
     values: dict[str, Any] = {}
@@ -243,6 +249,8 @@ def _describe_failure(chapter_id: str, error: Exception) -> ChapterFailure:
 
 def _collapse_parameter_cells(path: Path) -> None:
     """Keep the injected-parameters cell in the page but collapsed (myst-nb tag ``hide-input``)."""
+    import nbformat
+
     notebook = nbformat.read(path, as_version=4)
     for cell in notebook.cells:
         tags = cell.setdefault("metadata", {}).setdefault("tags", [])
@@ -321,6 +329,9 @@ def _site_key(root: Path, chapter_keys: Mapping[str, str]) -> str:
     digest = hashlib.sha256(json.dumps(dict(chapter_keys), sort_keys=True).encode())
     for name in ("_config.yml", "_toc.yml"):
         digest.update((root / name).read_bytes())
+    for chapter in registry.CHAPTERS.values():  # the text half of each pair (the .ipynb is in the chapter key)
+        text = root / "notebooks" / f"{chapter.notebook}.md"
+        digest.update(text.read_bytes() if text.is_file() else b"absent")
     book = root / "book"
     for path in sorted(p for p in book.rglob("*") if p.is_file() and "_build" not in p.relative_to(book).parts):
         digest.update(str(path.relative_to(book)).encode() + b"\0" + path.read_bytes() + b"\0")
@@ -347,29 +358,39 @@ def build_book(root: Path | None = None, *, chapters: list[str] | None = None, j
 
     started_all = time.perf_counter()
     root = root or registry.project_root()
+
+    def chapter_keys() -> dict[str, str]:
+        keys = {}
+        for chapter in registry.CHAPTERS.values():
+            text = root / "notebooks" / f"{chapter.notebook}.md"
+            keys[chapter.id] = chapter_key(
+                notebook=root / "notebooks" / f"{chapter.notebook}.ipynb",
+                data=registry.synthetic_data_path(chapter, root), parameters={}, lock=root / "requirements.lock",
+                code_digest=chapter_code_digest(chapter, text.read_text(encoding="utf-8") if text.is_file() else ""))
+        return keys
+
+    # Nothing changed? Decided from digests alone (the site key covers both files of every notebook pair,
+    # _toc.yml and the data files, which the checks below passed when the key was written).
+    build_dir = root / "book" / "_build"
+    keys = chapter_keys()
+    site_key = _site_key(root, keys)
+    key_file, index = build_dir / "site-key.txt", build_dir / "html" / "index.html"
+    if not force and not chapters and index.is_file() and key_file.is_file() and key_file.read_text() == site_key:
+        echo(f"Nothing changed since the last build ({time.perf_counter() - started_all:.1f} s): {index}")
+        return index
     problems = check_pairs(root) + check_toc(root)
     if problems:
         raise InputError("the book's sources are inconsistent:\n  - " + "\n  - ".join(problems))
     created = registry.generate_all(root, only_missing=True)
     for path in created:
         echo(f"generated {path.relative_to(root)}")
+    if created:
+        keys = chapter_keys()
+        site_key = _site_key(root, keys)
     selected = list(registry.CHAPTERS) if not chapters else [registry.get_chapter(c).id for c in chapters]
     jobs = max(1, jobs or os.cpu_count() or 1)
-    build_dir = root / "book" / "_build"
     build_dir.mkdir(parents=True, exist_ok=True)
     cache = ExecutionCache(build_dir / "cache")
-    keys = {}
-    for chapter in registry.CHAPTERS.values():
-        text = root / "notebooks" / f"{chapter.notebook}.md"
-        keys[chapter.id] = chapter_key(
-            notebook=root / "notebooks" / f"{chapter.notebook}.ipynb",
-            data=registry.synthetic_data_path(chapter, root), parameters={}, lock=root / "requirements.lock",
-            code_digest=chapter_code_digest(chapter, text.read_text(encoding="utf-8") if text.is_file() else ""))
-    site_key = _site_key(root, keys)
-    key_file, index = build_dir / "site-key.txt", build_dir / "html" / "index.html"
-    if not force and not chapters and index.is_file() and key_file.is_file() and key_file.read_text() == site_key:
-        echo(f"Nothing changed since the last build ({time.perf_counter() - started_all:.1f} s): {index}")
-        return index
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=build_dir))
     try:
         outputs = staging / "outputs"

@@ -17,13 +17,10 @@ from pathlib import Path
 from types import ModuleType
 from typing import Callable, Iterable, Mapping
 
-import numpy as np
-import pandas as pd
-
 from helpers.validation.errors import InputError
-from helpers.validation.results import RESULT_COLUMNS
 
-pass
+# numpy, pandas and the file readers are imported where used: the registry, the command line and the
+# build's cache check import this module and must not pay for them (issue 16).
 
 import datetime as _dt
 import json
@@ -31,9 +28,17 @@ import math
 import platform
 import subprocess
 from importlib import metadata
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from helpers.validation.files import sha256_of
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+def sha256_of(path: str | Path) -> str:
+    """SHA-256 of a file (:func:`helpers.validation.files.sha256_of`, imported when first needed)."""
+    from helpers.validation.files import sha256_of as digest
+
+    return digest(path)
 
 TOLERANCE_KINDS = ("absolute", "relative", "exact")
 
@@ -132,12 +137,15 @@ def compare_with_published(results: pd.DataFrame, published: Iterable[PublishedV
 
     Examples
     --------
+    >>> import pandas as pd
     >>> results = pd.DataFrame({"quantity": ["auc"], "group": ["fa"], "estimate": [0.874]})
     >>> table = compare_with_published(results, [PublishedValue("auc", "fa", 0.86, "AUC of FA", 0.03)])
     >>> table[["published", "reproduced", "tolerance", "within_tolerance"]].round(3)
        published  reproduced tolerance  within_tolerance
     0       0.86       0.874  +/- 0.03              True
     """
+    import pandas as pd
+
     missing = {"quantity", "group", "estimate"} - set(results.columns)
     if missing:
         raise InputError(f"results lack column(s) {sorted(missing)}; pass the chapter's tidy results table.")
@@ -158,7 +166,7 @@ def compare_with_published(results: pd.DataFrame, published: Iterable[PublishedV
             text = f"+/- {item.tolerance:.0%}" if item.kind == "relative" else f"+/- {item.tolerance:g}"
         rows.append({"label": item.label, "quantity": item.quantity, "group": item.group, "published": item.value,
                      "reproduced": reproduced, "difference": difference,
-                     "relative_difference": difference / abs(item.value) if item.value else np.nan,
+                     "relative_difference": difference / abs(item.value) if item.value else float("nan"),
                      "tolerance": text, "within_tolerance": within})
     table = pd.DataFrame(rows)
     table["within_tolerance"] = table["within_tolerance"].astype("boolean")
@@ -314,6 +322,8 @@ def write_outputs(results: pd.DataFrame, *, output_dir: str | Path, chapter: str
     parameter above 1, small counts are masked (:func:`helpers.presentation.privacy.suppress_small_results`). Existing files are replaced
     only inside ``output_dir``, which the caller owns (the command line gives every run a new folder).
     """
+    from helpers.validation.results import RESULT_COLUMNS
+
     if list(results.columns) != RESULT_COLUMNS:
         raise ValueError(f"results must have columns {RESULT_COLUMNS}, got {list(results.columns)}")
     threshold = int(parameters.get("suppress_small_cells") or 0)
@@ -331,6 +341,8 @@ def write_outputs(results: pd.DataFrame, *, output_dir: str | Path, chapter: str
 
 def provenance_table(record: Mapping[str, Any]) -> pd.DataFrame:
     """A provenance record as a two-column table (``item``, ``value``) for the page's footer."""
+    import pandas as pd
+
     rows = []
     for key, value in record.items():
         if isinstance(value, Mapping):

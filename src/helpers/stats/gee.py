@@ -7,8 +7,6 @@ from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
-import statsmodels.formula.api as smf
 
 from helpers.stats.longitudinal import TrajectoryResult, estimated_means, prepare_long
 from helpers.stats.mixed_models import tidy_estimates, wald_test
@@ -63,6 +61,9 @@ def gee_sensitivity(df: pd.DataFrame, *, outcome: str, exposure: str, visit: str
     mean, so a large disagreement points to informative drop-out or misspecification. No small-sample
     correction of the sandwich (as R's geepack): anti-conservative with fewer than about 40 patients.
     """
+    import statsmodels.api as sm
+    import statsmodels.formula.api as smf
+
     if correlation not in ("exchangeable", "independence"):
         raise InputError(f"correlation={correlation!r}; use 'exchangeable' or 'independence'.")
     data = prepare_long(df, outcome=outcome, exposure=exposure, visit=visit, subject=subject,
