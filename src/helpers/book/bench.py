@@ -143,7 +143,7 @@ def bench_chapters(root: Path, repeats: int, factors: tuple[int, ...], echo,
                 data = Path(scratch) / f"{chapter.id}-{factor}x.csv"
                 from helpers.validation.files import write_csv
 
-                write_csv(chapter.generate(n=n), data)
+                write_csv(chapter.module("simulate").simulate(n=n), data)  # every generator takes n
                 results = []
                 for attempt in range(repeats):
                     out = Path(scratch) / "runs" / f"{chapter.id}-{factor}x-{attempt}"
