@@ -10,6 +10,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from lifelines import CoxPHFitter
 from lifelines.statistics import proportional_hazard_test
 
 from helpers.stats.cox import _time_transform, cox_model, proportional_hazards_test, smooth_schoenfeld_residuals
@@ -88,17 +89,18 @@ def test_proportional_hazards_test_formula(lung):
     fit = cox_model(lung, time="time", event="dead", covariates=["sex", "age"])
     result = proportional_hazards_test(fit, transform="km")
     # Hand computation of R (< 3.0) cox.zph: z_k = (g' r2)_k^2 / (V_kk D g'g), r2 = s V D.
-    schoenfeld = fit.fitter.compute_residuals(fit.data, kind="schoenfeld")
+    schoenfeld = fit.schoenfeld
     g = pd.Series(_time_transform(fit.data["time"], fit.data["dead"], "km"), index=fit.data.index)
     g = g.loc[schoenfeld.index] - g.loc[schoenfeld.index].mean()
-    variance, deaths = fit.fitter.variance_matrix_.to_numpy(), len(schoenfeld)
+    variance, deaths = fit.variance.to_numpy(), len(schoenfeld)
     scaled = schoenfeld.to_numpy() @ variance * deaths
     per_term = (g.to_numpy() @ scaled) ** 2 / (np.diag(variance) * deaths * np.sum(g ** 2))
     table = result.table.set_index("term")
     np.testing.assert_allclose(table.loc[["sex", "age"], "statistic"], per_term, rtol=1e-8)
     assert table.loc["GLOBAL", "df"] == 2 and 0 < table.loc["GLOBAL", "p_value"] < 1
     # lifelines' own "km" (right-continuous) gives a different statistic with tied death times.
-    own = proportional_hazard_test(fit.fitter, fit.data, time_transform="km").summary
+    fitter = CoxPHFitter().fit(fit.data, duration_col="time", event_col="dead")
+    own = proportional_hazard_test(fitter, fit.data, time_transform="km").summary
     assert abs(own.loc["sex", "test_statistic"] - table.loc["sex", "statistic"]) > 1e-4
     # Plot data: one row per term and death, beta(t) = coef + scaled residual.
     residuals = result.residuals
@@ -159,3 +161,68 @@ def test_few_events_warn():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         cox_model(pd.concat([data] * 2, ignore_index=True), time="t", event="e", covariates=["age"])
+
+
+# --- Six decimals against R, and at registry scale ----------------------------------------------
+
+def test_cox_lung_three_covariates_matches_r_to_six_decimals(lung):
+    # R: f <- coxph(Surv(time, status) ~ sex + age + ph.ecog, data = lung)
+    #    print(coef(f), digits = 12); sqrt(diag(vcov(f))); f$loglik; f$concordance["concordance"]
+    with pytest.warns(UserWarning, match="dropped"):
+        fit = cox_model(lung, time="time", event="dead", covariates=["sex", "age", "ph.ecog"], missing="drop")
+    np.testing.assert_allclose(fit.table["coef"], [-0.5526123957036, 0.0110667645601, 0.4637284753704], atol=1e-8)
+    np.testing.assert_allclose(fit.table["standard_error"], [0.1677390537873, 0.0092674110137, 0.1135772661620],
+                               atol=1e-8)
+    assert fit.log_likelihood == pytest.approx(-729.230121375, abs=1e-6)
+    assert fit.likelihood_ratio == pytest.approx(2 * (-729.230121375 + 744.480455761), abs=1e-6)
+    assert fit.concordance == pytest.approx(0.637135493, abs=1e-8)
+
+
+def test_cox_pbc_matches_r_to_six_decimals(reference_data):
+    # R: f <- coxph(Surv(time, status == 2) ~ age + edema + log(bili) + albumin, data = pbc)
+    pbc = pd.read_csv(reference_data / "pbc.csv")
+    pbc = pbc.assign(dead=pbc["status"].eq(2).astype(int), log_bili=np.log(pbc["bili"]))
+    fit = cox_model(pbc, time="time", event="dead", covariates=["age", "edema", "log_bili", "albumin"])
+    np.testing.assert_allclose(fit.table["coef"], [0.0396251903586, 1.0453342185515, 0.8935062478526,
+                                                   -0.7898003530513], atol=1e-8)
+    np.testing.assert_allclose(fit.table["standard_error"], [0.00774725631029, 0.26925742081192,
+                                                             0.08226730762703, 0.20894199559250], atol=1e-8)
+    assert fit.log_likelihood == pytest.approx(-761.203018831, abs=1e-6)
+    assert fit.likelihood_ratio == pytest.approx(2 * (-761.203018831 + 873.472056160), abs=1e-6)
+    assert fit.concordance == pytest.approx(0.833119677685, abs=1e-9)
+
+
+def test_cox_registry_scale_with_ties_matches_r():
+    from simulated_registry import registry
+
+    # R: d <- read.csv("registry100k.csv")  (tests/simulated_registry.py)
+    #    f <- coxph(Surv(months, dead) ~ age + female + score + group, data = d)
+    #    coef(f); sqrt(diag(vcov(f))); f$loglik; f$concordance
+    fit = cox_model(registry(), time="months", event="dead", covariates=["age", "female", "score", "group"])
+    np.testing.assert_allclose(fit.table["coef"], [0.0303629527167, -0.3896952886305, 0.2574389978920,
+                                                   0.1947990554092], atol=1e-9)
+    np.testing.assert_allclose(fit.table["standard_error"], [0.000458098135565, 0.008986571230229,
+                                                             0.004505160975684, 0.005504844229096], atol=1e-10)
+    assert fit.log_likelihood == pytest.approx(-538048.922732, abs=1e-5)
+    assert fit.likelihood_ratio == pytest.approx(2 * (-538048.922732 + 543128.698358), abs=1e-4)
+    # concordant 1798001834, discordant 1063920870, tied.x 36888: (C + T / 2) / (C + D + T)
+    assert fit.concordance == pytest.approx(0.628247960952, abs=1e-11)
+    assert fit.n_event == 50330
+
+
+def test_cox_zph_per_term_matches_r_before_3_on_lung(lung):
+    # The statistic is R survival < 3.0's cox.zph (see proportional_hazards_test); the Schoenfeld residuals
+    # are R's residuals(fit, "schoenfeld"): each column sums to the score at the estimate, 0.
+    fit = cox_model(lung, time="time", event="dead", covariates=["sex", "age"])
+    np.testing.assert_allclose(fit.schoenfeld.sum(axis=0), 0.0, atol=1e-8)
+    assert len(fit.schoenfeld) == fit.n_event and fit.schoenfeld.index.isin(fit.data.index).all()
+    # R: residuals(coxph(Surv(time, status) ~ sex + age, data = lung), "schoenfeld")[1:3, ]
+    #    (first three deaths in time order: days 5, 11, 11)
+    #            sex             age
+    #    5   0.727079613965  0.935464711892
+    #    11 -0.272302937094 10.005229931886
+    #    11 -0.272302937094 17.005229931886
+    #    11 -0.272302937094  3.005229931886
+    np.testing.assert_allclose(fit.schoenfeld.iloc[:4].to_numpy(),
+                               [[0.727079613965, 0.935464711892], [-0.272302937094, 10.005229931886],
+                                [-0.272302937094, 17.005229931886], [-0.272302937094, 3.005229931886]], atol=1e-7)

@@ -167,3 +167,25 @@ def test_inputs_are_checked(sleepstudy):
         fit_profiled(*_arrays(sleepstudy, slope=False), optimizers=("bfgs",))
     with pytest.raises(ValueError, match="use one or more"):
         fit_profiled(*_arrays(sleepstudy, slope=False), optimizers=())
+
+
+@pytest.mark.parametrize("q", [1, 2, 3])
+@pytest.mark.parametrize("reml", [True, False])
+def test_exact_gradient_equals_central_differences(q, reml):
+    # The optimiser's gradient of the profiled deviance (closed form in _evaluate) against central
+    # differences at an arbitrary point, for 1 to 3 random effects (q = 3 uses the general inverse).
+    rng = np.random.default_rng(7 + q)
+    groups = np.repeat(np.arange(40), 5)
+    time = np.tile(np.arange(5.0), 40)
+    Z = np.column_stack([np.ones(200), time, time ** 2 / 4])[:, :q]
+    X = np.column_stack([np.ones(200), time, rng.normal(size=200)])
+    b = rng.normal(size=(40, q))
+    y = X @ [3.0, 1.0, -0.5] + np.sum(Z * b[groups], axis=1) + rng.normal(size=200)
+    sums = _group_sums(y, X, Z, groups)
+    theta = rng.uniform(0.2, 1.0, q * (q + 1) // 2)
+    exact = _evaluate(theta, sums, reml, gradient=True).gradient
+    step = 1e-5
+    numeric = [(_evaluate(theta + step * unit, sums, reml).deviance
+                - _evaluate(theta - step * unit, sums, reml).deviance) / (2 * step) for unit in np.eye(len(theta))]
+    np.testing.assert_allclose(exact, numeric, rtol=1e-5, atol=1e-6)
+    assert _evaluate(theta, sums, reml).gradient is None

@@ -100,18 +100,10 @@ def test_helpers_match_r(data, check):
 
 
 # -------------------------------------------------------------------------------------------- survival
-# lifelines' Newton-Raphson stops early (see the xfail below): coefficients within 5e-5 relative of coxph's
-# optimum, Wald p-values within 2e-4 relative; 5e-4 relative holds every Cox quantity.
-COX_TOLERANCE = (5e-4, 1e-9)
-
-
-@pytest.mark.xfail(strict=True, reason="cox_model fits with lifelines' default stopping rule (precision 1e-7): "
-                   "coefficients 3e-6 to 5e-5 relative from coxph's optimum; lifelines' fit_options="
-                   "{'precision': 1e-12} reaches it to 1e-9 (a one-line change in helpers/stats/cox.py)")
 def test_cox_model_converges_as_coxph(data):
     lung, mscc = data.lung, data.mscc
-    # R: coxph(..., control = coxph.control(eps = 1e-11)): the optimum of the partial likelihood. Once the
-    # helper converges as far, COX_TOLERANCE can drop to 1e-8 and this xfail must go (strict).
+    # R: coxph(..., control = coxph.control(eps = 1e-11)): the optimum of the partial likelihood; the helper's
+    # Newton-Raphson converges as far (1e-8 relative).
     compare("survival", "lung", cox_values(cox_model(lung, time="time", event="dead", covariates=["sex", "age"]),
                                            "sex + age"), rel=1e-8, abs=1e-10, prefix="sex + age")
     covariates = ["group", "bilsky_3", "age", "radiotherapy"]

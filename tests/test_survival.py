@@ -270,3 +270,16 @@ def test_kaplan_meier_does_not_warn_on_few_events():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         kaplan_meier(data, time="t", event="e")
+
+
+def test_logrank_registry_scale_matches_r_survdiff():
+    from simulated_registry import registry
+
+    # R: d <- read.csv("registry100k.csv")  (tests/simulated_registry.py)
+    #    s <- survdiff(Surv(months, dead) ~ group, data = d); s$chisq; s$exp; s$obs
+    #    1057.05089567; E 17760.1705892 16920.9153498 15648.9140610; O 14870 16842 18618
+    result = logrank(registry(), time="months", event="dead", group="group")
+    test = result.test.iloc[0]
+    assert test["statistic"] == pytest.approx(1057.05089567, abs=1e-7) and test["df"] == 2
+    np.testing.assert_allclose(result.groups["expected"], [17760.1705892, 16920.9153498, 15648.9140610], atol=1e-6)
+    assert result.groups["observed"].tolist() == [14870, 16842, 18618]

@@ -9,6 +9,13 @@ Measured (each figure the median of ``--repeats`` runs, in a scratch copy of the
   (time and the largest absolute SMD after matching);
 * the DeLong AUC interval against 2,000 bootstrap resamples on the same data;
 * ``spinebook pool``'s reading, checking and pooling of 200 site summaries, every declared quantity (target < 2 s).
+* when ``Rscript`` is on the path, the helpers against R on the same data at the issue's sizes and one
+  tenth (:func:`bench_versus_r`): 1:1 matching (the greedy rule written in R, as Debian's MatchIt 4.5.1
+  ignores calipers), AUC with DeLong's interval (pROC), Cox PH with Efron ties (survival::coxph),
+  Kaplan-Meier by group and the log-rank test (survfit, survdiff), a linear mixed model with random
+  intercept and slope by REML (lme4::lmer); R is timed after its packages and the data are loaded, the
+  helpers after import, each the median of ``--repeats`` runs;
+* the import time of each chapter kernel (the imports of its notebook's cells, in a fresh interpreter).
 
 Peak memory is the largest total resident memory of the measured process and all its children
 (sampled every 50 ms with psutil).
@@ -28,6 +35,7 @@ import threading
 import time
 import warnings
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -122,19 +130,22 @@ def bench_build(root: Path, repeats: int, echo) -> list[dict]:
     return rows
 
 
-def bench_chapters(root: Path, repeats: int, factors: tuple[int, ...], echo) -> list[dict]:
-    """Each chapter run on synthetic data at several multiples of the paper's size."""
+def bench_chapters(root: Path, repeats: int, factors: tuple[int, ...], echo,
+                   only: tuple[str, ...] | None = None) -> list[dict]:
+    """Each chapter (or those in ``only``) run on synthetic data at several multiples of the paper's size."""
     rows = []
     with tempfile.TemporaryDirectory(prefix="spinebook-bench-") as scratch:
         copy = copy_sources(root, Path(scratch) / "book")
         env = {**os.environ, "SPINEBOOK_ROOT": str(copy)}
         for chapter in registry.CHAPTERS.values():
+            if only is not None and chapter.id not in only:
+                continue
             for factor in factors:
                 n = chapter.paper_n * factor
                 data = Path(scratch) / f"{chapter.id}-{factor}x.csv"
                 from helpers.validation.files import write_csv
 
-                write_csv(chapter.generate(n=n), data)
+                write_csv(chapter.module("simulate").simulate(n=n), data)  # every generator takes n
                 results = []
                 for attempt in range(repeats):
                     out = Path(scratch) / "runs" / f"{chapter.id}-{factor}x-{attempt}"
@@ -283,6 +294,204 @@ def bench_pool(n_sites: int, repeats: int, echo) -> list[dict]:
                       detail="read, check and pool (FE, DL, REML) every declared quantity; target < 2 s")
     echo(f"  pooling {n_sites} site summaries: {row['seconds']:.2f} s")
     return [row]
+R_MATCHING = r"""
+d <- read.csv(commandArgs(TRUE)[1])
+run <- function() {
+  model <- glm(treat ~ age + bmi + sex + duration, family = binomial, data = d)
+  logit <- predict(model)                              # linear predictor: the logit of the score
+  width <- 0.2 * sd(logit)
+  treated <- which(d$treat == 1); controls <- which(d$treat == 0)
+  treated <- treated[order(-logit[treated])]           # MatchIt's m.order = "largest", ties in data order
+  controls <- controls[order(logit[controls])]
+  x <- logit[controls]; m <- length(x)
+  left <- seq_len(m); right <- seq_len(m)              # left[k] == k: control k unused; else skip left
+  pairs <- 0L
+  for (t in treated) {
+    k <- findInterval(logit[t], x)
+    a <- k; while (a >= 1L && left[a] != a) a <- left[a]          # nearest unused at or left of k
+    b <- k + 1L; while (b <= m && right[b] != b) b <- right[b]    # nearest unused right of k
+    i <- k; while (i >= 1L && left[i] != i) { nx <- left[i]; left[i] <- a; i <- nx }        # path compression
+    i <- k + 1L; while (i <= m && right[i] != i) { nx <- right[i]; right[i] <- b; i <- nx }
+    da <- if (a >= 1L) abs(logit[t] - x[a]) else Inf
+    db <- if (b <= m) abs(logit[t] - x[b]) else Inf
+    j <- if (da <= db) a else b
+    if (min(da, db) <= width) {
+      pairs <- pairs + 1L
+      left[j] <- j - 1L; right[j] <- j + 1L
+    }
+  }
+  pairs
+}
+"""
+
+R_SCRIPTS = {
+    "matching": ("", R_MATCHING),
+    "auc_delong": ("suppressMessages(library(pROC))", r"""
+d <- read.csv(commandArgs(TRUE)[1])
+run <- function() ci.auc(roc(d$y, d$x, levels = c(0, 1), direction = "<", quiet = TRUE), method = "delong")
+"""),
+    "cox": ("library(survival)", r"""
+d <- read.csv(commandArgs(TRUE)[1])
+run <- function() coxph(Surv(months, dead) ~ age + female + score + group, data = d)
+"""),
+    "kaplan_meier_logrank": ("library(survival)", r"""
+d <- read.csv(commandArgs(TRUE)[1])
+run <- function() list(summary(survfit(Surv(months, dead) ~ group, data = d))$table,
+                       survdiff(Surv(months, dead) ~ group, data = d))
+"""),
+    "lmer": ("suppressMessages(library(lme4))", r"""
+d <- read.csv(commandArgs(TRUE)[1])
+run <- function() lmer(score ~ visit * exposed + (visit | id), data = d)
+"""),
+}
+"""Per method: the packages to load and R code defining ``d`` (the data) and ``run()`` (what is timed)."""
+
+R_TIMER = r"""
+invisible(run())  # not timed: warms up lazily loaded code, as the helpers are timed after import
+times <- replicate(as.integer(commandArgs(TRUE)[2]), system.time(run())[["elapsed"]])
+cat(sprintf("%.6f", median(times)), "\n")
+"""
+
+
+def _registry_cohort(n: int, seed: int = 16) -> pd.DataFrame:
+    """Simulated registry (as tests/simulated_registry.py): whole months of follow-up, so many tied times."""
+    rng = np.random.default_rng(seed)
+    age = rng.normal(65, 10, n).round(0)
+    female = rng.integers(0, 2, n)
+    score = rng.normal(0, 1, n).round(2)
+    group = rng.integers(0, 3, n)
+    rate = 0.02 * np.exp(0.03 * (age - 65) - 0.4 * female + 0.25 * score + 0.2 * group)
+    event_time = rng.exponential(1 / rate)
+    censor_time = rng.uniform(0, 80, n)
+    return pd.DataFrame({"months": np.ceil(np.minimum(event_time, censor_time)),
+                         "dead": (event_time <= censor_time).astype(int),
+                         "age": age, "female": female, "score": score, "group": group})
+
+
+def _visits(patients: int, seed: int = 16) -> pd.DataFrame:
+    """Five visits per patient, random intercept and slope, an exposure modifying the slope."""
+    rng = np.random.default_rng(seed)
+    ids = np.repeat(np.arange(patients), 5)
+    visit = np.tile(np.arange(5.0), patients)
+    exposed = rng.integers(0, 2, patients)[ids]
+    outcome = (20 + 1.5 * visit - 2 * exposed + 0.5 * exposed * visit + rng.normal(0, 3, patients)[ids]
+               + rng.normal(0, 1, patients)[ids] * visit + rng.normal(0, 2, len(ids)))
+    return pd.DataFrame({"id": ids, "visit": visit, "exposed": exposed, "score": outcome})
+
+
+def _versus_r_cases() -> list[tuple[str, str, int, Any, Any]]:
+    """(method, label, size, data builder, helpers call) at the issue's sizes and one tenth."""
+    from helpers.stats.cox import cox_model
+    from helpers.stats.matching import match_on_propensity
+    from helpers.stats.mixed_models import fit_mixed_model
+    from helpers.stats.roc import roc_auc
+    from helpers.stats.survival import kaplan_meier, logrank
+
+    def auc_data(n: int) -> pd.DataFrame:
+        rng = np.random.default_rng(7)
+        outcome = rng.integers(0, 2, n)
+        return pd.DataFrame({"y": outcome, "x": rng.normal(outcome * 0.8, 1.0).round(6)})
+
+    cases = []
+    for n in (50_000, 5_000):
+        cases.append(("matching", "1:1 greedy matching on the logit, caliper 0.2 SD, largest score first",
+                      n, lambda n=n: _confounded_cohort(n, np.random.default_rng(20261121)),
+                      lambda d: match_on_propensity(d, treatment="treat", covariates=["age", "bmi", "sex", "duration"],
+                                                    caliper=0.2, caliper_scale="logit", order="largest",
+                                                    smd_threshold=np.inf)))
+    for n in (1_000_000, 100_000):
+        cases.append(("auc_delong", "AUC with DeLong's interval (pROC ci.auc)", n, lambda n=n: auc_data(n),
+                      lambda d: roc_auc(d, outcome="y", predictor="x")))
+    for n in (100_000, 10_000):
+        cases.append(("cox", "Cox PH, Efron ties, 4 covariates (survival::coxph)", n, lambda n=n: _registry_cohort(n),
+                      lambda d: cox_model(d, time="months", event="dead",
+                                          covariates=["age", "female", "score", "group"])))
+        cases.append(("kaplan_meier_logrank", "Kaplan-Meier by 3 groups + log-rank (survfit, survdiff)", n,
+                      lambda n=n: _registry_cohort(n),
+                      lambda d: (kaplan_meier(d, time="months", event="dead", group="group"),
+                                 logrank(d, time="months", event="dead", group="group"))))
+    for patients in (15_000, 1_500):
+        cases.append(("lmer", "linear mixed model, random intercept + slope, REML (lme4::lmer)", patients,
+                      lambda patients=patients: _visits(patients),
+                      lambda d: fit_mixed_model(d, formula="score ~ visit * exposed", group="id",
+                                                re_formula="~visit")))
+    return cases
+
+
+def bench_versus_r(repeats: int, echo) -> list[dict]:
+    """Each method on the same CSV in the helpers and in R: helpers seconds, R seconds and R / helpers."""
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="spinebook-bench-r-") as scratch:
+        for method, label, n, make, call in _versus_r_cases():
+            data = make()
+            path = Path(scratch) / f"{method}-{n}.csv"
+            data.to_csv(path, index=False)
+            data = pd.read_csv(path)  # the helpers read the very values R reads
+            size = f"{n} patients" + (" x 5 visits" if method == "lmer" else "")
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                call(data)  # not timed, as R's first run
+                ours = []
+                for _ in range(repeats):
+                    started = time.perf_counter()
+                    call(data)
+                    ours.append((time.perf_counter() - started, 0.0))
+            packages, code = R_SCRIPTS[method]
+            script = Path(scratch) / f"{method}.R"
+            script.write_text(f"{packages}\n{code}\n{R_TIMER}", encoding="utf-8")
+            finished = subprocess.run(["Rscript", str(script), str(path), str(repeats)], capture_output=True,
+                                      text=True, check=False)
+            if finished.returncode != 0:
+                raise RuntimeError(f"R failed on {method} ({n}):\n{finished.stderr[-2000:]}")
+            r_seconds = float(finished.stdout.split()[-1])
+            helpers_seconds = statistics.median(r[0] for r in ours)
+            ratio = r_seconds / helpers_seconds
+            echo(f"  {method:<22} {size:<26} helpers {helpers_seconds:7.3f} s   R {r_seconds:7.3f} s   "
+                 f"R / helpers {ratio:5.2f}")
+            rows += [
+                _median_row(f"vs_r_{method}_helpers", ours, size=size, detail=label),
+                {"benchmark": f"vs_r_{method}_r", "chapter": "", "size": size, "seconds": r_seconds,
+                 "peak_memory_mb": np.nan, "runs": repeats, "detail": f"R {label}; median of {repeats} after loading"},
+                {"benchmark": f"vs_r_{method}_ratio", "chapter": "", "size": size, "seconds": ratio,
+                 "peak_memory_mb": np.nan, "runs": repeats, "detail": "R time / helpers time (a ratio, not seconds)"},
+            ]
+    return rows
+
+
+def kernel_imports(notebook_text: str) -> str:
+    """The import statements of a chapter notebook's code cells (top level), as one script."""
+    import ast
+
+    import jupytext
+
+    statements = []
+    for cell in jupytext.reads(notebook_text, fmt="md:myst").cells:
+        if cell.cell_type != "code":
+            continue
+        try:
+            tree = ast.parse(cell.source)
+        except SyntaxError:
+            continue
+        statements += [ast.unparse(node) for node in tree.body if isinstance(node, (ast.Import, ast.ImportFrom))]
+    return "\n".join(statements)
+
+
+def bench_imports(root: Path, repeats: int, echo) -> list[dict]:
+    """Wall time of a fresh interpreter running the imports of each chapter's notebook (a kernel's start)."""
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="spinebook-bench-") as scratch:
+        empty = [measure([sys.executable, "-c", "pass"], cwd=Path(scratch)) for _ in range(repeats)]
+        for chapter in registry.CHAPTERS.values():
+            script = Path(scratch) / f"{chapter.id}.py"
+            script.write_text(kernel_imports((root / "notebooks" / f"{chapter.notebook}.md").read_text(encoding="utf-8")),
+                              encoding="utf-8")
+            results = [measure([sys.executable, str(script)], cwd=Path(scratch)) for _ in range(repeats)]
+            row = _median_row("kernel_imports", results, chapter=chapter.id,
+                              detail=f"python running the notebook's imports; bare interpreter "
+                                     f"{statistics.median(r[0] for r in empty):.2f} s")
+            echo(f"  {chapter.id}: {row['seconds']:.2f} s")
+            rows.append(row)
+    return rows
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -291,6 +500,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--factors", type=int, nargs="+", default=[1, 10, 100], help="multiples of the paper's size")
     parser.add_argument("--only", nargs="+", choices=["build", "chapters", "matching", "delong", "pool"],
                         default=["build", "chapters", "matching", "delong", "pool"])
+    parser.add_argument("--only", nargs="+", choices=["build", "chapters", "matching", "delong", "r", "imports"],
+                        default=["build", "chapters", "matching", "delong", "r", "imports"])
     parser.add_argument("--out", type=Path, default=None, help="results file (default: bench/results.csv)")
     arguments = parser.parse_args(argv)
     root = registry.project_root()
@@ -303,6 +514,8 @@ def main(argv: list[str] | None = None) -> int:
     if "chapters" in arguments.only:
         echo("Chapters on synthetic data")
         rows += bench_chapters(root, arguments.repeats, tuple(arguments.factors), echo)
+        echo("paraspinal-imf at 1000x (one run)")
+        rows += bench_chapters(root, 1, (1000,), echo, only=("paraspinal-imf",))
     if "matching" in arguments.only:
         echo("Matching: helpers.stats.matching vs psmpy")
         rows += bench_matching(5000, arguments.repeats, max(1, min(arguments.repeats, 3)), echo)
@@ -312,6 +525,15 @@ def main(argv: list[str] | None = None) -> int:
     if "pool" in arguments.only:
         echo("Pooling site summaries")
         rows += bench_pool(200, arguments.repeats, echo)
+    if "r" in arguments.only:
+        if shutil.which("Rscript") is None:
+            echo("Rscript not found: the comparison with R is skipped")
+        else:
+            echo("The helpers against R, same data (R timed after loading, helpers after import)")
+            rows += bench_versus_r(arguments.repeats, echo)
+    if "imports" in arguments.only:
+        echo("Import time of each chapter kernel")
+        rows += bench_imports(root, arguments.repeats, echo)
     table = pd.DataFrame(rows, columns=COLUMNS)
     out.parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(out, index=False, float_format="%.4g")

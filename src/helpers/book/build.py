@@ -26,15 +26,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-import nbformat
-import pandas as pd
-import yaml
-
-from helpers.book import kit
 from helpers.chapters import registry
 from helpers.chapters.common import Chapter
 from helpers.validation.errors import InputError
-from helpers.validation.files import read_table
+
+# nbformat, yaml, pandas and the readers are imported where used: a build with nothing changed decides so
+# from file digests alone, before any of them is needed (issue 16).
 
 KERNEL = "python3"
 
@@ -69,7 +66,7 @@ class ChapterRun:
     input_error: bool = False
 
 
-def _cell_signature(notebook: nbformat.NotebookNode) -> list[tuple[str, str, tuple[str, ...]]]:
+def _cell_signature(notebook: Any) -> list[tuple[str, str, tuple[str, ...]]]:
     return [(cell.cell_type, cell.source.strip(), tuple(sorted(cell.get("metadata", {}).get("tags", []))))
             for cell in notebook.cells]
 
@@ -77,6 +74,7 @@ def _cell_signature(notebook: nbformat.NotebookNode) -> list[tuple[str, str, tup
 def check_pairs(root: Path) -> list[str]:
     """Problems with the jupytext pairs in ``notebooks/`` (text file and committed ``.ipynb``)."""
     import jupytext
+    import nbformat
 
     problems = []
     folder = root / "notebooks"
@@ -124,6 +122,8 @@ _toc_files = toc_files  # the former name, still used by tests/test_site.py
 
 def check_toc(root: Path) -> list[str]:
     """Problems with ``_toc.yml``: missing pages, and chapters of the registry that it does not list."""
+    import yaml
+
     toc = yaml.safe_load((root / "_toc.yml").read_text(encoding="utf-8"))
     files = toc_files(toc)
     problems = []
@@ -150,7 +150,7 @@ def check_data(root: Path) -> list[str]:
             problems.append(f"{path.relative_to(root)}: missing (run: spinebook data)")
             continue
         try:
-            schema.validate(read_table(path), chapter.schema, source=path.relative_to(root))
+            schema.validate(files.read_table(path), chapter.schema, source=path.relative_to(root))
         except InputError as error:
             problems.append(str(error))
         with tempfile.TemporaryDirectory() as scratch:
@@ -197,6 +197,8 @@ def notebook_parameters(chapter: Chapter, root: Path | None = None) -> dict[str,
 
 def parse_parameters(chapter: Chapter, pairs: list[tuple[str, str]], root: Path | None = None) -> dict[str, Any]:
     """Turn ``-p NAME VALUE`` pairs into typed parameters, refusing unknown or mistyped ones."""
+    import yaml
+
     known = notebook_parameters(chapter, root)
     parsed: dict[str, Any] = {}
     for name, text in pairs:
@@ -226,6 +228,8 @@ def parse_parameters(chapter: Chapter, pairs: list[tuple[str, str]], root: Path 
 
 def check_chapter_parameters(chapter: Chapter, overrides: Mapping[str, Any], root: Path | None = None) -> None:
     """Run the chapter's own parameter check on its defaults merged with ``overrides`` (before execution)."""
+    import yaml
+
     if chapter.check_parameters is None:
         return
     values: dict[str, Any] = {}
@@ -251,6 +255,8 @@ def _describe_failure(chapter_id: str, error: Exception) -> ChapterFailure:
 
 def _collapse_parameter_cells(path: Path) -> None:
     """Keep the injected-parameters cell in the page but collapsed (myst-nb tag ``hide-input``)."""
+    import nbformat
+
     notebook = nbformat.read(path, as_version=4)
     for cell in notebook.cells:
         tags = cell.setdefault("metadata", {}).setdefault("tags", [])
@@ -277,6 +283,7 @@ def _show_parameters_as_set(path: Path, replacements: Mapping[str, str]) -> None
     the build's temporary folders become the folder the outputs end up in, and absolute paths become
     relative to the book's root (or a bare file name outside it). The notebook resolves relative paths
     against the book's root, so the cell as shown runs as it reads."""
+    import nbformat
     notebook = nbformat.read(path, as_version=4)
     for cell in notebook.cells:
         if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
@@ -360,6 +367,9 @@ def _site_key(root: Path, chapter_keys: Mapping[str, str]) -> str:
     digest = hashlib.sha256(json.dumps(dict(chapter_keys), sort_keys=True).encode())
     for name in ("_config.yml", "_toc.yml"):
         digest.update((root / name).read_bytes())
+    for chapter in registry.CHAPTERS.values():  # the text half of each pair (the .ipynb is in the chapter key)
+        text = root / "notebooks" / f"{chapter.notebook}.md"
+        digest.update(text.read_bytes() if text.is_file() else b"absent")
     book = root / "book"
     for path in sorted(p for p in book.rglob("*") if p.is_file() and "_build" not in p.relative_to(book).parts):
         digest.update(str(path.relative_to(book)).encode() + b"\0" + path.read_bytes() + b"\0")
@@ -397,30 +407,41 @@ def build_book(root: Path | None = None, *, chapters: list[str] | None = None, j
     root = root or registry.project_root()
     if edition not in EDITIONS:
         raise InputError(f"edition '{edition}': expected one of {', '.join(EDITIONS)}.")
+
+    def chapter_keys() -> dict[str, str]:
+        keys = {}
+        for chapter in registry.CHAPTERS.values():
+            text = root / "notebooks" / f"{chapter.notebook}.md"
+            keys[chapter.id] = chapter_key(
+                notebook=root / "notebooks" / f"{chapter.notebook}.ipynb",
+                data=registry.synthetic_data_path(chapter, root), parameters={}, lock=root / "requirements.lock",
+                code_digest=chapter_code_digest(chapter, text.read_text(encoding="utf-8") if text.is_file() else ""))
+        return keys
+
+    # Nothing changed? Decided from digests alone (the site key covers both files of every notebook pair,
+    # _toc.yml and the data files, which the checks below passed when the key was written).
+    build_dir = root / "book" / "_build"
+    keys = chapter_keys()
+    site_key = _site_key(root, keys) + edition
+    site = build_dir / EDITIONS[edition]
+    key_file = site.parent / ("site-key.txt" if edition == "teacher" else f"site-key-{edition}.txt")
+    index = site / "index.html"
+    if not force and not chapters and index.is_file() and key_file.is_file() and key_file.read_text() == site_key:
+        echo(f"Nothing changed since the last build ({time.perf_counter() - started_all:.1f} s): {index}")
+        return index
     problems = check_pairs(root) + check_toc(root)
     if problems:
         raise InputError("the book's sources are inconsistent:\n  - " + "\n  - ".join(problems))
     created = registry.generate_all(root, only_missing=True)
     for path in created:
         echo(f"generated {path.relative_to(root)}")
+    if created:
+        keys = chapter_keys()
+        site_key = _site_key(root, keys) + edition
     selected = list(registry.CHAPTERS) if not chapters else [registry.get_chapter(c).id for c in chapters]
     jobs = max(1, jobs or os.cpu_count() or 1)
-    build_dir = root / "book" / "_build"
     build_dir.mkdir(parents=True, exist_ok=True)
     cache = ExecutionCache(build_dir / "cache")
-    keys = {}
-    for chapter in registry.CHAPTERS.values():
-        text = root / "notebooks" / f"{chapter.notebook}.md"
-        keys[chapter.id] = chapter_key(
-            notebook=root / "notebooks" / f"{chapter.notebook}.ipynb",
-            data=registry.synthetic_data_path(chapter, root), parameters={}, lock=root / "requirements.lock",
-            code_digest=chapter_code_digest(chapter, text.read_text(encoding="utf-8") if text.is_file() else ""))
-    site_key = _site_key(root, keys) + edition
-    site = build_dir / EDITIONS[edition]
-    key_file, index = site.parent / ("site-key.txt" if edition == "teacher" else f"site-key-{edition}.txt"), site / "index.html"
-    if not force and not chapters and index.is_file() and key_file.is_file() and key_file.read_text() == site_key:
-        echo(f"Nothing changed since the last build ({time.perf_counter() - started_all:.1f} s): {index}")
-        return index
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=build_dir))
     try:
         outputs = staging / "outputs"
@@ -521,6 +542,9 @@ def _stage_sources(root: Path, staging: Path, executed: Mapping[str, Path], echo
     The book's version (:func:`book_version`) replaces ``@VERSION@`` in the staged ``_config.yml``; the
     student edition sets sphinx-exercise's ``hide_solutions``.
     """
+    import pandas as pd
+
+    from helpers.book import kit
     source = staging / "source"
     source.mkdir()
     shutil.copy2(root / "_toc.yml", source / "_toc.yml")
@@ -570,6 +594,7 @@ def _write_validation_page(root: Path, target: Path, echo: Callable[[str], None]
 def _with_repository_button(config: str) -> str:
     """``config`` with the repository button of ``repository: url:`` in ``html_theme_options`` (which
     replaces Jupyter Book's ``html:`` block, so the address is copied there rather than written twice)."""
+    import yaml
     settings = yaml.safe_load(config)
     repository = settings.get("repository") or {}
     if not repository.get("url"):
@@ -583,6 +608,7 @@ def _with_repository_button(config: str) -> str:
 def _without_solutions(config: str) -> str:
     """``config`` with sphinx-exercise's ``hide_solutions`` set and no copy of the page sources (the student
     edition)."""
+    import yaml
     settings = yaml.safe_load(config)
     options = settings.setdefault("sphinx", {}).setdefault("config", {})
     options["hide_solutions"] = True
@@ -593,6 +619,7 @@ def _without_solutions(config: str) -> str:
 def _add_kit_section(notebook: Path, target: Path, markdown: str) -> Path:
     """Write ``notebook`` to ``target`` with the kit section (:func:`helpers.book.kit.kit_markdown`) as a
     markdown cell before the "Provenance" section (at the end when there is none)."""
+    import nbformat
     book = nbformat.read(notebook, as_version=4)
     position = len(book.cells)
     for index, cell in enumerate(book.cells):

@@ -21,8 +21,6 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
-import nbformat
-
 if TYPE_CHECKING:
     from helpers.chapters.common import Chapter
 
@@ -89,6 +87,8 @@ class ExecutionCache:
 
     @staticmethod
     def _valid(entry: Path) -> bool:
+        import nbformat
+
         try:
             manifest = json.loads((entry / MANIFEST).read_text(encoding="utf-8"))
             files = manifest["files"]

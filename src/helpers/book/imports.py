@@ -24,6 +24,7 @@ modules a chapter's execution depends on (:func:`dependencies`), which the execu
 from __future__ import annotations
 
 import ast
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
@@ -74,6 +75,26 @@ def _resolve(importer: str, is_package: bool, node: ast.ImportFrom) -> str:
     return ".".join(base + ([node.module] if node.module else []))
 
 
+_BODIES = ("body", "orelse", "finalbody", "handlers", "cases")
+
+
+def _statements(nodes: list) -> Iterable[ast.AST]:
+    """Every statement, nested ones included (imports are statements: expressions need not be walked)."""
+    for node in nodes:
+        yield node
+        for field in _BODIES:
+            children = getattr(node, field, None)
+            if isinstance(children, list):
+                yield from _statements(children)
+
+
+@functools.lru_cache(maxsize=4096)
+def _import_statements(path: str, mtime_ns: int, size: int) -> tuple[ast.AST, ...]:
+    """The import statements of a file, parsed once per version of the file (a build asks several times)."""
+    tree = ast.parse(Path(path).read_text(encoding="utf-8"), filename=path)
+    return tuple(node for node in _statements(tree.body) if isinstance(node, (ast.Import, ast.ImportFrom)))
+
+
 def imports_of(name: str, path: Path, known: Iterable[str] = ()) -> list[Import]:
     """The ``helpers`` imports in one file, including those inside functions.
 
@@ -81,9 +102,9 @@ def imports_of(name: str, path: Path, known: Iterable[str] = ()) -> list[Import]
     ``helpers.x.y``.
     """
     known = set(known)
-    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    stat = path.stat()
     found = []
-    for node in ast.walk(tree):
+    for node in _import_statements(str(path), stat.st_mtime_ns, stat.st_size):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.name == PACKAGE or alias.name.startswith(PACKAGE + "."):

@@ -20,14 +20,22 @@ from dataclasses import dataclass
 from importlib import import_module, metadata
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Callable, Iterable, Mapping
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
 from helpers.validation.errors import InputError
-from helpers.validation.files import sha256_of
-from helpers.validation.results import RESULT_COLUMNS
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# numpy, pandas and the file readers are imported where used: the registry, the command line and the
+# build's cache check import this module and must not pay for them (issue 16).
+
+
+def sha256_of(path: str | Path) -> str:
+    """SHA-256 of a file (:func:`helpers.validation.files.sha256_of`, imported when first needed)."""
+    from helpers.validation.files import sha256_of as digest
+
+    return digest(path)
 
 TOLERANCE_KINDS = ("absolute", "relative", "exact")
 
@@ -126,12 +134,15 @@ def compare_with_published(results: pd.DataFrame, published: Iterable[PublishedV
 
     Examples
     --------
+    >>> import pandas as pd
     >>> results = pd.DataFrame({"quantity": ["auc"], "group": ["fa"], "estimate": [0.874]})
     >>> table = compare_with_published(results, [PublishedValue("auc", "fa", 0.86, "AUC of FA", 0.03)])
     >>> table[["published", "reproduced", "tolerance", "within_tolerance"]].round(3)
        published  reproduced tolerance  within_tolerance
     0       0.86       0.874  +/- 0.03              True
     """
+    import pandas as pd
+
     missing = {"quantity", "group", "estimate"} - set(results.columns)
     if missing:
         raise InputError(f"results lack column(s) {sorted(missing)}; pass the chapter's tidy results table.")
@@ -152,7 +163,7 @@ def compare_with_published(results: pd.DataFrame, published: Iterable[PublishedV
             text = f"+/- {item.tolerance:.0%}" if item.kind == "relative" else f"+/- {item.tolerance:g}"
         rows.append({"label": item.label, "quantity": item.quantity, "group": item.group, "published": item.value,
                      "reproduced": reproduced, "difference": difference,
-                     "relative_difference": difference / abs(item.value) if item.value else np.nan,
+                     "relative_difference": difference / abs(item.value) if item.value else float("nan"),
                      "tolerance": text, "within_tolerance": within})
     table = pd.DataFrame(rows)
     table["within_tolerance"] = table["within_tolerance"].astype("boolean")
@@ -309,6 +320,8 @@ def write_outputs(results: pd.DataFrame, *, output_dir: str | Path, chapter: str
     parameter above 1, small counts are masked (:func:`helpers.presentation.privacy.suppress_small_results`). Existing files are replaced
     only inside ``output_dir``, which the caller owns (the command line gives every run a new folder).
     """
+    from helpers.validation.results import RESULT_COLUMNS
+
     if list(results.columns) != RESULT_COLUMNS:
         raise ValueError(f"results must have columns {RESULT_COLUMNS}, got {list(results.columns)}")
     threshold = int(parameters.get("suppress_small_cells") or 0)
@@ -333,6 +346,8 @@ def provenance_table(record: Mapping[str, Any]) -> pd.DataFrame:
     >>> provenance_table({"input_file": "/home/me/study/cohort.csv", "input_format": {"notes": ["a", "b"]}})["value"].tolist()
     ['cohort.csv', 'a; b']
     """
+    import pandas as pd
+
     rows = []
     for key, value in record.items():
         if isinstance(value, Mapping):
@@ -379,6 +394,7 @@ class PoolableQuantity:
 
     def transform(self, value: float) -> float:
         """The value on the analysis scale (NaN for a value outside its domain)."""
+        import numpy as np
         with np.errstate(divide="ignore", invalid="ignore"):
             if self.scale == "log":
                 return float(np.log(value)) if value > 0 else float("nan")

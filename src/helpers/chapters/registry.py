@@ -10,12 +10,13 @@ from __future__ import annotations
 import os
 from importlib import import_module
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from helpers.chapters.common import Chapter
-from helpers.validation import files
 from helpers.validation.errors import InputError
+
+if TYPE_CHECKING:  # pandas and the readers are imported where used: the command line reads CHAPTERS only
+    import pandas as pd
 
 CHAPTER_PACKAGES = ("equivocal_mri", "dynamic_mri", "mscc_separation", "dti_ivim", "paraspinal_imf",
                     "multi_site")
@@ -59,6 +60,8 @@ def generate_all(root: Path | None = None, *, only_missing: bool = False) -> lis
         path = synthetic_data_path(chapter.id, root)
         if only_missing and path.exists():
             continue
+        from helpers.validation import files
+
         written.append(files.write_csv(chapter.generate(), path))
     return written
 
@@ -103,6 +106,8 @@ def example_rows(chapter_id: str | Chapter, data_path: str | Path, frame: pd.Dat
     note (pages run on user data show aggregate tables and figures, never individual patients)."""
     if is_synthetic(chapter_id, data_path):
         return frame.head(n)
+    import pandas as pd
+
     return pd.DataFrame({"note": [f"{len(frame)} rows read; individual rows are not shown for your own data."]})
 
 

@@ -6,7 +6,6 @@ import warnings
 from typing import Sequence
 
 import pandas as pd
-import pingouin
 
 from helpers.validation.checks import check_level, numeric_column
 from helpers.validation.errors import InputError
@@ -62,6 +61,8 @@ def correlation_table(df: pd.DataFrame, *, outcome: str, variables: Sequence[str
     0     pearson     0.878   0.612    0.965  12
     1    spearman     0.881   0.621    0.966  12
     """
+    import pingouin
+
     level = check_level(level)
     if isinstance(variables, str):
         raise InputError(f"variables={variables!r}: give a list of column names, e.g. ['fa', 'adc'].")

@@ -2,9 +2,9 @@
 
 Split from :mod:`helpers.stats.survival` (which keeps Kaplan-Meier, the log-rank test and RMST); the data
 conventions are the same: one row per patient, a follow-up time (>= 0) and an event indicator 1 = event,
-0 = censored. Estimates come from lifelines ``CoxPHFitter``; where lifelines' conventions differ from R's
-survival package (the time transforms of the Schoenfeld test, the global test) R's are implemented here
-and ``method`` says which was used.
+0 = censored. Everything is computed here as R's survival package does it: the
+partial likelihood with Efron's ties by Newton-Raphson (reverse cumulative sums over sorted times), the
+concordance, the Schoenfeld residuals and their test (R's time transforms and global test).
 """
 
 from __future__ import annotations
@@ -15,8 +15,6 @@ from typing import Any, Literal, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from lifelines import CoxPHFitter
-from lifelines.statistics import proportional_hazard_test
 from scipy import stats
 
 from helpers.stats.design import EPV_THRESHOLD, design_matrix
@@ -38,12 +36,17 @@ class CoxResult:
         Per term: ``term``, ``variable``, ``level``, ``reference``, ``coef`` (log hazard ratio),
         ``hazard_ratio``, ``standard_error``, ``z``, ``p_value`` (Wald), ``ci_low``, ``ci_high``
         (hazard-ratio scale), ``method``.
-    n, n_event, events_per_parameter, log_likelihood (partial), concordance (Harrell's C)
+    n, n_event, events_per_parameter, log_likelihood (partial), concordance (Harrell's C, as R's coxph)
         Numbers.
     likelihood_ratio, likelihood_ratio_df, likelihood_ratio_p_value
         Likelihood-ratio test against the model without covariates.
-    fitter : lifelines.CoxPHFitter
-        The fitted lifelines model, on ``data`` (columns ``time``, ``event`` and one per term).
+    variance : DataFrame
+        Inverse of the observed information at the estimate (terms x terms), R's ``vcov(fit)``.
+    schoenfeld : DataFrame
+        Schoenfeld residuals (Efron ties, R's ``residuals(fit, "schoenfeld")``): one row per event,
+        indexed by the row of ``data``, in time order; one column per term.
+    data : DataFrame
+        Columns ``time``, ``event`` and one per term (the design actually fitted).
     """
 
     table: pd.DataFrame
@@ -55,10 +58,176 @@ class CoxResult:
     likelihood_ratio_p_value: float
     log_likelihood: float
     events_per_parameter: float
-    fitter: CoxPHFitter
+    variance: pd.DataFrame
+    schoenfeld: pd.DataFrame
     data: pd.DataFrame
     time: str
     event: str
+
+
+class _EfronLikelihood:
+    """Cox partial likelihood with Efron's ties on sorted data: value, gradient and information.
+
+    Risk-set sums are reverse cumulative sums over the time-sorted rows, read at the first row of each
+    distinct event time; Efron's correction expands each time with ``d`` deaths into ``d`` rows with
+    weights ``l / d`` (``l = 0 .. d - 1``). No loop over patients or times.
+    """
+
+    def __init__(self, durations: np.ndarray, events: np.ndarray, x: np.ndarray):
+        order = np.lexsort((1 - events, durations))                   # by time, deaths first
+        self.order = order
+        self.t, self.e = durations[order], events[order].astype(float)
+        self.x = x[order] - x.mean(axis=0)  # centred, as R's coxph
+        self.n, self.p = self.x.shape
+        times, first, inverse = np.unique(self.t, return_index=True, return_inverse=True)
+        deaths = np.bincount(inverse, weights=self.e, minlength=len(times))
+        used = deaths > 0
+        self.deaths = deaths[used]
+        counts = self.deaths.astype(int)
+        self.tie = np.repeat(np.arange(len(counts)), counts)           # expanded row -> event time
+        self.fraction = (np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)) / self.deaths[self.tie]
+        self.event_time = inverse  # sorted row -> distinct time (all times)
+        self.used_index = np.cumsum(used) - 1                          # distinct time -> event time (if used)
+        self.x_events = self.e @ self.x
+        self.used, self.deaths_all = used, deaths
+        self.survivors = np.diff(np.r_[first, self.n]) - deaths         # rows at each time that are not deaths
+        self.bounds = np.column_stack([first, first + deaths.astype(int)]).ravel()
+        outer = (self.x[:, :, None] * self.x[:, None, :]).reshape(self.n, -1)
+        self.base = np.column_stack([np.ones(self.n), self.x, outer])
+
+    def _sums(self, beta: np.ndarray, derivatives: bool) -> tuple[np.ndarray, ...]:
+        lp = self.x @ beta
+        w = np.exp(lp)
+        block = self.base * w[:, None] if derivatives else w[:, None]
+        # rows are sorted by time, deaths first: [first, first + d) are the deaths, [first + d, next) the rest
+        parts = np.add.reduceat(np.vstack([block, np.zeros((1, block.shape[1]))]), self.bounds, axis=0)
+        dead, rest = parts[0::2], parts[1::2]
+        dead[self.deaths_all == 0] = 0.0                                # reduceat gives a row for an empty range
+        rest[self.survivors == 0] = 0.0
+        per_time = dead + rest                                          # rows leaving at each distinct time
+        risk = np.cumsum(per_time[::-1], axis=0)[::-1][self.used]        # sums over the risk set
+        return lp, risk, dead[self.used]
+
+    def evaluate(self, beta: np.ndarray, derivatives: bool = True) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
+        """Log partial likelihood, gradient, information and the Efron-averaged mean per event time.
+
+        With ``D_l = S0 - f_l A0`` (``f_l = l / d``; ``S`` risk-set sums, ``A`` sums over the deaths) the
+        Efron terms ``sum_l (S1 - f_l A1) / D_l`` etc. need only the per-time scalars ``sum_l f_l^a / D_l^b``.
+        """
+        p, m = self.p, len(self.deaths)
+        lp, risk, tied = self._sums(beta, derivatives)
+        f = self.fraction
+        denominator = risk[self.tie, 0] - f * tied[self.tie, 0]
+        loglik = float(self.e @ lp - np.sum(np.log(denominator)))
+        if not derivatives:
+            return loglik, np.empty(0), np.empty(0), np.empty(0)
+        inverse = 1 / denominator
+        c0, c1 = (np.bincount(self.tie, weights=values, minlength=m) for values in (inverse, f * inverse))
+        c00, c01, c11 = (np.bincount(self.tie, weights=values, minlength=m)
+                         for values in (inverse ** 2, f * inverse ** 2, f * f * inverse ** 2))
+        s1, a1 = risk[:, 1:1 + p], tied[:, 1:1 + p]
+        mean_sum = s1 * c0[:, None] - a1 * c1[:, None]                   # sum_l (S1 - f_l A1) / D_l per time
+        gradient = self.x_events - mean_sum.sum(axis=0)
+        second = (risk[:, 1 + p:] * c0[:, None] - tied[:, 1 + p:] * c1[:, None]).sum(axis=0).reshape(p, p)
+        cross = (s1 * c01[:, None]).T @ a1
+        squares = (s1 * c00[:, None]).T @ s1 - cross - cross.T + (a1 * c11[:, None]).T @ a1
+        return loglik, gradient, second - squares, mean_sum / self.deaths[:, None]
+
+    def fit(self, max_iterations: int = 50) -> tuple[np.ndarray, float, float, np.ndarray, np.ndarray]:
+        """Newton-Raphson from 0 with step halving, as R's coxph, until the step is below 1e-10 (R stops
+        when the log-likelihood changes by less than 1e-9 relative, a few 1e-9 earlier on the coefficients)."""
+        beta = np.zeros(self.p)
+        loglik, gradient, information, _ = self.evaluate(beta)
+        null = loglik
+        for _ in range(max_iterations):
+            step = np.linalg.solve(information, gradient)
+            candidate = beta + step
+            new = self.evaluate(candidate, derivatives=False)[0]
+            halvings = 0
+            while not new >= loglik - 1e-12 * abs(loglik) and halvings < 30:  # NaN (overflow) too; rounding not
+                step = step / 2
+                candidate = beta + step
+                new = self.evaluate(candidate, derivatives=False)[0]
+                halvings += 1
+            beta = candidate
+            converged = (np.max(np.abs(step)) <= 1e-10 * (1 + np.max(np.abs(beta)))
+                         or abs(new - loglik) <= 1e-15 * abs(loglik))
+            loglik, gradient, information, _ = self.evaluate(beta)
+            if converged:
+                break
+        return beta, loglik, null, gradient, information
+
+    def schoenfeld(self, beta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Sorted rows of the events and their Schoenfeld residuals ``x_i - mean(t_i)`` (Efron mean)."""
+        per_time = self.evaluate(beta)[3]
+        rows = np.flatnonzero(self.e == 1)
+        return self.order[rows], self.x[rows] - per_time[self.used_index[self.event_time[rows]]]
+
+    def concordance(self, beta: np.ndarray) -> float:
+        """Harrell's C of the linear predictor, as R's ``coxph(...)$concordance`` (:meth:`pair_counts`)."""
+        return _harrell(*self.pair_counts(beta))
+
+    def pair_counts(self, beta: np.ndarray) -> tuple[float, float, float]:
+        """Concordant, discordant and tied comparable pairs of the linear predictor (Harrell's C's counts).
+
+        Pairs (event i, j followed longer, or censored at i's time); concordant when i's risk score is
+        higher, ties in the score count 1/2, tied event times are not compared. Counted by rank bits:
+        for each bit of the score rank, within equal higher bits, the pairs that first differ at that
+        bit (no loop over patients).
+        """
+        score = self.x @ beta
+        rank = np.unique(score, return_inverse=True)[1].astype(np.int64)
+        key = 2 * self.event_time.astype(np.int64) + (1 - self.e.astype(np.int64))  # later = larger key
+        width = int(key.max()) + 2
+        events = self.e == 1
+        key_i, rank_i = key[events], rank[events]
+        later = self.n - np.searchsorted(np.sort(key), key_i, side="right")
+        same = np.sort(rank * width + key)
+        equal = (np.searchsorted(same, rank_i * width + width - 1, side="right")
+                 - np.searchsorted(same, rank_i * width + key_i, side="right"))
+        lower = np.zeros(len(key_i), dtype=np.int64)
+        for bit in range(max(int(rank.max()).bit_length(), 1)):   # about log2(n) passes
+            prefix, low = rank >> (bit + 1), ((rank >> bit) & 1) == 0
+            pool = np.sort(prefix[low] * width + key[low])
+            up_to = np.cumsum(np.bincount(prefix[low], minlength=int(prefix.max()) + 1))  # pool rows with prefix <= p
+            asks = ((rank_i >> bit) & 1) == 1
+            group = rank_i[asks] >> (bit + 1)
+            lower[asks] += up_to[group] - np.searchsorted(pool, group * width + key_i[asks], side="right")
+        concordant, tied = float(lower.sum()), float(equal.sum())
+        return concordant, float(later.sum()) - concordant - tied, tied
+
+
+def _harrell(concordant: float, discordant: float, tied: float) -> float:
+    return (concordant + tied / 2) / (concordant + discordant + tied)
+
+
+class _StratifiedLikelihood:
+    """The partial likelihood of a model stratified by a column (R's ``+ strata(column)``): each stratum has its
+    own baseline hazard, so its own risk sets; log-likelihood, gradient and information are the sums over the
+    strata of :class:`_EfronLikelihood`, and concordance compares pairs within a stratum only (as coxph)."""
+
+    def __init__(self, durations: np.ndarray, events: np.ndarray, x: np.ndarray, strata: np.ndarray):
+        codes = pd.factorize(pd.Series(strata))[0]
+        self.p = x.shape[1]
+        self.parts = [(rows, _EfronLikelihood(durations[rows], events[rows], x[rows]))
+                      for rows in (np.flatnonzero(codes == code) for code in range(codes.max() + 1))]
+
+    def evaluate(self, beta: np.ndarray, derivatives: bool = True) -> tuple[float, np.ndarray, np.ndarray, None]:
+        values = [part.evaluate(beta, derivatives) for _, part in self.parts]
+        if not derivatives:
+            return float(sum(value[0] for value in values)), np.empty(0), np.empty(0), None
+        return (float(sum(value[0] for value in values)), sum(value[1] for value in values),
+                sum(value[2] for value in values), None)
+
+    fit = _EfronLikelihood.fit
+
+    def schoenfeld(self, beta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        pieces = [(rows[part_rows], residuals) for rows, part in self.parts
+                  for part_rows, residuals in [part.schoenfeld(beta)]]
+        return np.concatenate([rows for rows, _ in pieces]), np.vstack([residuals for _, residuals in pieces])
+
+    def concordance(self, beta: np.ndarray) -> float:
+        return _harrell(*np.sum([part.pair_counts(beta) for _, part in self.parts], axis=0))
 
 
 def cox_model(df: pd.DataFrame, *, time: str, event: str, covariates: Sequence[str], ties: str = "efron",
@@ -74,7 +243,7 @@ def cox_model(df: pd.DataFrame, *, time: str, event: str, covariates: Sequence[s
         Numeric columns enter as they are; text and category columns as dummies against a reference
         level (see :func:`helpers.stats.design.design_matrix`).
     ties : {"efron"}
-        Efron's method is R's default and the only one lifelines offers.
+        Efron's method (R's default).
     reference : dict, optional
         Reference level per categorical covariate.
     strata : str, optional
@@ -97,9 +266,11 @@ def cox_model(df: pd.DataFrame, *, time: str, event: str, covariates: Sequence[s
 
     Notes
     -----
-    Partial likelihood with Efron's ties (Efron 1977) maximised by lifelines ``CoxPHFitter``, as R's
-    ``coxph``. Wald ``z = coef / SE``; interval ``exp(coef +/- z SE)``; likelihood-ratio statistic
-    ``2 (l(b_hat) - l(0))`` on the number of terms; concordance is Harrell's C.
+    Partial likelihood with Efron's ties (Efron 1977) maximised by Newton-Raphson from 0 with step
+    halving on centred covariates, as R's ``coxph``; risk-set sums by reverse cumulative sums over the
+    sorted times (O(n log n)). SEs from the inverse observed information. Wald ``z = coef / SE``;
+    interval ``exp(coef +/- z SE)``; likelihood-ratio statistic ``2 (l(b_hat) - l(0))`` on the number of
+    terms; concordance is Harrell's C as ``coxph`` reports it (ties in the linear predictor count 1/2).
 
     Examples
     --------
@@ -110,12 +281,12 @@ def cox_model(df: pd.DataFrame, *, time: str, event: str, covariates: Sequence[s
     (['arm[T.b]'], ['a'])
     """
     if ties != "efron":
-        raise InputError(f"ties={ties!r} is not available: lifelines implements Efron's method only (R's default). "
+        raise InputError(f"ties={ties!r} is not available: Efron's method (R's default) is implemented. "
                          "Use ties='efron'.")
     covariates = list(covariates)
     if not covariates or {time, event} & set(covariates):
         raise InputError(f"covariates must be a non-empty list of columns other than '{time}' and '{event}'.")
-    z_quantile(level)
+    z = z_quantile(level)
     if strata is not None and strata in covariates:
         raise InputError(f"strata='{strata}' is also a covariate; a stratum gets its own baseline hazard instead.")
     data = survival_data(df, time, event, covariates + ([strata] if strata else []), missing)
@@ -124,28 +295,37 @@ def cox_model(df: pd.DataFrame, *, time: str, event: str, covariates: Sequence[s
         raise InputError(f"column '{event}' has no events (all 0): a Cox model needs at least one event.")
     design = design_matrix(data, predictors=covariates, reference=reference)
     frame = pd.concat([data[[time, event]], design.matrix], axis=1)
-    if strata is not None:
-        frame = frame.assign(**{f"__stratum_{strata}": data[strata].astype(str).to_numpy()})
-    per_parameter = n_event / design.matrix.shape[1]
+    terms = list(design.matrix.columns)
+    per_parameter = n_event / len(terms)
     if per_parameter < EPV_THRESHOLD:
         warnings.warn(f"{per_parameter:.3g} events per parameter (< {EPV_THRESHOLD}; {n_event} events for "
-                      f"{design.matrix.shape[1]} parameters): hazard ratios may be biased and unstable.", stacklevel=2)
-    fitter = CoxPHFitter(alpha=1 - level).fit(frame, duration_col=time, event_col=event,
-                                              strata=[f"__stratum_{strata}"] if strata else None)
-    summary = fitter.summary
-    bounds = fitter.confidence_intervals_.to_numpy()
-    table = design.terms.assign(coef=fitter.params_.to_numpy(), hazard_ratio=np.exp(fitter.params_.to_numpy()),
-                                standard_error=fitter.standard_errors_.to_numpy(), z=summary["z"].to_numpy(),
-                                p_value=summary["p"].to_numpy(), ci_low=np.exp(bounds[:, 0]),
-                                ci_high=np.exp(bounds[:, 1]),
-                                method="Cox partial likelihood, Efron ties (lifelines CoxPHFitter); Wald CI and test"
+                      f"{len(terms)} parameters): hazard ratios may be biased and unstable.", stacklevel=2)
+    arrays = (frame[time].to_numpy(dtype=float), frame[event].to_numpy(dtype=float),
+              design.matrix.to_numpy(dtype=float))
+    likelihood = (_EfronLikelihood(*arrays) if strata is None
+                  else _StratifiedLikelihood(*arrays, data[strata].astype(str).to_numpy()))
+    try:
+        beta, loglik, null, _, information = likelihood.fit()
+        variance = np.linalg.inv(information)
+    except np.linalg.LinAlgError:
+        raise InputError(f"the Cox model cannot be estimated: the terms {terms} are constant or collinear among "
+                         "the patients analysed. Remove a covariate or merge rare levels.") from None
+    standard_error = np.sqrt(np.diag(variance))
+    wald = beta / standard_error
+    ratio = max(0.0, 2 * (loglik - null))
+    rows, residuals = likelihood.schoenfeld(beta)
+    table = design.terms.assign(coef=beta, hazard_ratio=np.exp(beta), standard_error=standard_error, z=wald,
+                                p_value=2 * stats.norm.sf(np.abs(wald)), ci_low=np.exp(beta - z * standard_error),
+                                ci_high=np.exp(beta + z * standard_error),
+                                method="Cox partial likelihood, Efron ties (Newton-Raphson as R coxph); Wald CI and test"
                                        + (f"; stratified by {strata}" if strata else ""))
-    ratio = fitter.log_likelihood_ratio_test()
     return CoxResult(table=table[COX_COLUMNS], n=len(frame), n_event=n_event,
-                     concordance=float(fitter.concordance_index_), likelihood_ratio=float(ratio.test_statistic),
-                     likelihood_ratio_df=int(ratio.degrees_freedom), likelihood_ratio_p_value=float(ratio.p_value),
-                     log_likelihood=float(fitter.log_likelihood_), events_per_parameter=float(per_parameter),
-                     fitter=fitter, data=frame, time=time, event=event)
+                     concordance=likelihood.concordance(beta), likelihood_ratio=ratio,
+                     likelihood_ratio_df=len(terms), likelihood_ratio_p_value=float(stats.chi2.sf(ratio, len(terms))),
+                     log_likelihood=loglik, events_per_parameter=float(per_parameter),
+                     variance=pd.DataFrame(variance, index=terms, columns=terms),
+                     schoenfeld=pd.DataFrame(residuals, index=frame.index[rows], columns=terms),
+                     data=frame, time=time, event=event)
 
 
 def _time_transform(durations: Sequence[float], events: Sequence[float], kind: str) -> np.ndarray:
@@ -182,7 +362,7 @@ class ProportionalHazardsResult:
         ``method``.
     residuals : DataFrame
         Plot data, per term and event: ``term``, ``time``, ``transformed_time``, ``scaled_residual``
-        (lifelines'), ``beta_t`` (coef + scaled residual, as R's ``plot(cox.zph(fit))``).
+        (``s V D``), ``beta_t`` (coef + scaled residual, as R's ``plot(cox.zph(fit))``).
     """
 
     table: pd.DataFrame
@@ -208,13 +388,12 @@ def proportional_hazards_test(model: CoxResult, *, transform: Literal["km", "ran
     Notes
     -----
     Grambsch & Therneau (Biometrika 1994) in the approximation of R's survival before version 3.0,
-    which lifelines ``proportional_hazard_test`` implements (per term). With ``g`` the centred
-    transformed event times, ``D`` events, ``V`` the model covariance and ``s`` the Schoenfeld
-    residuals: per term ``(g' s V D)_k^2 / (D V_kk g'g)`` on 1 df; global ``(g's) V (s'g) D / g'g`` on
-    (number of terms) df, computed here as lifelines gives no global test. R 3.0 and later
-    (``cox.zph`` since 2019) use an exact score test, so their p-values differ somewhat. The transforms
-    follow R: with tied event times lifelines' own "km" (``1 - S(t)``, right-continuous) and "rank"
-    (1, 2, ... in data order, no averaging of ties) differ.
+    (also lifelines' ``proportional_hazard_test``, per term). With ``g`` the centred transformed event
+    times, ``D`` events, ``V`` the model covariance and ``s`` the Schoenfeld residuals: per term
+    ``(g' s V D)_k^2 / (D V_kk g'g)`` on 1 df; global ``(g's) V (s'g) D / g'g`` on (number of terms) df.
+    R 3.0 and later (``cox.zph`` since 2019) use an exact score test, so their p-values differ
+    somewhat. The transforms follow R: with tied event times lifelines' own "km" (``1 - S(t)``,
+    right-continuous) and "rank" (1, 2, ... in data order, no averaging of ties) differ.
 
     Examples
     --------
@@ -224,32 +403,32 @@ def proportional_hazards_test(model: CoxResult, *, transform: Literal["km", "ran
     >>> proportional_hazards_test(fit).table["term"].tolist()
     ['age', 'GLOBAL']
     """
-    fitter, data = model.fitter, model.data
+    data = model.data
     if transform not in ("km", "rank", "identity", "log"):
         raise InputError(f"transform must be 'km', 'rank', 'identity' or 'log', not {transform!r}.")
     transformed = pd.Series(_time_transform(data[model.time], data[model.event], transform), index=data.index)
-    as_r = lambda durations, events, weights: pd.Series(  # noqa: E731  (lifelines wants a callable)
-        _time_transform(durations, events, transform), index=durations.index)
-    per_term = proportional_hazard_test(fitter, data, time_transform=as_r).summary
-    schoenfeld = fitter.compute_residuals(data, kind="schoenfeld")
-    centred = transformed.loc[schoenfeld.index] - transformed.loc[schoenfeld.index].mean()
-    weighted = centred.to_numpy() @ schoenfeld.to_numpy()
+    schoenfeld = model.schoenfeld
+    variance = model.variance.to_numpy()
+    terms = list(model.variance.columns)
     deaths = len(schoenfeld)
-    statistic = float(weighted @ fitter.variance_matrix_.to_numpy() @ weighted * deaths / np.sum(centred ** 2))
-    terms = list(fitter.params_.index)
+    centred = (transformed.loc[schoenfeld.index] - transformed.loc[schoenfeld.index].mean()).to_numpy()
+    scaled = schoenfeld.to_numpy() @ variance * deaths                 # scaled Schoenfeld residuals
+    per_term = (centred @ scaled) ** 2 / (np.diag(variance) * deaths * np.sum(centred ** 2))
+    weighted = centred @ schoenfeld.to_numpy()
+    statistic = float(weighted @ variance @ weighted * deaths / np.sum(centred ** 2))
     method = (f"Grambsch-Therneau test of scaled Schoenfeld residuals against {transform}-transformed time "
-              "(lifelines proportional_hazard_test; R survival < 3.0 cox.zph)")
+              "(R survival < 3.0 cox.zph)")
     table = pd.DataFrame({"term": [*terms, "GLOBAL"],
-                          "statistic": [*per_term.loc[terms, "test_statistic"].to_numpy(), statistic],
+                          "statistic": [*per_term, statistic],
                           "df": [1] * len(terms) + [len(terms)],
-                          "p_value": [*per_term.loc[terms, "p"].to_numpy(), stats.chi2.sf(statistic, len(terms))],
+                          "p_value": [*stats.chi2.sf(per_term, 1), stats.chi2.sf(statistic, len(terms))],
                           "transform": transform, "method": method})
-    scaled = fitter.compute_residuals(data, kind="scaled_schoenfeld")
-    residuals = (scaled.rename_axis("row").reset_index()
+    coefficients = model.table.set_index("term")["coef"]
+    residuals = (pd.DataFrame(scaled, index=schoenfeld.index, columns=terms).rename_axis("row").reset_index()
                  .melt(id_vars="row", var_name="term", value_name="scaled_residual"))
     residuals["time"] = data.loc[residuals["row"], model.time].to_numpy()
     residuals["transformed_time"] = transformed.loc[residuals["row"]].to_numpy()
-    residuals["beta_t"] = residuals["scaled_residual"] + fitter.params_.loc[residuals["term"]].to_numpy()
+    residuals["beta_t"] = residuals["scaled_residual"] + coefficients.loc[residuals["term"]].to_numpy()
     return ProportionalHazardsResult(
         table=table, residuals=residuals[["term", "time", "transformed_time", "scaled_residual", "beta_t"]])
 

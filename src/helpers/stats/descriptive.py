@@ -11,7 +11,6 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import pandas as pd
 from scipy import stats
-from tableone import TableOne
 
 from helpers.stats.two_groups import (
     EXPECTED_COUNT_MINIMUM,
@@ -124,6 +123,8 @@ def describe_by_group(df: pd.DataFrame, *, group: str, continuous: Sequence[str]
     >>> list(out.tests["test"])
     ["Welch's t-test", "Fisher's exact"]
     """
+    from tableone import TableOne
+
     continuous, categorical = list(continuous), list(categorical)
     nonnormal, exact = list(nonnormal), list(exact)
     require_columns(df, [group, *continuous, *categorical])

@@ -12,7 +12,6 @@ import warnings
 import numpy as np
 import pandas as pd
 from scipy import stats
-from statsmodels.stats.proportion import proportion_confint
 
 from helpers.validation.checks import check_probability
 from helpers.validation.errors import InputError
@@ -115,6 +114,8 @@ def proportion_interval(successes: int, total: int, *, level: float = 0.95,
     >>> [round(x, 4) for x in proportion_interval(8, 10)]
     [0.4902, 0.9433]
     """
+    from statsmodels.stats.proportion import proportion_confint
+
     if method not in INTERVAL_METHODS:
         raise InputError(f"interval method: expected one of {sorted(INTERVAL_METHODS)}, got {method!r}.")
     if total <= 0:

@@ -7,8 +7,6 @@ from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
-import statsmodels.formula.api as smf
 
 from helpers.stats.longitudinal import TrajectoryResult, estimated_means, prepare_long
 from helpers.stats.mixed_models import tidy_estimates, wald_test
@@ -69,6 +67,9 @@ def gee_sensitivity(df: pd.DataFrame, *, outcome: str, exposure: str, visit: str
     ``M - p`` (p coefficients), which gives a smaller alpha and slightly different estimates when patients
     have different numbers of visits; ``method`` says which convention was used.
     """
+    import statsmodels.api as sm
+    import statsmodels.formula.api as smf
+
     if correlation not in ("exchangeable", "independence"):
         raise InputError(f"correlation={correlation!r}; use 'exchangeable' or 'independence'.")
     data = prepare_long(df, outcome=outcome, exposure=exposure, visit=visit, subject=subject,

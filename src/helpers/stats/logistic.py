@@ -15,7 +15,6 @@ from typing import Any, Literal, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy import optimize, special, stats
 
 from helpers.stats.design import EPV_THRESHOLD, INTERCEPT, TERM_COLUMNS, apply_design, design_matrix
@@ -83,6 +82,8 @@ def fit_logistic_arrays(x: np.ndarray, y: np.ndarray, *, offset: np.ndarray | No
     >>> fit.coef.round(3).tolist(), fit.converged
     ([-17.215, 0.268], True)
     """
+    import statsmodels.api as sm
+
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:

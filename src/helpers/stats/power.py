@@ -6,7 +6,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pingouin
 
 from helpers.validation.errors import InputError
 
@@ -50,6 +49,8 @@ def detectable_difference(n1: int, n2: int | None = None, *, sd: float, power: f
     >>> round(float(detectable_difference(150, sd=20).loc[0, "effect_size_d"]), 4)
     0.3245
     """
+    import pingouin
+
     _check_power_inputs(n1, n2, sd, alpha, power)
     if paired:
         d = float(pingouin.power_ttest(n=n1, power=power, alpha=alpha, contrast="paired"))
@@ -81,6 +82,8 @@ def power_for_difference(difference: float, n1: int, n2: int | None = None, *, s
     >>> round(float(power_for_difference(5, 150, sd=20).loc[0, "power"]), 3)
     0.579
     """
+    import pingouin
+
     _check_power_inputs(n1, n2, sd, alpha, 0.5)
     d = difference / sd
     if paired:

@@ -1,10 +1,9 @@
 """Survival analysis: Kaplan-Meier curves, the log-rank test, restricted mean survival time (RMST).
 
-Cox models and the proportional-hazards test live in :mod:`helpers.stats.cox`. Conventions follow R's
-survival package: the Kaplan-Meier curve is computed here (:func:`product_limit`, R's arithmetic), the
-log-rank statistic comes from lifelines; where lifelines' defaults differ (Kaplan-Meier interval, median
-and its interval, variance of the RMST) R's convention is implemented here and ``method`` says which was
-used. Data: one row per patient with a
+Cox models and the proportional-hazards test live in :mod:`helpers.stats.cox`. Everything is computed
+here from sorted times with cumulative sums, following R's survival package: the Kaplan-Meier curve
+(:func:`product_limit`, R's arithmetic), the log-rank test (:func:`logrank_counts`, R's ``survdiff``), the
+median rule and its interval, the variance of the RMST; ``method`` says which convention was used. Data: one row per patient with a
 follow-up time (>= 0) and an event indicator 1 = event, 0 = censored (recode R's 1/2 ``status`` first).
 """
 
@@ -15,7 +14,6 @@ from typing import Any, Literal, Sequence
 
 import numpy as np
 import pandas as pd
-from lifelines.statistics import multivariate_logrank_test
 from scipy import stats
 
 from helpers.validation.checks import binary_column, complete_rows, rows_label, z_quantile
@@ -301,9 +299,9 @@ def logrank(df: pd.DataFrame, *, time: str, event: str, group: str,
 
     Notes
     -----
-    The statistic is from lifelines ``multivariate_logrank_test`` (equal to R's ``survdiff`` with
-    ``rho = 0``): ``(O - E)' V^- (O - E)`` on (groups - 1) df, hypergeometric variance. Expected events,
-    computed here: ``E_g = sum_j d_j n_gj / n_j`` over distinct event times (Peto & Peto 1972).
+    As R's ``survdiff`` with ``rho = 0``: ``(O - E)' V^-1 (O - E)`` without the first group, on (groups
+    with expected events - 1) df, hypergeometric variance; expected events ``E_g = sum_j d_j n_gj / n_j``
+    over distinct times (Peto & Peto 1972). One sort and cumulative sums (:func:`logrank_counts`).
 
     Examples
     --------
@@ -318,22 +316,53 @@ def logrank(df: pd.DataFrame, *, time: str, event: str, group: str,
         raise InputError(f"column '{group}' has a single group ({levels}); the log-rank test compares two or more.")
     if data[event].sum() == 0:
         raise InputError(f"column '{event}' has no events (all 0): the log-rank test compares event times.")
-    result = multivariate_logrank_test(data[time], data[group], data[event])
-    durations, events = data[time].to_numpy(), data[event].to_numpy()
-    event_times = np.unique(durations[events == 1])
-    at_risk = durations[:, None] >= event_times[None, :]             # patient x event time
-    deaths = (events[:, None] * (durations[:, None] == event_times[None, :])).sum(axis=0)
-    rows = []
-    for level in levels:
-        member = (data[group] == level).to_numpy()
-        expected = float(np.sum(deaths * at_risk[member].sum(axis=0) / at_risk.sum(axis=0)))
-        observed = int(events[member].sum())
-        rows.append({"group": level, "n": int(member.sum()), "observed": observed, "expected": expected,
-                     "observed_over_expected": observed / expected if expected > 0 else np.nan})
-    test = pd.DataFrame([{"statistic": float(result.test_statistic), "df": int(result.degrees_of_freedom),
-                          "p_value": float(result.p_value), "n": len(data), "n_event": int(events.sum()),
-                          "method": "log-rank test (lifelines multivariate_logrank_test; R survdiff rho = 0)"}])
+    labels = data[group].to_numpy()
+    codes = np.zeros(len(labels), dtype=int)
+    for code, level in enumerate(levels):
+        codes[labels == level] = code
+    observed, expected, variance = logrank_counts(data[time].to_numpy(), data[event].to_numpy(), codes, len(levels))
+    # R survdiff: chi = (O - E)[-1]' V[-1, -1]^-1 (O - E)[-1]; df = (groups with E > 0) - 1
+    difference = (observed - expected)[1:]
+    statistic = float(difference @ np.linalg.solve(variance[1:, 1:], difference))
+    df_test = int(np.sum(expected > 0)) - 1
+    counts = np.bincount(codes, minlength=len(levels))
+    rows = [{"group": level, "n": int(counts[k]), "observed": int(observed[k]), "expected": float(expected[k]),
+             "observed_over_expected": observed[k] / expected[k] if expected[k] > 0 else np.nan}
+            for k, level in enumerate(levels)]
+    test = pd.DataFrame([{"statistic": statistic, "df": df_test, "p_value": float(stats.chi2.sf(statistic, df_test)),
+                          "n": len(data), "n_event": int(observed.sum()),
+                          "method": "log-rank test (R survdiff rho = 0)"}])
     return LogrankResult(test=test, groups=pd.DataFrame(rows))
+
+
+def logrank_counts(durations: Any, events: Any, codes: Any, n_groups: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Observed and expected events per group and the hypergeometric variance matrix of ``O - E``.
+
+    ``codes`` numbers the groups 0 .. ``n_groups - 1``. Counts per distinct time and group by one
+    ``bincount``; at-risk numbers by reverse cumulative sums (no loop over patients or times).
+
+    >>> o, e, v = logrank_counts([1, 2, 3, 4], [1, 1, 1, 1], [0, 1, 0, 1], 2)
+    >>> o.tolist(), e.round(3).tolist()
+    ([2.0, 2.0], [1.333, 2.667])
+    """
+    t = np.asarray(durations, dtype=float)
+    e = np.asarray(events, dtype=float)
+    g = np.asarray(codes, dtype=int)
+    times, inverse = np.unique(t, return_inverse=True)
+    cell = inverse * n_groups + g
+    size = len(times) * n_groups
+    leaving = np.bincount(cell, minlength=size).reshape(len(times), n_groups).astype(float)
+    deaths_g = np.bincount(cell, weights=e, minlength=size).reshape(len(times), n_groups)
+    at_risk_g = np.cumsum(leaving[::-1], axis=0)[::-1]          # n_gj: followed to at least t_j
+    at_risk, deaths = at_risk_g.sum(axis=1), deaths_g.sum(axis=1)
+    used = deaths > 0
+    at_risk_g, at_risk, deaths = at_risk_g[used], at_risk[used], deaths[used]
+    share = at_risk_g / at_risk[:, None]
+    expected = deaths @ share
+    with np.errstate(divide="ignore", invalid="ignore"):
+        factor = np.where(at_risk > 1, deaths * (at_risk - deaths) / (at_risk - 1), 0.0)
+    variance = np.diag(factor @ share) - (share * factor[:, None]).T @ share
+    return deaths_g.sum(axis=0), expected, variance
 
 
 def restricted_mean(times: np.ndarray, survival: np.ndarray, tau: float) -> float:
@@ -408,7 +437,7 @@ def rmst_difference(df: pd.DataFrame, *, time: str, event: str, group: str, tau:
 
     Notes
     -----
-    ``RMST(tau) = int_0^tau S(t) dt`` from lifelines ``restricted_mean_survival_time``. Its variance,
+    ``RMST(tau) = int_0^tau S(t) dt`` (:func:`restricted_mean`). Its variance,
     implemented here (lifelines' ``return_variance`` is the variance of min(T, tau) under the fitted
     curve, not of the estimator), is the Greenwood-type ``sum_{t_j <= tau} A_j^2 d_j / (n_j (n_j - d_j))``
     with ``A_j = int_{t_j}^{tau} S(u) du`` (Klein & Moeschberger, Survival Analysis 2003, section 4.5;

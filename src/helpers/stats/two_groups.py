@@ -17,7 +17,6 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 from scipy.special import gammaln
-from statsmodels.stats.proportion import confint_proportions_2indep
 
 from helpers.validation.checks import check_level, check_probability, require_columns, z_quantile
 from helpers.validation.errors import InputError
@@ -549,6 +548,8 @@ def compare_two_groups(df: pd.DataFrame, *, outcome: str, group: str, kind: str 
 
 def _compare_binary(data: pd.DataFrame, outcome: str, group: str, ref_label: Any, other_label: Any,
                     contrast: str, level: float) -> pd.DataFrame:
+    from statsmodels.stats.proportion import confint_proportions_2indep
+
     invalid = ~data[outcome].isin([0, 1, True, False])
     if invalid.any():
         rows = list(invalid[invalid].index[:5])

@@ -6,7 +6,6 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy import stats
 
 from helpers.stats.balance import check_frame, treatment_indicator, weights_array
@@ -74,6 +73,8 @@ def weighted_mean_difference(df: pd.DataFrame, *, outcome: str, group: str, refe
     >>> round(float(weighted_mean_difference(d, outcome="y", group="arm").loc[0, "estimate"]), 6)
     3.0
     """
+    import statsmodels.api as sm
+
     level = check_level(level)
     if cov_type not in ("HC0", "HC1"):
         raise InputError(f"cov_type={cov_type!r}; use 'HC0' or 'HC1'.")
