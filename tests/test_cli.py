@@ -43,7 +43,7 @@ def project(tmp_path: Path, repo: Path) -> Path:
     root.mkdir()
     for name in ("_config.yml", "_toc.yml"):
         shutil.copy2(repo / name, root / name)
-    for folder in ("book", "notebooks", "data"):
+    for folder in ("book", "notebooks", "data", "tests/data", "tests/r/results"):  # the last two: the validation page
         shutil.copytree(repo / folder, root / folder, ignore=shutil.ignore_patterns("_build", ".ipynb_checkpoints"))
     return root
 

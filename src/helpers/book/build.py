@@ -581,6 +581,10 @@ def _write_validation_page(root: Path, target: Path, echo: Callable[[str], None]
     from helpers.book import parity
 
     started = time.perf_counter()
+    missing = [folder for folder in (parity.r_results_folder(root), root / "tests" / "data") if not folder.is_dir()]
+    if missing:
+        raise InputError(f"the validation page needs R's committed values and the reference data sets: "
+                         f"{', '.join(map(str, missing))} not found (they come with the repository).")
     rows = parity.evaluate(root)
     target.write_text(parity.validation_markdown(rows), encoding="utf-8")
     failing = rows[~rows["agrees"]]
