@@ -353,8 +353,9 @@ cat(sprintf("%.6f", median(times)), "\n")
 """
 
 
-def _registry_cohort(n: int, seed: int = 16) -> pd.DataFrame:
-    """Simulated registry (as tests/simulated_registry.py): whole months of follow-up, so many tied times."""
+def registry_cohort(n: int, seed: int = 16) -> pd.DataFrame:
+    """Simulated registry: whole months of follow-up (80 distinct times, so many ties), about half with an event;
+    the R cross-checks at scale (tests/simulated_registry.py) and the R benchmarks read the same rows."""
     rng = np.random.default_rng(seed)
     age = rng.normal(65, 10, n).round(0)
     female = rng.integers(0, 2, n)
@@ -403,11 +404,11 @@ def _versus_r_cases() -> list[tuple[str, str, int, Any, Any]]:
         cases.append(("auc_delong", "AUC with DeLong's interval (pROC ci.auc)", n, lambda n=n: auc_data(n),
                       lambda d: roc_auc(d, outcome="y", predictor="x")))
     for n in (100_000, 10_000):
-        cases.append(("cox", "Cox PH, Efron ties, 4 covariates (survival::coxph)", n, lambda n=n: _registry_cohort(n),
+        cases.append(("cox", "Cox PH, Efron ties, 4 covariates (survival::coxph)", n, lambda n=n: registry_cohort(n),
                       lambda d: cox_model(d, time="months", event="dead",
                                           covariates=["age", "female", "score", "group"])))
         cases.append(("kaplan_meier_logrank", "Kaplan-Meier by 3 groups + log-rank (survfit, survdiff)", n,
-                      lambda n=n: _registry_cohort(n),
+                      lambda n=n: registry_cohort(n),
                       lambda d: (kaplan_meier(d, time="months", event="dead", group="group"),
                                  logrank(d, time="months", event="dead", group="group"))))
     for patients in (15_000, 1_500):
