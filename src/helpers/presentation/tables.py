@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from helpers.presentation import privacy
+from helpers.validation.estimable import Skipped
 
 COMMON_LABELS: dict[str, str] = {
     "quantity": "Quantity", "estimate": "Estimate", "ci_low": "CI lower", "ci_high": "CI upper",
@@ -220,8 +221,11 @@ def show(table: pd.DataFrame | pd.Series, labels: Mapping[str, str] | None = Non
     user must type, kept verbatim); ``missing`` is the text of an empty number cell (e.g. ``"not reached"`` for
     a median survival); ``code_headers=True`` shows the column names verbatim as code (a data file's own
     header, as in example rows); ``index=True`` keeps the index as the first column. With small-cell
-    suppression on, counts from 1 to K - 1 read ``"<K"`` before formatting.
+    suppression on, counts from 1 to K - 1 read ``"<K"`` before formatting. An analysis this cohort could
+    not support (a :class:`helpers.validation.estimable.Skipped`) is returned as it is: its note shows.
     """
+    if isinstance(table, Skipped):
+        return table
     frame = table.to_frame() if isinstance(table, pd.Series) else table
     frame = frame.reset_index() if index else frame.reset_index(drop=True)
     threshold = privacy.active_threshold()

@@ -308,7 +308,7 @@ def cox_model(df: pd.DataFrame, *, time: str, event: str, covariates: Sequence[s
         beta, loglik, null, _, information = likelihood.fit()
         variance = np.linalg.inv(information)
     except np.linalg.LinAlgError:
-        raise InputError(f"the Cox model cannot be estimated: the terms {terms} are constant or collinear among "
+        raise NotEstimable(f"the Cox model cannot be estimated: the terms {terms} are constant or collinear among "
                          "the patients analysed. Remove a covariate or merge rare levels.") from None
     standard_error = np.sqrt(np.diag(variance))
     wald = beta / standard_error

@@ -13,6 +13,7 @@ import pandas as pd
 
 from helpers.validation.checks import require_columns, rows_label
 from helpers.validation.errors import InputError
+from helpers.validation.estimable import NotEstimable
 
 EPV_THRESHOLD = 10
 """Events per variable below which a warning is given (Peduzzi et al. 1996)."""
@@ -82,8 +83,9 @@ def design_matrix(df: pd.DataFrame, *, predictors: Sequence[str],
         series = df[variable]
         if pd.api.types.is_bool_dtype(series) or pd.api.types.is_numeric_dtype(series):
             if series.nunique(dropna=True) < 2:
-                raise InputError(f"predictor '{variable}' has a single value ({series.iloc[0]!r}) in every row; "
-                                 "it cannot be estimated. Remove it from the predictors.")
+                value = series.dropna().iloc[0] if series.notna().any() else None
+                raise NotEstimable(f"predictor '{variable}' has a single value ({_plain(value)}) in every row, so its "
+                                   "effect cannot be estimated")
             columns[variable] = series.astype(float)
             rows.append({"term": variable, "variable": variable, "level": "", "reference": ""})
             continue
@@ -92,8 +94,8 @@ def design_matrix(df: pd.DataFrame, *, predictors: Sequence[str],
         else:
             levels = sorted(pd.unique(series.dropna()), key=str)
         if len(levels) < 2:
-            raise InputError(f"predictor '{variable}' has a single level ({levels}); it cannot be estimated. "
-                             "Remove it from the predictors or check the data.")
+            raise NotEstimable(f"predictor '{variable}' has a single level ({', '.join(map(str, levels)) or 'none'}) "
+                               "in every row, so its effect cannot be estimated")
         base = reference.get(variable, levels[0])
         if base not in levels:
             raise InputError(f"reference level {base!r} of '{variable}' is not among its levels {levels}.")
@@ -107,10 +109,20 @@ def design_matrix(df: pd.DataFrame, *, predictors: Sequence[str],
     terms = pd.DataFrame(rows, columns=TERM_COLUMNS)
     rank = np.linalg.matrix_rank(np.column_stack([np.ones(len(matrix)), matrix.to_numpy()]))
     if rank < matrix.shape[1] + 1:
-        raise InputError(f"the predictors {predictors} are collinear (model matrix of rank {rank} with "
-                         f"{matrix.shape[1] + 1} columns including the intercept): one term is a linear "
-                         f"combination of others. Remove a redundant predictor ({list(matrix.columns)}).")
+        values = matrix.to_numpy(dtype=float)
+        k = next(k for k in range(values.shape[1])
+                 if np.linalg.matrix_rank(np.column_stack([np.ones(len(matrix)), values[:, :k + 1]])) < k + 2)
+        redundant, before = matrix.columns[k], list(matrix.columns[:k])
+        raise NotEstimable(f"the predictors {predictors} are collinear: term '{redundant}' is "
+                           + (f"a linear combination of the intercept and {before}" if before else "constant")
+                           + " in these rows (model matrix of rank {rank} with "
+                           f"{matrix.shape[1] + 1} columns), so its effect cannot be told apart from theirs")
     return DesignMatrix(matrix=matrix, terms=terms)
+
+
+def _plain(value: Any) -> str:
+    """A value as a reader would write it (9.0, 'male'), not as numpy's repr (np.float64(9.0))."""
+    return repr(value.item() if hasattr(value, "item") else value)
 
 
 def apply_design(df: pd.DataFrame, *, terms: pd.DataFrame) -> pd.DataFrame:

@@ -20,6 +20,7 @@ from scipy import optimize, special, stats
 from helpers.stats.design import EPV_THRESHOLD, INTERCEPT, TERM_COLUMNS, apply_design, design_matrix
 from helpers.validation.checks import binary_column, check_level, complete_rows, z_quantile
 from helpers.validation.errors import InputError
+from helpers.validation.estimable import NOT_ESTIMATED
 
 
 # ----------------------------------------------------------------------------- maximum likelihood core
@@ -499,6 +500,13 @@ def logistic_regression(df: pd.DataFrame, *, outcome: str, predictors: Sequence[
     table["n"], table["n_events"] = n, n_events
     probability = pd.Series(special.expit(x @ table["coef"].to_numpy(dtype=float)), index=data.index,
                             name="predicted_probability")
+    if kind != "none" and not firth:
+        # An infinite estimate has no number to report (R's glm prints a huge coefficient and SE): the
+        # separated terms get no estimate and say why, so no table or results row shows a meaningless OR.
+        infinite = table["term"].isin(separated)
+        table.loc[infinite, ["coef", "standard_error", "odds_ratio", "ci_low", "ci_high", "p_value"]] = np.nan
+        table.loc[infinite, "method"] = (f"{NOT_ESTIMATED}: {kind} separation of '{outcome}' by this term, so its "
+                                         "maximum likelihood estimate is infinite; Firth's estimate stays finite")
     return LogisticResult(table=table[LOGISTIC_COLUMNS], outcome=outcome, predictors=tuple(predictors),
                           predicted_probability=probability, n=n, n_events=n_events, n_parameters=n_parameters,
                           events_per_variable=float(epv), separation=kind, separation_terms=separated,

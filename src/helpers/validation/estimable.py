@@ -1,0 +1,144 @@
+"""Analyses a valid cohort cannot support, and how a chapter goes on without them.
+
+A file can be perfectly valid and still not support every analysis of a chapter: a predictor with one
+value, two predictors that say the same thing (Bilsky grade 3 exactly when not separated), an outcome
+perfectly predicted by a term, too few pairs to match. The statistics raise :class:`NotEstimable` for
+these (a kind of :class:`~helpers.validation.errors.InputError`, so a direct call still stops with the
+reason). A chapter calls such an analysis through :func:`attempt`: it returns the result, or a
+:class:`Skipped` that shows a note on the page where the result would have been, passes quietly through
+later steps that use it, and becomes a ``results.csv`` row whose ``method`` says why
+(:meth:`Skipped.row`). The run goes on and exits 0.
+
+>>> def fit(x):
+...     raise NotEstimable("the predictor 'f' has a single value (9.0) in every row")
+>>> skipped = attempt("combined model", fit, 1, display=False)
+>>> skipped.table.query("term == 'f'") is skipped        # later steps pass through
+True
+>>> skipped.row("auc", "combined_model")["method"]
+"not estimated for this cohort: combined model: the predictor 'f' has a single value (9.0) in every row"
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any, Callable
+
+from helpers.validation.errors import InputError
+
+NOT_ESTIMATED = "not estimated for this cohort"
+"""How the ``method`` of a skipped analysis's results row begins (``spinebook run`` counts these rows)."""
+
+
+class NotEstimable(InputError):
+    """A valid cohort that cannot support one analysis: a constant or collinear predictor, an outcome
+    separated by a term, too few events, pairs or patients. The message says what and why in words."""
+
+
+class Skipped:
+    """An analysis this cohort could not support, in place of its result.
+
+    Shown in a notebook it is a visible note ("Not estimated for this cohort: ..."); any attribute, item,
+    call or ``pipe`` of it returns it again, so the table and figure cells that read the missing result
+    show the note instead of failing. ``bool(skipped)`` is False.
+    """
+
+    def __init__(self, analysis: str, reason: str):
+        self.analysis = analysis
+        self.reason = reason.strip().rstrip(".")
+        self._shown = False
+
+    @property
+    def method(self) -> str:
+        """The ``method`` text of the analysis's results rows."""
+        return f"{NOT_ESTIMATED}: {self.analysis}: {self.reason}"
+
+    def row(self, quantity: str, group: str = "", n: int | None = None) -> dict[str, Any]:
+        """One ``results.csv`` row for a quantity this analysis would have given: no estimate, and why."""
+        return {"quantity": quantity, "group": group, "method": self.method, "n": n}
+
+    # --- passing through later steps ------------------------------------------------------------------
+    def __getattr__(self, name: str) -> "Skipped":
+        if name.startswith("__") or name.startswith("_repr") or name.startswith("_ipython"):
+            raise AttributeError(name)
+        return self
+
+    def __getitem__(self, key: Any) -> "Skipped":
+        return self
+
+    def __call__(self, *args: Any, **kwargs: Any) -> "Skipped":
+        return self
+
+    def pipe(self, *args: Any, **kwargs: Any) -> "Skipped":
+        return self
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __iter__(self):
+        return iter(())
+
+    # --- on the page ----------------------------------------------------------------------------------
+    def __repr__(self) -> str:
+        return f"Not estimated for this cohort: {self.analysis}. {self.reason}."
+
+    def _repr_html_(self) -> str:
+        if self._shown:  # the full note is already on the page, where the analysis was attempted
+            return (f'<p class="spinebook-skipped-ref"><em>Not estimated for this cohort: '
+                    f'{html.escape(self.analysis)} (see the note above).</em></p>')
+        self._shown = True
+        return ('<div class="admonition warning spinebook-skipped">'
+                '<p class="admonition-title">Not estimated for this cohort</p>'
+                f"<p><strong>{html.escape(self.analysis[:1].upper() + self.analysis[1:])}</strong>: "
+                f"{html.escape(self.reason)}.</p>"
+                "<p>The rest of the chapter goes on without it; its row in <code>results.csv</code> says why.</p>"
+                "</div>")
+
+
+def attempt(analysis: str, function: Callable[..., Any], /, *args: Any, display: bool = True,
+            **kwargs: Any) -> Any:
+    """``function(*args, **kwargs)``, or a :class:`Skipped` when this cohort cannot support it.
+
+    Parameters
+    ----------
+    analysis : str
+        What is attempted, in words ("adjusted Cox model"); it heads the note.
+    function, args, kwargs
+        The call. When an argument is itself a :class:`Skipped` (an earlier analysis this one needs), the
+        call is not made and the reason names that analysis.
+    display : bool
+        Show the note at once when running in a notebook (default), so it sits where the result would.
+
+    Returns
+    -------
+    The function's result, or a :class:`Skipped`.
+
+    Only :class:`NotEstimable` is caught: an invalid file or a programming error still stops the chapter.
+    """
+    needed = [value for value in [*args, *kwargs.values()] if isinstance(value, Skipped)]
+    if needed:
+        skipped = Skipped(analysis, f"it needs the {needed[0].analysis}, which was not estimated "
+                                    f"({needed[0].reason})")
+    else:
+        try:
+            return function(*args, **kwargs)
+        except NotEstimable as error:
+            skipped = Skipped(analysis, str(error))
+    if display:
+        _display(skipped)
+    return skipped
+
+
+def skipped_rows(results: Any) -> list[str]:
+    """The ``method`` texts of a results table's rows that were not estimated (for the command's summary)."""
+    methods = results["method"].fillna("").astype(str)
+    return list(methods[methods.str.startswith(NOT_ESTIMATED)].drop_duplicates())
+
+
+def _display(skipped: Skipped) -> None:
+    try:
+        from IPython import get_ipython
+        from IPython.display import display
+    except ImportError:  # pragma: no cover - IPython comes with the notebook stack
+        return
+    if get_ipython() is not None:
+        display(skipped)
