@@ -752,4 +752,10 @@ def run_chapter(chapter: Chapter | str, *, data_path: Path | None = None, parame
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(str(work), str(target))
     echo(f"  done in {time.perf_counter() - started:.1f} s: {target}")
+    skipped = json.loads((target / "provenance.json").read_text(encoding="utf-8")).get("not_estimated", [])
+    if skipped:
+        echo(f"  {len(skipped)} {'analysis' if len(skipped) == 1 else 'analyses'} not estimated for this cohort "
+             "(each has a note on the page and a row in results.csv saying why):")
+        for text in skipped:
+            echo("    - " + text.split(": ", 1)[1])
     return target

@@ -318,7 +318,9 @@ def write_outputs(results: pd.DataFrame, *, output_dir: str | Path, chapter: str
 
     ``results`` must have exactly the columns of :data:`RESULT_COLUMNS`. With a ``suppress_small_cells``
     parameter above 1, small counts are masked (:func:`helpers.presentation.privacy.suppress_small_results`). Existing files are replaced
-    only inside ``output_dir``, which the caller owns (the command line gives every run a new folder).
+    only inside ``output_dir``, which the caller owns (the command line gives every run a new folder). The
+    analyses this cohort could not support (rows whose method begins "not estimated for this cohort") are
+    listed in the provenance as ``not_estimated``.
     """
     from helpers.validation.results import RESULT_COLUMNS
 
@@ -331,6 +333,10 @@ def write_outputs(results: pd.DataFrame, *, output_dir: str | Path, chapter: str
         results = suppress_small_results(results, threshold)
     output_dir = Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
+    from helpers.validation.estimable import skipped_rows
+
+    skipped = skipped_rows(results)
+    extra = {**(extra or {}), "not_estimated": skipped} if skipped else extra
     record = provenance_record(chapter=chapter, parameters=parameters, data_path=data_path, extra=extra)
     results.to_csv(output_dir / "results.csv", index=False, float_format="%.10g")
     (output_dir / "provenance.json").write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
