@@ -226,3 +226,44 @@ def test_cox_zph_per_term_matches_r_before_3_on_lung(lung):
     np.testing.assert_allclose(fit.schoenfeld.iloc[:4].to_numpy(),
                                [[0.727079613965, 0.935464711892], [-0.272302937094, 10.005229931886],
                                 [-0.272302937094, 17.005229931886], [-0.272302937094, 3.005229931886]], atol=1e-7)
+
+
+# --- cohorts a Cox model cannot describe ---------------------------------------------------------------
+
+def _monotone_cohort() -> pd.DataFrame:
+    """Eight patients; nobody in arm b dies, so the hazard ratio of b vs a is 0 (monotone likelihood)."""
+    return pd.DataFrame({"months": [2, 3, 5, 7, 9, 11, 4, 6, 8, 10], "dead": [1, 1, 1, 0, 1, 0, 0, 0, 0, 0],
+                         "arm": ["a", "a", "a", "a", "a", "a", "b", "b", "b", "b"]})
+
+
+def _r_cox_warnings(frame: pd.DataFrame, rscript) -> str:
+    # R: coxph(Surv(months, dead) ~ arm, d), printing its warnings
+    code = (f"library(survival); d <- data.frame(months = c({', '.join(map(str, frame['months']))}), "
+            f"dead = c({', '.join(map(str, frame['dead']))}), arm = c({', '.join(repr(a) for a in frame['arm'])})); "
+            "invisible(withCallingHandlers(coxph(Surv(months, dead) ~ arm, d), warning = function(w) "
+            "{cat('WARNING:', conditionMessage(w)); invokeRestart('muffleWarning')}))")
+    return rscript(code)
+
+
+@pytest.mark.filterwarnings("ignore:.*events per parameter")
+def test_monotone_likelihood_is_not_estimable_as_r_warns(rscript):
+    from helpers.validation.estimable import NotEstimable
+
+    frame = _monotone_cohort()
+    with pytest.raises(NotEstimable, match=r"'arm\[T.b\]'.*monotone likelihood"):
+        cox_model(frame, time="months", event="dead", covariates=["arm"])
+    assert "coefficient may be infinite" in _r_cox_warnings(frame, rscript)
+    # One death in arm b: finite here, and no such warning in R.
+    frame.loc[7, "dead"] = 1
+    fit = cox_model(frame, time="months", event="dead", covariates=["arm"])
+    assert np.isfinite(fit.table["hazard_ratio"]).all()
+    assert "coefficient may be infinite" not in _r_cox_warnings(frame, rscript)
+
+
+def test_collinear_covariates_are_not_estimable_and_name_the_redundant_term():
+    from helpers.validation.estimable import NotEstimable
+
+    frame = _monotone_cohort().assign(dead=[1, 1, 0, 1, 0, 1, 1, 0, 1, 0])
+    frame["b"] = (frame["arm"] == "b").astype(int)
+    with pytest.raises(NotEstimable, match=r"term 'b' is fully determined by 'arm\[T.b\]'"):
+        cox_model(frame, time="months", event="dead", covariates=["arm", "b"])

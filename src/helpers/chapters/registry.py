@@ -119,6 +119,9 @@ def resolve_paths(chapter_id: str | Chapter, data_path: str | Path | None, outpu
     parameters cell shows them, whatever folder the notebook runs in."""
     import datetime as _dt
 
+    from helpers.presentation.tables import readable_warnings
+
+    readable_warnings()  # the first call of every chapter: warnings read as one plain line on its page
     data = (Path(data_path) if Path(data_path).exists() else _from_root(data_path)) if data_path \
         else synthetic_data_path(chapter_id)
     if output_dir:

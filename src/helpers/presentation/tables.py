@@ -212,14 +212,14 @@ def column_kind(name: object, series: pd.Series, kinds: Mapping[str, str]) -> st
 def show(table: pd.DataFrame | pd.Series, labels: Mapping[str, str] | None = None,
          kinds: Mapping[str, str] | None = None, references: Mapping[str, str] | None = None,
          code: tuple[str, ...] | list[str] = (), index: bool = False, caption: str | None = None,
-         missing: str = "", code_headers: bool = False):
+         missing: str | Mapping[str, str] = "", code_headers: bool = False):
     """``table`` as a pandas Styler ready for a page: labelled columns and cells, numbers by kind.
 
     ``labels`` (usually a chapter's ``LABELS``) extends :data:`COMMON_LABELS`; ``kinds`` overrides the kind
     of a column (``"p"``, ``"count"``, ``"percent"``, ``"estimate"``, ``"text"``); ``references`` names the
     reference level of categorical model terms; the columns in ``code`` are shown as code (column names a
     user must type, kept verbatim); ``missing`` is the text of an empty number cell (e.g. ``"not reached"`` for
-    a median survival); ``code_headers=True`` shows the column names verbatim as code (a data file's own
+    a median survival), or a mapping column -> text; ``code_headers=True`` shows the column names verbatim as code (a data file's own
     header, as in example rows); ``index=True`` keeps the index as the first column. With small-cell
     suppression on, counts from 1 to K - 1 read ``"<K"`` before formatting. An analysis this cohort could
     not support (a :class:`helpers.validation.estimable.Skipped`) is returned as it is: its note shows.
@@ -248,7 +248,8 @@ def show(table: pd.DataFrame | pd.Series, labels: Mapping[str, str] | None = Non
         kind = column_kind(column, series, kinds)
         if kind == "count" and threshold:
             series = series.map(lambda value: privacy.mask_count(value, threshold))
-        cells = [missing if _blank(value) else format_value(value, kind, names, references) for value in series]
+        empty = missing.get(column, "") if isinstance(missing, Mapping) else missing
+        cells = [empty if _blank(value) else format_value(value, kind, names, references) for value in series]
         shown[header] = [_escape(cell) for cell in cells]
         if kind != "text" and not pd.api.types.is_object_dtype(series.dtype):
             numeric.append(header)
@@ -325,3 +326,23 @@ def two_by_two_grid(counts: Mapping[str, int], rows: tuple[str, str] = ("Test po
     frame.loc["Total"] = frame.sum(axis=0)
     frame.index.name = "Index test"
     return frame.astype(int)
+
+
+def readable_warnings() -> None:
+    """Show warnings on a chapter page as one plain line ("Warning: ..."), not as a source path, line
+    number and category. Does nothing outside a notebook kernel (scripts and tests keep Python's format)."""
+    import sys
+    import warnings
+
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with the notebook stack
+        return
+    if get_ipython() is None:
+        return
+
+    def plain(message, category, filename, lineno, file=None, line=None):  # noqa: ARG001 - warnings' signature
+        print(f"Warning: {message}", file=file or sys.stderr)
+
+    warnings.showwarning = plain
+

@@ -21,6 +21,7 @@ from helpers.stats.design import EPV_THRESHOLD, design_matrix
 from helpers.stats.survival import product_limit, survival_data
 from helpers.validation.checks import z_quantile
 from helpers.validation.errors import InputError
+from helpers.validation.estimable import NotEstimable
 
 COX_COLUMNS = ["term", "variable", "level", "reference", "coef", "hazard_ratio", "standard_error", "z",
                "p_value", "ci_low", "ci_high", "method"]
@@ -305,11 +306,18 @@ def cox_model(df: pd.DataFrame, *, time: str, event: str, covariates: Sequence[s
     likelihood = (_EfronLikelihood(*arrays) if strata is None
                   else _StratifiedLikelihood(*arrays, data[strata].astype(str).to_numpy()))
     try:
-        beta, loglik, null, _, information = likelihood.fit()
+        beta, loglik, null, gradient, information = likelihood.fit()
         variance = np.linalg.inv(information)
     except np.linalg.LinAlgError:
         raise NotEstimable(f"the Cox model cannot be estimated: the terms {terms} are constant or collinear among "
                          "the patients analysed. Remove a covariate or merge rare levels.") from None
+    infinite = _infinite_terms(beta, gradient @ variance, terms)
+    if infinite:
+        raise NotEstimable(f"the likelihood keeps increasing as the hazard ratio "
+                           f"of {', '.join(repr(term) for term in infinite)} goes to 0 or infinity (monotone "
+                           "likelihood: typically no deaths in one group, or deaths only in one group, among the "
+                           "patients analysed), so the hazard ratio is not finite. Compare the groups with the "
+                           "log-rank test and the restricted mean survival time instead.")
     standard_error = np.sqrt(np.diag(variance))
     wald = beta / standard_error
     ratio = max(0.0, 2 * (loglik - null))
@@ -326,6 +334,16 @@ def cox_model(df: pd.DataFrame, *, time: str, event: str, covariates: Sequence[s
                      variance=pd.DataFrame(variance, index=terms, columns=terms),
                      schoenfeld=pd.DataFrame(residuals, index=frame.index[rows], columns=terms),
                      data=frame, time=time, event=event)
+
+
+def _infinite_terms(beta: np.ndarray, remaining_step: np.ndarray, terms: Sequence[str]) -> list[str]:
+    """Terms whose coefficient is still moving at convergence, R's rule in ``coxph.fit``: ``infs =
+    abs(u %*% var)`` flagged where ``infs > eps`` and ``infs > toler.inf * abs(coef)`` (eps = 1e-9,
+    toler.inf = sqrt(eps)), the case R warns "Loglik converged before variable ...; coefficient may be
+    infinite"."""
+    step = np.abs(np.asarray(remaining_step, dtype=float))
+    flagged = (step > 1e-9) & (step > np.sqrt(1e-9) * np.abs(beta))
+    return [term for term, flag in zip(terms, flagged) if flag]
 
 
 def _time_transform(durations: Sequence[float], events: Sequence[float], kind: str) -> np.ndarray:

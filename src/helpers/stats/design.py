@@ -113,10 +113,13 @@ def design_matrix(df: pd.DataFrame, *, predictors: Sequence[str],
         k = next(k for k in range(values.shape[1])
                  if np.linalg.matrix_rank(np.column_stack([np.ones(len(matrix)), values[:, :k + 1]])) < k + 2)
         redundant, before = matrix.columns[k], list(matrix.columns[:k])
-        raise NotEstimable(f"the predictors {predictors} are collinear: term '{redundant}' is "
-                           + (f"a linear combination of the intercept and {before}" if before else "constant")
-                           + " in these rows (model matrix of rank {rank} with "
-                           f"{matrix.shape[1] + 1} columns), so its effect cannot be told apart from theirs")
+        named = ", ".join(f"'{term}'" for term in before)
+        raise NotEstimable(f"the predictors {predictors} are collinear: term '{redundant}' "
+                           + (f"is fully determined by {named} in these rows (a linear combination of "
+                              f"{'it' if len(before) == 1 else 'them'} and the intercept)" if before
+                              else "has a single value in these rows")
+                           + f", so the model cannot tell their effects apart (model matrix of rank {rank} with "
+                             f"{matrix.shape[1] + 1} columns)")
     return DesignMatrix(matrix=matrix, terms=terms)
 
 

@@ -483,8 +483,7 @@ def logistic_regression(df: pd.DataFrame, *, outcome: str, predictors: Sequence[
     separated = tuple(name for name, value in zip(names, direction) if value != 0 and name != INTERCEPT)
     if kind != "none":
         advice = ("Firth's estimates stay finite and are reported." if firth else
-                  "Their maximum likelihood estimates are infinite and the ORs, CIs and p-values shown are "
-                  "meaningless: refit with firth=True.")
+                  "Their maximum likelihood estimates are infinite and are not reported: refit with firth=True.")
         warnings.warn(f"{kind} separation of '{outcome}' by {list(separated) or 'the predictors'}. {advice}",
                       stacklevel=2)
     fitted, loglik, converged = (_firth_fit if firth else _ml_fit)(x, y, names, level)
@@ -505,8 +504,9 @@ def logistic_regression(df: pd.DataFrame, *, outcome: str, predictors: Sequence[
         # separated terms get no estimate and say why, so no table or results row shows a meaningless OR.
         infinite = table["term"].isin(separated)
         table.loc[infinite, ["coef", "standard_error", "odds_ratio", "ci_low", "ci_high", "p_value"]] = np.nan
-        table.loc[infinite, "method"] = (f"{NOT_ESTIMATED}: {kind} separation of '{outcome}' by this term, so its "
-                                         "maximum likelihood estimate is infinite; Firth's estimate stays finite")
+        table.loc[infinite, "method"] = [f"{NOT_ESTIMATED}: maximum likelihood logistic regression: {kind} "
+                                         f"separation of '{outcome}' by '{term}', so its estimate is infinite "
+                                         "(Firth's estimate stays finite)" for term in table.loc[infinite, "term"]]
     return LogisticResult(table=table[LOGISTIC_COLUMNS], outcome=outcome, predictors=tuple(predictors),
                           predicted_probability=probability, n=n, n_events=n_events, n_parameters=n_parameters,
                           events_per_variable=float(epv), separation=kind, separation_terms=separated,

@@ -42,9 +42,11 @@ class Skipped:
     show the note instead of failing. ``bool(skipped)`` is False.
     """
 
-    def __init__(self, analysis: str, reason: str):
+    def __init__(self, analysis: str, reason: str, cause: "Skipped | None" = None):
         self.analysis = analysis
         self.reason = reason.strip().rstrip(".")
+        self.cause = cause if cause is not None else self
+        """The first analysis of the chain that could not be estimated (itself unless this one needed it)."""
         self._shown = False
 
     @property
@@ -116,8 +118,9 @@ def attempt(analysis: str, function: Callable[..., Any], /, *args: Any, display:
     """
     needed = [value for value in [*args, *kwargs.values()] if isinstance(value, Skipped)]
     if needed:
-        skipped = Skipped(analysis, f"it needs the {needed[0].analysis}, which was not estimated "
-                                    f"({needed[0].reason})")
+        cause = needed[0].cause
+        skipped = Skipped(analysis, f"it needs the {cause.analysis}, which was not estimated for this cohort "
+                                    f"({cause.reason})", cause=cause)
     else:
         try:
             return function(*args, **kwargs)
@@ -126,6 +129,26 @@ def attempt(analysis: str, function: Callable[..., Any], /, *args: Any, display:
     if display:
         _display(skipped)
     return skipped
+
+
+def stack_tables(fits: Any, *, column: str = "model") -> Any:
+    """The ``table`` of each fitted model in ``fits`` (a mapping name -> result), stacked with a ``column``
+    naming the model; models that were :class:`Skipped` are left out (their notes are on the page). When
+    every model was skipped, the first :class:`Skipped` is returned, so later cells show its note.
+
+    >>> import pandas as pd
+    >>> class Fit:
+    ...     table = pd.DataFrame({"term": ["age"], "estimate": [1.2]})
+    >>> stack_tables({"unadjusted": Fit(), "adjusted": Skipped("adjusted model", "collinear")})
+      term  estimate       model
+    0  age       1.2  unadjusted
+    """
+    import pandas as pd
+
+    tables = [fit.table.assign(**{column: name}) for name, fit in fits.items() if not isinstance(fit, Skipped)]
+    if not tables:
+        return next(iter(fits.values()))
+    return pd.concat(tables, ignore_index=True)
 
 
 def skipped_rows(results: Any) -> list[str]:

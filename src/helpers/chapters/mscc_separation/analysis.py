@@ -55,6 +55,7 @@ def published_vs_reproduced(data: pd.DataFrame, *, level: float = 0.95) -> pd.Da
     from helpers.stats.logistic import logistic_regression
     from helpers.stats.survival import kaplan_meier, logrank
     from helpers.stats.two_groups import compare_two_groups, contingency_tests
+    from helpers.validation.estimable import NOT_ESTIMATED, attempt
 
     frame = add_analysis_columns(data)
     by_group = frame.groupby("group", observed=True)
@@ -68,10 +69,14 @@ def published_vs_reproduced(data: pd.DataFrame, *, level: float = 0.95) -> pd.Da
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*events per (variable|parameter).*")
         logistic = logistic_regression(frame, outcome="separated", predictors=["bilsky_3", "sins", "age"], level=level)
-        cox = {adjusted: cox_model(frame, time="survival_months", event="death", level=level,
-                                   covariates=["group", *(["bilsky_3", "age", "radiotherapy"] if adjusted else [])],
-                                   reference={"group": SEPARATED}).table.set_index("term").loc[f"group[T.{NON_SEPARATED}]"]
+        cox = {adjusted: attempt("Cox model", cox_model, frame, time="survival_months", event="death", level=level,
+                                 covariates=["group", *(["bilsky_3", "age", "radiotherapy"] if adjusted else [])],
+                                 reference={"group": SEPARATED}, display=False)
                for adjusted in (False, True)}
+    cox = {adjusted: (fit.table.set_index("term").loc[f"group[T.{NON_SEPARATED}]"] if fit
+                      else pd.Series({"hazard_ratio": np.nan, "ci_low": np.nan, "ci_high": np.nan, "p_value": np.nan,
+                                      "note": fit.reason}))
+           for adjusted, fit in cox.items()}
     odds = logistic.table.set_index("term").loc["bilsky_3"]
     reproduced: dict[tuple[str, str], tuple[float, float, float, float, str]] = {}
     for label, part in by_group:
@@ -89,13 +94,15 @@ def published_vs_reproduced(data: pd.DataFrame, *, level: float = 0.95) -> pd.Da
             float(medians.loc[label, "ci_high"]), logrank_p, "Kaplan-Meier median from surgery (R's log CI); log-rank p")
     reproduced[("odds_ratio", "bilsky_3")] = (
         float(odds["odds_ratio"]), float(odds["ci_low"]), float(odds["ci_high"]), float(odds["p_value"]),
-        "logistic regression separated ~ Bilsky 3 + SINS + age; Wald CI and p")
+        "logistic regression separated ~ Bilsky 3 + SINS + age; Wald CI and p"
+        + (f"; {odds['method']}" if str(odds["method"]).startswith(NOT_ESTIMATED) else ""))
     for adjusted, suffix, how in ((False, "unadjusted", "Cox model ~ group"),
                                   (True, "adjusted", "Cox model ~ group + Bilsky 3 + age + radiotherapy")):
         row = cox[adjusted]
         reproduced[("hazard_ratio", f"non_separated_vs_separated_{suffix}")] = (
             float(row["hazard_ratio"]), float(row["ci_low"]), float(row["ci_high"]), float(row["p_value"]),
-            f"{how}; Efron ties; Wald CI and p")
+            f"{how}; Efron ties; Wald CI and p"
+            + (f"; {NOT_ESTIMATED}: {row['note']}" if "note" in row.index else ""))
     rows = []
     for published in PUBLISHED:
         value, low, high, p_value, how = reproduced[(published.quantity, published.group)]
@@ -103,7 +110,8 @@ def published_vs_reproduced(data: pd.DataFrame, *, level: float = 0.95) -> pd.Da
                      "published_ci_low": published.ci_low, "published_ci_high": published.ci_high,
                      "reproduced": value, "reproduced_ci_low": low, "reproduced_ci_high": high,
                      "p_published": published.p_value, "p_reproduced": p_value if published.p_value else np.nan,
-                     "tolerance": published.rule, "agrees": published.agrees(value, p_value), "how": how})
+                     "tolerance": published.rule, "how": how,
+                     "agrees": published.agrees(value, p_value) if np.isfinite(value) else None})
     return pd.DataFrame(rows).astype({"published_ci_low": float, "published_ci_high": float, "p_published": float})
 
 
@@ -127,3 +135,43 @@ def add_analysis_columns(frame: pd.DataFrame) -> pd.DataFrame:
     group = pd.Categorical(frame["separated"].map({1: SEPARATED, 0: NON_SEPARATED}),
                            categories=[SEPARATED, NON_SEPARATED])
     return frame.assign(group=group, bilsky_3=frame["bilsky_grade"].astype(str).eq("3").astype(int))
+
+
+def compare_clocks(cohorts: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """The log-rank statistic, the unadjusted hazard ratio (not separated vs separated) and the median
+    survival of each group, for the same patients with time counted from different origins.
+
+    Parameters
+    ----------
+    cohorts : dict
+        Clock name -> cohort with ``survival_months``, ``death`` and ``group`` (as
+        :func:`add_analysis_columns` gives), e.g. {"from surgery": ..., "from the landmark": ...}.
+
+    Returns
+    -------
+    DataFrame
+        One row per clock: ``clock``, ``log-rank chi-squared``, ``hazard ratio NS vs S`` (empty when the
+        Cox model cannot be estimated, e.g. no deaths in a group; ``note`` says why) and
+        ``median, <group>`` per group (empty when not reached).
+    """
+    from helpers.stats.cox import cox_model
+    from helpers.stats.survival import kaplan_meier, logrank
+    from helpers.validation.estimable import attempt
+
+    rows = []
+    for name, frame in cohorts.items():
+        fit = attempt("Cox model", cox_model, frame, time="survival_months", event="death", covariates=["group"],
+                      reference={"group": SEPARATED}, display=False)
+        medians = kaplan_meier(frame, time="survival_months", event="death", group="group").medians
+        rows.append({"clock": name,
+                     "log-rank chi-squared": logrank(frame, time="survival_months", event="death",
+                                                     group="group").test.loc[0, "statistic"],
+                     "hazard ratio NS vs S": fit.table.loc[0, "hazard_ratio"] if fit else np.nan,
+                     **{f"median, {group}": median for group, median in medians[["group", "estimate"]].to_numpy()},
+                     "note": "" if fit else "hazard ratio not estimable: " + fit.reason.split(" (")[0]})
+    table = pd.DataFrame(rows)
+    return table if table["note"].str.len().any() else table.drop(columns="note")
+
+CLOCK_EMPTY_CELLS = {"hazard ratio NS vs S": "not estimable", f"median, {SEPARATED}": "not reached",
+                     f"median, {NON_SEPARATED}": "not reached"}
+"""What an empty cell of :func:`compare_clocks` means, for :func:`helpers.presentation.tables.show`'s ``missing``."""
