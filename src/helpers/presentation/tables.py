@@ -225,7 +225,7 @@ def show(table: pd.DataFrame | pd.Series, labels: Mapping[str, str] | None = Non
     not support (a :class:`helpers.validation.estimable.Skipped`) is returned as it is: its note shows.
     """
     if isinstance(table, Skipped):
-        return table
+        return table.for_display()
     frame = table.to_frame() if isinstance(table, pd.Series) else table
     frame = frame.reset_index() if index else frame.reset_index(drop=True)
     threshold = privacy.active_threshold()

@@ -23,6 +23,7 @@ from scipy import stats as sps
 
 from helpers.validation.checks import z_quantile
 from helpers.validation.errors import InputError
+from helpers.validation.estimable import NotEstimable
 
 METHODS = ("FE", "DL", "REML")
 """Estimators of tau^2: none (fixed effect), DerSimonian-Laird, restricted maximum likelihood."""
@@ -69,7 +70,7 @@ def _checked(estimates, standard_errors) -> tuple[np.ndarray, np.ndarray]:
         raise InputError(f"estimates and standard_errors: expected two sequences of the same length, got shapes "
                          f"{y.shape} and {se.shape}.")
     if y.size < 1:
-        raise InputError("meta-analysis: no estimates to pool; give at least one site with an estimate.")
+        raise NotEstimable("meta-analysis: no estimates to pool; at least one site with an estimate is needed")
     bad = np.flatnonzero(~np.isfinite(y) | ~np.isfinite(se) | (se <= 0))
     if bad.size:
         raise InputError(f"meta-analysis: estimate or standard error missing, infinite or not positive at "

@@ -37,9 +37,9 @@ class NotEstimable(InputError):
 class Skipped:
     """An analysis this cohort could not support, in place of its result.
 
-    Shown in a notebook it is a visible note ("Not estimated for this cohort: ..."); any attribute, item,
-    call or ``pipe`` of it returns it again, so the table and figure cells that read the missing result
-    show the note instead of failing. ``bool(skipped)`` is False.
+    Shown in a notebook it is a visible note ("Not estimated for this cohort: ..."); any attribute, item
+    or call of it returns it again, and ``.pipe(show, ...)`` hands it to ``show``, so the table and figure
+    cells that read the missing result show the note instead of failing. ``bool(skipped)`` is False.
     """
 
     def __init__(self, analysis: str, reason: str, cause: "Skipped | None" = None):
@@ -48,6 +48,7 @@ class Skipped:
         self.cause = cause if cause is not None else self
         """The first analysis of the chain that could not be estimated (itself unless this one needed it)."""
         self._shown = False
+        self._shown_in: int | None = None
 
     @property
     def method(self) -> str:
@@ -70,8 +71,10 @@ class Skipped:
     def __call__(self, *args: Any, **kwargs: Any) -> "Skipped":
         return self
 
-    def pipe(self, *args: Any, **kwargs: Any) -> "Skipped":
-        return self
+    def pipe(self, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """``function(self, ...)`` as pandas' ``pipe``: :func:`helpers.presentation.tables.show` turns a
+        skipped table into its note (nothing when the same cell showed it already)."""
+        return function(self, *args, **kwargs)
 
     def __bool__(self) -> bool:
         return False
@@ -80,6 +83,11 @@ class Skipped:
         return iter(())
 
     # --- on the page ----------------------------------------------------------------------------------
+    def for_display(self) -> "Skipped | None":
+        """What a table or figure call shows in its place: nothing when the full note was shown by the same
+        notebook cell (no repeated note), else this object (the full note, or a line pointing to it)."""
+        return None if self._shown and self._shown_in == _cell_number() else self
+
     def __repr__(self) -> str:
         return f"Not estimated for this cohort: {self.analysis}. {self.reason}."
 
@@ -87,7 +95,7 @@ class Skipped:
         if self._shown:  # the full note is already on the page, where the analysis was attempted
             return (f'<p class="spinebook-skipped-ref"><em>Not estimated for this cohort: '
                     f'{html.escape(self.analysis)} (see the note above).</em></p>')
-        self._shown = True
+        self._shown, self._shown_in = True, _cell_number()
         return ('<div class="admonition warning spinebook-skipped">'
                 '<p class="admonition-title">Not estimated for this cohort</p>'
                 f"<p><strong>{html.escape(self.analysis[:1].upper() + self.analysis[1:])}</strong>: "
@@ -165,3 +173,14 @@ def _display(skipped: Skipped) -> None:
         return
     if get_ipython() is not None:
         display(skipped)
+
+
+def _cell_number() -> int | None:
+    """The notebook cell being executed (IPython's execution count), None outside a kernel."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover
+        return None
+    shell = get_ipython()
+    return None if shell is None else shell.execution_count
+

@@ -12,6 +12,7 @@ import pandas as pd
 from helpers.chapters.common import PoolableQuantity, SiteDiagnostic, site_summary
 from helpers.chapters.multi_site.schema import NON_SEPARATED, SEPARATED
 from helpers.validation.errors import InputError
+from helpers.validation.estimable import NotEstimable, Skipped
 from helpers.validation.results import results_frame
 
 TERM = f"group[T.{NON_SEPARATED}]"
@@ -92,10 +93,16 @@ def site_table(summaries: Sequence[dict], quantity: str = "log_hazard_ratio_adju
 
 def pool(table: pd.DataFrame, *, level: float = 0.95) -> dict:
     """Two-stage pooled log hazard ratios over the estimable hospitals: fixed effect, DerSimonian-Laird, REML and
-    REML with Hartung-Knapp (:func:`helpers.stats.meta_analysis.meta_analysis`)."""
+    REML with Hartung-Knapp (:func:`helpers.stats.meta_analysis.meta_analysis`), keyed by :data:`POOLED_FITS`.
+
+    Raises :class:`~helpers.validation.estimable.NotEstimable` with fewer than two estimable hospitals (one
+    hospital's estimate is not a pooled one, and between-hospital variation needs two)."""
     from helpers.stats.meta_analysis import meta_analysis
 
     usable = table[table["estimable"]]
+    if len(usable) < 2:
+        raise NotEstimable(f"pooling needs hazard ratios from at least two hospitals; {_hospitals(usable)} "
+                           f"of the {len(table)} in this cohort could estimate one")
     specs = {"fixed_effect": ("FE", False), "random_effects_DL": ("DL", False),
              "random_effects_REML": ("REML", False), "random_effects_REML_knha": ("REML", True)}
     return {name: meta_analysis(usable["estimate"], usable["standard_error"], method=method, knha=knha, level=level)
@@ -119,3 +126,52 @@ def one_stage(data: pd.DataFrame, *, covariates: Sequence[str], level: float = 0
                          "ci_low": row["ci_low"], "ci_high": row["ci_high"], "p_value": row["p_value"],
                          "n": fit.n, "n_events": fit.n_event, "method": row["method"]})
     return pd.DataFrame(rows)
+
+
+POOLED_FITS = ("fixed_effect", "random_effects_DL", "random_effects_REML", "random_effects_REML_knha")
+"""The two-stage fits :func:`pool` returns, in order."""
+
+
+def _hospitals(table: pd.DataFrame) -> str:
+    names = ", ".join(map(str, table["site"]))
+    return f"{len(table)} ({names})" if len(table) else "none"
+
+
+def pooled_table(pooled: dict | Skipped) -> pd.DataFrame | Skipped:
+    """One row per two-stage fit of :func:`pool`: ``model``, ``k``, ``HR`` and its CI, ``p``, ``tau2``,
+    ``I2 %`` and the prediction interval (``PI low``, ``PI high``); a skipped pooling is returned as it is."""
+    if isinstance(pooled, Skipped):
+        return pooled
+    return pd.DataFrame([{"model": name, "k": fit.k, "HR": np.exp(fit.estimate), "ci_low": np.exp(fit.ci_low),
+                          "ci_high": np.exp(fit.ci_high), "p": fit.p_value, "tau2": fit.tau2, "I2 %": fit.i2,
+                          "PI low": np.exp(fit.pi_low), "PI high": np.exp(fit.pi_high)} for name, fit in pooled.items()])
+
+
+def heterogeneity_line(pooled: dict | Skipped) -> str:
+    """Cochran's Q, I^2 and the REML tau^2 in one sentence ("" when the pooling was skipped)."""
+    if isinstance(pooled, Skipped):
+        return ""
+    fit = pooled["random_effects_REML"]
+    return (f"Cochran's Q = {fit.q:.2f} on {fit.q_df} df, p = {fit.q_p_value:.4f}; I^2 = {fit.i2:.0f}%; "
+            f"tau^2 (REML) = {fit.tau2:.3f}")
+
+
+def leave_one_out(table: pd.DataFrame, *, level: float = 0.95) -> pd.DataFrame:
+    """REML pooled hazard ratio, tau^2 and I^2 with each estimable hospital left out in turn.
+
+    Raises :class:`~helpers.validation.estimable.NotEstimable` with fewer than three estimable hospitals
+    (leaving one out must still leave two to pool)."""
+    from helpers.stats.meta_analysis import meta_analysis
+
+    usable = table[table["estimable"]]
+    if len(usable) < 3:
+        raise NotEstimable(f"leaving one hospital out needs at least three with an estimate; {_hospitals(usable)} "
+                           "in this cohort")
+    rows = []
+    for site in usable["site"]:
+        rest = usable[usable["site"] != site]
+        item = meta_analysis(rest["estimate"], rest["standard_error"], method="REML", level=level)
+        rows.append({"left out": site, "HR": np.exp(item.estimate), "ci_low": np.exp(item.ci_low),
+                     "ci_high": np.exp(item.ci_high), "tau2": item.tau2, "I2 %": item.i2})
+    return pd.DataFrame(rows)
+

@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from helpers.chapters.multi_site.analysis import POOLED_FITS
 from helpers.validation.checks import z_quantile
+from helpers.validation.estimable import Skipped
 from helpers.validation.results import RESULT_COLUMNS, results_frame
 
 
@@ -14,7 +16,9 @@ def results(*, sites: pd.DataFrame, pooled: dict, one_stage: pd.DataFrame, n_pat
     """The chapter's tidy results: ``patients`` and ``sites``; ``site_hazard_ratio`` per hospital (empty when
     not estimable); ``pooled_hazard_ratio`` (fixed effect, DL, REML, REML with Hartung-Knapp) with the
     ``prediction_interval`` of each random-effects fit, ``tau2``, ``i2`` and Cochran's ``q``; and
-    ``one_stage_hazard_ratio`` (Cox stratified by hospital, and unstratified). Ratios on the ratio scale."""
+    ``one_stage_hazard_ratio`` (Cox stratified by hospital, and unstratified). Ratios on the ratio scale.
+    ``pooled`` may be a :class:`helpers.validation.estimable.Skipped` (fewer than two hospitals with an
+    estimate): every pooled row is then written without an estimate, its ``method`` saying why."""
     z = z_quantile(level)
     rows = [{"quantity": "patients", "group": "all", "estimate": n_patients, "method": "count", "n": n_patients},
             {"quantity": "sites", "group": "all", "estimate": len(sites), "method": "count",
@@ -29,6 +33,12 @@ def results(*, sites: pd.DataFrame, pooled: dict, one_stage: pd.DataFrame, n_pat
             row["method"] += "; not estimable (an arm without deaths), left out of the pooling"
         rows.append(row)
     n_estimable = int(sites.loc[sites["estimable"], "n"].fillna(0).sum())
+    if isinstance(pooled, Skipped):
+        rows += [pooled.row(quantity, name, n_estimable) for name in POOLED_FITS
+                 for quantity in ("pooled_hazard_ratio",
+                                  *(("prediction_interval", "tau2", "i2") if name != "fixed_effect" else ()))]
+        rows.append(pooled.row("q", "cochran", n_estimable))
+        pooled = {}
     for name, fit in pooled.items():
         test = "Hartung-Knapp t" if fit.knha else "Wald z"
         rows.append({"quantity": "pooled_hazard_ratio", "group": name, "estimate": np.exp(fit.estimate),
@@ -42,9 +52,10 @@ def results(*, sites: pd.DataFrame, pooled: dict, one_stage: pd.DataFrame, n_pat
                       "method": "between-hospital variance of the log HR", "n": n_estimable},
                      {"quantity": "i2", "group": name, "estimate": fit.i2,
                       "method": "I^2 (%): share of the variation due to between-hospital differences", "n": n_estimable}]
-    first = next(iter(pooled.values()))
-    rows.append({"quantity": "q", "group": "cochran", "estimate": first.q, "p_value": first.q_p_value,
-                 "method": f"Cochran's Q on {first.q_df} df", "n": n_estimable})
+    first = next(iter(pooled.values()), None)
+    if first is not None:
+        rows.append({"quantity": "q", "group": "cochran", "estimate": first.q, "p_value": first.q_p_value,
+                     "method": f"Cochran's Q on {first.q_df} df", "n": n_estimable})
     for row in one_stage.itertuples(index=False):
         rows.append({"quantity": "one_stage_hazard_ratio",
                      "group": f"{row.model}_{'stratified_by_site' if row.stratified else 'unstratified'}",

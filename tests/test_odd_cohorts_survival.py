@@ -106,3 +106,26 @@ def test_odd_cohort_runs_to_the_end_and_says_what_it_skipped(runs, repo, name, e
     assert not [output for output in outputs if output.get("output_type") == "error"]
     assert "Traceback" not in text and "ipykernel" not in text   # warnings read as plain lines
 
+
+
+# --- multi-site: one hospital only (ours) ---------------------------------------------------------------
+
+def test_multi_site_with_one_hospital_reports_it_and_skips_the_pooling(repo, tmp_path):
+    source = pd.read_csv(repo / "data" / "synthetic" / "multi_site.csv", dtype={"bilsky_grade": str})
+    data = tmp_path / "one hospital.csv"
+    source[source["site"] == "Alpha"].to_csv(data, index=False)
+    finished = run_chapter(repo, "multi-site", data, tmp_path / "run")
+    assert finished.returncode == 0, finished.stderr
+    results = pd.read_csv(tmp_path / "run" / "results.csv")
+    missing = skipped(results)
+    assert set(missing["quantity"]) == {"pooled_hazard_ratio", "prediction_interval", "tau2", "i2", "q"}
+    assert missing["method"].str.contains(r"at least two hospitals; 1 \(Alpha\)").all()
+    assert missing["estimate"].isna().all()
+    site = results[(results["quantity"] == "site_hazard_ratio") & (results["group"] == "Alpha")]
+    assert site["estimate"].notna().all()                                     # the hospital's own estimate
+    assert results[results["quantity"] == "one_stage_hazard_ratio"]["estimate"].notna().all()
+    notebook = json.loads((tmp_path / "run" / "multi-site.ipynb").read_text(encoding="utf-8"))
+    text = json.dumps([output for cell in notebook["cells"] for output in cell.get("outputs", [])])
+    assert "Leave-one-out analysis</strong>: leaving one hospital out needs at least three" in text
+    assert '"output_type": "error"' not in text
+    assert "two-stage pooling of the adjusted hazard ratios" in finished.stdout
