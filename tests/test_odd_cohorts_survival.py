@@ -70,7 +70,7 @@ def page_text(run: Path) -> tuple[str, list[dict]]:
 
 @pytest.mark.parametrize("name, expected", [
     ("bilsky-is-non-separation", {
-        ("hazard_ratio", "non_separated_vs_separated_adjusted"): "term 'bilsky_3' is fully determined by",
+        ("hazard_ratio", "non_separated_vs_separated_adjusted"): "'bilsky_3' is fully determined by 'group' (non_separated vs separated)",
         ("odds_ratio", "bilsky_3"): "separation of 'separated' by 'bilsky_3'",
         ("odds_ratio", "bilsky_3_unadjusted"): "separation of 'separated' by 'bilsky_3'",
         ("proportional_hazards_global", "adjusted_model"): "it needs the adjusted Cox model"}),

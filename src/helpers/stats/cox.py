@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from helpers.stats.design import EPV_THRESHOLD, design_matrix
+from helpers.stats.design import EPV_THRESHOLD, design_matrix, readable_terms
 from helpers.stats.survival import product_limit, survival_data
 from helpers.validation.checks import z_quantile
 from helpers.validation.errors import InputError
@@ -311,10 +311,10 @@ def cox_model(df: pd.DataFrame, *, time: str, event: str, covariates: Sequence[s
     except np.linalg.LinAlgError:
         raise NotEstimable(f"the Cox model cannot be estimated: the terms {terms} are constant or collinear among "
                          "the patients analysed. Remove a covariate or merge rare levels.") from None
-    infinite = _infinite_terms(beta, gradient @ variance, terms)
+    infinite = _infinite_terms(beta, gradient @ variance, readable_terms(design.terms))
     if infinite:
         raise NotEstimable(f"the likelihood keeps increasing as the hazard ratio "
-                           f"of {', '.join(repr(term) for term in infinite)} goes to 0 or infinity (monotone "
+                           f"of {', '.join(infinite)} goes to 0 or infinity (monotone "
                            "likelihood: typically no deaths in one group, or deaths only in one group, among the "
                            "patients analysed), so the hazard ratio is not finite. Compare the groups with the "
                            "log-rank test and the restricted mean survival time instead.")

@@ -112,15 +112,23 @@ def design_matrix(df: pd.DataFrame, *, predictors: Sequence[str],
         values = matrix.to_numpy(dtype=float)
         k = next(k for k in range(values.shape[1])
                  if np.linalg.matrix_rank(np.column_stack([np.ones(len(matrix)), values[:, :k + 1]])) < k + 2)
-        redundant, before = matrix.columns[k], list(matrix.columns[:k])
-        named = ", ".join(f"'{term}'" for term in before)
-        raise NotEstimable(f"the predictors {predictors} are collinear: term '{redundant}' "
+        words = dict(zip(terms["term"], readable_terms(terms)))
+        redundant, before = words[matrix.columns[k]], [words[term] for term in matrix.columns[:k]]
+        named = ", ".join(before)
+        raise NotEstimable(f"the predictors {predictors} are collinear: {redundant} "
                            + (f"is fully determined by {named} in these rows (a linear combination of "
                               f"{'it' if len(before) == 1 else 'them'} and the intercept)" if before
                               else "has a single value in these rows")
                            + f", so the model cannot tell their effects apart (model matrix of rank {rank} with "
                              f"{matrix.shape[1] + 1} columns)")
     return DesignMatrix(matrix=matrix, terms=terms)
+
+
+def readable_terms(terms: pd.DataFrame) -> list[str]:
+    """Model terms in words for a message: 'age' for a numeric column, 'group' (non_separated vs separated)
+    for a dummy, rather than statsmodels' ``group[T.non_separated]``."""
+    return [f"'{row.variable}'" + (f" ({row.level} vs {row.reference})" if row.level != "" else "")
+            for row in terms.itertuples(index=False)]
 
 
 def _plain(value: Any) -> str:

@@ -98,7 +98,7 @@ class Skipped:
         self._shown, self._shown_in = True, _cell_number()
         return ('<div class="admonition warning spinebook-skipped" style="border-left: 4px solid #c77c02; '
                 'padding: 0.4em 0.8em; margin: 0.6em 0; overflow-wrap: anywhere">'
-                '<p class="admonition-title">Not estimated for this cohort</p>'
+                '<p class="admonition-title" style="font-weight: bold">Not estimated for this cohort</p>'
                 f"<p><strong>{html.escape(self.analysis[:1].upper() + self.analysis[1:])}</strong>: "
                 f"{html.escape(self.reason)}.</p>"
                 "<p>The rest of the chapter goes on without it; its row in <code>results.csv</code> says why.</p>"
