@@ -32,7 +32,8 @@ def published_vs_reproduced(data: pd.DataFrame, *, level: float = 0.95) -> pd.Da
         ``published_ci_high``, ``reproduced``, ``reproduced_ci_low``, ``reproduced_ci_high``,
         ``p_published``, ``p_reproduced``, ``tolerance`` (the value's rule, :attr:`helpers.chapters.common.PublishedValue.rule`), ``agrees`` (value within
         tolerance and p-value on the paper's side of 0.05), ``how`` (the helper and test that gave the
-        reproduced number).
+        reproduced number). A model this cohort cannot support (collinear covariates, no deaths in a
+        group, separation) gives an empty ``reproduced`` and ``agrees``, and ``how`` says why.
 
     Notes
     -----
