@@ -175,3 +175,37 @@ def leave_one_out(table: pd.DataFrame, *, level: float = 0.95) -> pd.DataFrame:
                      "ci_high": np.exp(item.ci_high), "tau2": item.tau2, "I2 %": item.i2})
     return pd.DataFrame(rows)
 
+
+
+def case_mix(data: pd.DataFrame) -> pd.DataFrame:
+    """Each hospital's patients, deaths, % separated, % Bilsky 3, mean age, % radiotherapy and longest
+    follow-up, indexed by ``site`` in the order of the data (``data`` as :func:`add_group` returns it)."""
+    table = data.groupby("site", sort=False).agg(
+        patients=("death", "size"), deaths=("death", "sum"), separated_pct=("separated", "mean"),
+        bilsky_3_pct=("bilsky_3", "mean"), mean_age=("age", "mean"), radiotherapy_pct=("radiotherapy", "mean"),
+        longest_follow_up_months=("survival_months", "max"))
+    for column in ("separated_pct", "bilsky_3_pct", "radiotherapy_pct"):
+        table[column] *= 100
+    return table
+
+
+def affected_sites(summaries: Sequence[dict], adjusted: pd.DataFrame, unadjusted: pd.DataFrame) -> pd.DataFrame:
+    """The hospitals whose unadjusted or adjusted hazard ratio is not estimable: patients, deaths, the
+    smallest arm's deaths and which models could be fitted (from :func:`site_table` of both quantities)."""
+    table = pd.DataFrame({
+        "site": adjusted["site"], "patients": adjusted["n"], "deaths": adjusted["events"],
+        "smallest arm's deaths": [summary["diagnostics"]["smallest_arm_deaths"] for summary in summaries],
+        "unadjusted estimable": unadjusted["estimable"], "adjusted estimable": adjusted["estimable"]})
+    return table[~(table["unadjusted estimable"] & table["adjusted estimable"])]
+
+
+def one_versus_two_stage(single: pd.DataFrame, pooled: dict | Skipped) -> pd.DataFrame:
+    """The adjusted hazard ratio of the one-stage Cox model stratified by hospital beside each two-stage
+    pooled one (none when the pooling was skipped): ``analysis``, ``HR``, ``ci_low``, ``ci_high``."""
+    stratified = single[(single["model"] == "adjusted") & single["stratified"]].iloc[0]
+    rows = [{"analysis": "one stage, Cox stratified by hospital", "HR": stratified["hazard_ratio"],
+             "ci_low": stratified["ci_low"], "ci_high": stratified["ci_high"]}]
+    if not isinstance(pooled, Skipped):
+        rows += [{"analysis": f"two stage, {name.replace('_', ' ')}", "HR": np.exp(item.estimate),
+                  "ci_low": np.exp(item.ci_low), "ci_high": np.exp(item.ci_high)} for name, item in pooled.items()]
+    return pd.DataFrame(rows)
