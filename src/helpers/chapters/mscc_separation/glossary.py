@@ -13,4 +13,6 @@ QUANTITIES = {
     "complication_difference": "difference in the proportion with a complication between the groups",
     "radiotherapy_difference": "difference in the proportion receiving radiotherapy between the groups",
     "proportional_hazards_global": "global test of the proportional-hazards assumption of the Cox model",
+    "deaths": "number of deaths in the survival cohort (the events of the Cox models)",
+    "separated_patients": "number of patients with MRI-confirmed separation (the events of the logistic models)",
 }

@@ -26,7 +26,8 @@ def results(*, km: Any, log_rank: Any, hazards: pd.DataFrame, n_cohort: int, cox
     Quantities: ``median_survival_months`` per group, ``logrank``, ``hazard_ratio`` (not separated vs
     separated, unadjusted and adjusted), ``odds_ratio`` of separation for Bilsky 3 (univariable,
     multivariable, Firth), ``rmst_difference``, one ``<outcome>_difference`` per outcome and
-    ``proportional_hazards_global`` of the adjusted Cox model.
+    ``proportional_hazards_global`` of the adjusted Cox model; the counts ``deaths`` (survival cohort) and
+    ``separated_patients`` (logistic models) that a multi-centre pooling reports as events.
 
     ``cox_models`` holds the "unadjusted" and "adjusted" Cox models; each, and ``proportional_hazards``, may
     be a :class:`helpers.validation.estimable.Skipped` (covariates collinear with the group, no deaths in a
@@ -59,6 +60,15 @@ def results(*, km: Any, log_rank: Any, hazards: pd.DataFrame, n_cohort: int, cox
                if isinstance(fit, Skipped)]
     if skipped:
         parts.insert(3, pd.DataFrame(skipped))
+    # Counts a multi-centre pooling reports beside each estimate (spinebook run --site): deaths in the
+    # survival cohort, and patients separated among those in the logistic models.
+    models = odds.drop_duplicates("model")
+    parts.append(pd.DataFrame([
+        {"quantity": "deaths", "group": "all", "estimate": int(log_rank.groups["observed"].sum()),
+         "method": "count of deaths in the survival cohort", "n": n_cohort},
+        {"quantity": "separated_patients", "group": "all", "estimate": int(models["n_events"].iloc[0]),
+         "method": "count of patients with MRI-confirmed separation in the logistic models",
+         "n": int(models["n"].iloc[0])}]))
     if isinstance(proportional_hazards, Skipped):
         parts.append(pd.DataFrame([proportional_hazards.row("proportional_hazards_global", "adjusted_model")]))
     else:
