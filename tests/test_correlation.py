@@ -12,6 +12,7 @@ from scipy import stats
 from helpers.stats.correlation import correlation_table
 from helpers.stats.paired import paired_comparison
 from helpers.validation.errors import InputError
+from helpers.validation.estimable import NotEstimable
 
 Z95 = 1.959963984540054
 
@@ -83,6 +84,18 @@ def test_perfect_correlation_has_degenerate_interval():
         warnings.simplefilter("ignore")
         row = correlation_table(frame, outcome="y", variables=["x"], methods=["pearson"]).iloc[0]
     assert (row["estimate"], row["ci_low"], row["ci_high"]) == pytest.approx((1.0, 1.0, 1.0))
+
+
+def test_a_constant_variable_or_too_few_pairs_are_not_estimable():
+    frame = pd.DataFrame({"rate": np.arange(12.0), "f": np.full(12, 9.0), "fa": np.linspace(0.3, 0.5, 12)})
+    with pytest.raises(NotEstimable, match=r"'f' has the same value \(9\) in all 12 complete pairs, so its "
+                                           r"correlation with 'rate' is undefined"):
+        correlation_table(frame, outcome="rate", variables=["fa", "f"])
+    with pytest.raises(NotEstimable, match=r"'rate' has the same value \(1\).*correlation with 'fa'"):
+        correlation_table(frame.assign(rate=1.0), outcome="rate", variables=["fa"])
+    with pytest.raises(NotEstimable, match="3 complete pairs"):
+        correlation_table(frame.head(3), outcome="rate", variables=["fa"])
+    assert len(correlation_table(frame, outcome="rate", variables=["fa"])) == 2  # the others are estimated
 
 
 @pytest.mark.parametrize("kwargs, message", [

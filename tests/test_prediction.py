@@ -16,6 +16,7 @@ from helpers.stats.logistic import logistic_regression
 from helpers.stats.prediction import bootstrap_validation, calibration, decision_curve
 from helpers.stats.roc import roc_auc
 from helpers.validation.errors import InputError
+from helpers.validation.estimable import NotEstimable
 
 
 def test_decision_curve_reference_strategies():
@@ -129,6 +130,25 @@ def test_bootstrap_leaves_out_separated_resamples():
         table = bootstrap_validation(frame, outcome="event", predictors=["x"], n_boot=30, rng=3)
     row = table.iloc[0]
     assert row["n_failed"] > 0 and row["n_boot"] + row["n_failed"] == 30
+
+
+@pytest.mark.filterwarnings("ignore:.*events per variable")
+def test_a_completely_separated_model_has_no_optimism_calibration_or_decision_curve():
+    # 8 poor and 22 good recoveries, FA below 0.40 in every poor and above 0.42 in every good one
+    frame = pd.DataFrame({"good": np.r_[np.zeros(8, int), np.ones(22, int)],
+                          "fa": np.r_[np.linspace(0.30, 0.39, 8), np.linspace(0.43, 0.55, 22)]})
+    with pytest.warns(UserWarning, match="complete separation"):
+        model = logistic_regression(frame, outcome="good", predictors=["fa"])
+    assert model.table[["coef", "odds_ratio"]].isna().all().all()  # no term, the intercept included, is estimated
+    assert model.table["method"].str.startswith("not estimated for this cohort: complete separation").all()
+    with pytest.raises(NotEstimable, match=r"no maximum likelihood fit in these 30 patients \(separation"):
+        bootstrap_validation(frame, outcome="good", predictors=["fa"], n_boot=20, rng=1)
+    for analysis in (calibration, decision_curve):
+        with pytest.raises(NotEstimable, match=r"of the 30 predicted probabilities are exactly 0 or 1"):
+            analysis(frame["good"], model.predicted_probability)
+    with pytest.raises(InputError, match="between 0 and 1") as raised:  # outside [0, 1] is an invalid input
+        calibration(frame["good"], np.full(30, 1.5))
+    assert not isinstance(raised.value, NotEstimable)
 
 
 def test_apparent_calibration_is_ideal_and_overfitting_shrinks_the_slope(roc_cohort):

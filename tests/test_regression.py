@@ -192,6 +192,14 @@ def test_separation_detected(separated):
     with pytest.warns(UserWarning, match="complete separation.*firth=True"):
         fit = logistic_regression(separated, outcome="dead", predictors=["age"])
     assert fit.separation == "complete" and fit.separation_terms == ("age",)
+    # the likelihood has no maximum: no term has an estimate, the intercept included (only where the optimiser
+    # stopped), and each row says why
+    table = fit.table.set_index("term")
+    assert table[["coef", "standard_error", "odds_ratio", "ci_low", "ci_high", "p_value"]].isna().all().all()
+    assert (table["method"] == "not estimated for this cohort: maximum likelihood logistic regression: complete "
+                               "separation of 'dead' by 'age' (a cut-off on it predicts every patient's outcome "
+                               "exactly), so the likelihood has no maximum and no term of the model, the intercept "
+                               "included, has an estimate (Firth's estimates stay finite)").all()
 
 
 def test_quasi_separation_by_a_category_warns(cohort):

@@ -20,6 +20,7 @@ from helpers.stats.roc import (
     youden_threshold,
 )
 from helpers.validation.errors import InputError
+from helpers.validation.estimable import NotEstimable
 
 POOR = dict(outcome="outcome", positive="Poor")  # pROC: roc(aSAH$outcome, ...) -> controls Good, cases Poor
 
@@ -148,8 +149,25 @@ def test_extreme_predictors():
         assert roc_auc(df, outcome="y", predictor="reversed", direction="<")["estimate"].iloc[0] == 0.0
     with pytest.warns(UserWarning, match="zero DeLong variance"):
         assert roc_auc(df, outcome="y", predictor="reversed", direction=">")["estimate"].iloc[0] == 1.0
-    with pytest.warns(UserWarning, match="zero DeLong variance"):
-        assert roc_auc(df, outcome="y", predictor="tied")["estimate"].iloc[0] == 0.5
+    # A predictor with one value ranks nobody: its AUC would be 0.5 by construction with a zero-width CI, so it is
+    # not estimated (pROC reports 0.5); the reason names the column, its value and the patients.
+    with pytest.raises(NotEstimable, match=r"'tied' has the same value \(1\) for all 24 patients.*0.5 by construction"):
+        roc_auc(df, outcome="y", predictor="tied")
+
+
+def test_a_constant_predictor_has_no_auc_comparison_or_threshold_but_a_curve():
+    y = np.repeat([0, 1], 12)
+    df = pd.DataFrame({"y": y, "x": np.arange(24.0), "f": np.full(24, 9.0)})
+    with pytest.raises(NotEstimable, match=r"'f' has the same value \(9\).*no AUC to compare"):
+        compare_auc(df, outcome="y", predictors=("x", "f"))
+    with pytest.raises(NotEstimable, match=r"'f' has the same value \(9\).*no threshold on it separates them"):
+        youden_threshold(df, outcome="y", predictor="f", direction=">", n_boot=10, rng=1)
+    # its ROC curve is the diagonal, which is still drawn
+    curve = roc_curve_points(df, outcome="y", predictor="f")
+    assert curve[["sensitivity", "false_positive_rate"]].to_numpy().tolist() == [[1.0, 1.0], [0.0, 0.0]]
+    # one other value is enough to rank, and the AUC is estimated again
+    varied = df.assign(f=np.r_[np.full(23, 9.0), 9.5])
+    assert roc_auc(varied, outcome="y", predictor="f")["estimate"].iloc[0] == pytest.approx(0.5 + 0.5 / 12)
 
 
 def test_auc_matches_sklearn_and_ci_contains_estimate():
@@ -250,7 +268,9 @@ def test_youden_ties_report_highest_sensitivity():
 
 
 def test_youden_without_information_warns():
-    frame = pd.DataFrame({"y": np.repeat([0, 1], 15), "x": np.ones(30)})
+    # every case below every control, against the stated direction: no threshold has J above 0 (a constant
+    # predictor, which ranks nobody, is not estimable at all: see the test above)
+    frame = pd.DataFrame({"y": np.repeat([0, 1], 15), "x": np.r_[np.arange(15.0, 30.0), np.arange(15.0)]})
     with pytest.warns(UserWarning) as record:
         row = youden_threshold(frame, outcome="y", predictor="x", n_boot=20, rng=1).iloc[0]
     messages = " | ".join(str(w.message) for w in record)

@@ -5,10 +5,12 @@ from __future__ import annotations
 import warnings
 from typing import Sequence
 
+import numpy as np
 import pandas as pd
 
 from helpers.validation.checks import check_level, numeric_column
 from helpers.validation.errors import InputError
+from helpers.validation.estimable import NotEstimable
 
 CORRELATIONS = {"pearson": "Pearson r", "spearman": "Spearman rho"}
 
@@ -39,7 +41,9 @@ def correlation_table(df: pd.DataFrame, *, outcome: str, variables: Sequence[str
     Raises
     ------
     InputError
-        A missing or non-numeric column, an unknown method, or fewer than 4 complete pairs.
+        A missing or non-numeric column, an unknown method.
+    NotEstimable
+        Fewer than 4 complete pairs, or a variable (or the outcome) with the same value in every pair.
 
     Notes
     -----
@@ -77,8 +81,13 @@ def correlation_table(df: pd.DataFrame, *, outcome: str, variables: Sequence[str
         x, y = x_all[complete].to_numpy(), y_all[complete].to_numpy()
         n = int(complete.sum())
         if n < 4:
-            raise InputError(f"'{variable}' and '{outcome}' have {n} complete pairs; a correlation with a "
-                             "confidence interval needs at least 4.")
+            raise NotEstimable(f"'{variable}' and '{outcome}' have {n} complete pairs; a correlation with a "
+                               "confidence interval needs at least 4")
+        for name, values in ((variable, x), (outcome, y)):
+            if len(np.unique(values)) == 1:
+                raise NotEstimable(f"'{name}' has the same value ({values[0]:g}) in all {n} complete pairs, so "
+                                   f"its correlation with '{outcome if name == variable else variable}' is "
+                                   "undefined (it does not vary)")
         if n < 10:
             warnings.warn(f"'{variable}': {n} complete pairs; the correlation's interval is very wide and the "
                           "Fisher z approximation rough.", stacklevel=2)

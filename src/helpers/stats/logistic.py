@@ -502,11 +502,21 @@ def logistic_regression(df: pd.DataFrame, *, outcome: str, predictors: Sequence[
     if kind != "none" and not firth:
         # An infinite estimate has no number to report (R's glm prints a huge coefficient and SE): the
         # separated terms get no estimate and say why, so no table or results row shows a meaningless OR.
-        infinite = table["term"].isin(separated)
+        # Under complete separation the likelihood has no maximum at all: no term has an estimate, the intercept
+        # included (the optimiser stops at arbitrary values), so every row says so, with one reason.
+        infinite = table["term"].isin(separated) | (kind == "complete")
         table.loc[infinite, ["coef", "standard_error", "odds_ratio", "ci_low", "ci_high", "p_value"]] = np.nan
-        table.loc[infinite, "method"] = [f"{NOT_ESTIMATED}: maximum likelihood logistic regression: {kind} "
-                                         f"separation of '{outcome}' by '{term}', so its estimate is infinite "
-                                         "(Firth's estimate stays finite)" for term in table.loc[infinite, "term"]]
+        if kind == "complete":
+            names = " and ".join(map(repr, separated)) if len(separated) < 3 else ", ".join(map(repr, separated))
+            table.loc[infinite, "method"] = (
+                f"{NOT_ESTIMATED}: maximum likelihood logistic regression: complete separation of '{outcome}' by "
+                f"{names} (a cut-off on {'it' if len(separated) == 1 else 'a combination of them'} predicts every "
+                "patient's outcome exactly), so the likelihood has no maximum and no term of the model, the "
+                "intercept included, has an estimate (Firth's estimates stay finite)")
+        else:
+            table.loc[infinite, "method"] = [f"{NOT_ESTIMATED}: maximum likelihood logistic regression: {kind} "
+                                             f"separation of '{outcome}' by '{term}', so its estimate is infinite "
+                                             "(Firth's estimate stays finite)" for term in table.loc[infinite, "term"]]
     return LogisticResult(table=table[LOGISTIC_COLUMNS], outcome=outcome, predictors=tuple(predictors),
                           predicted_probability=probability, n=n, n_events=n_events, n_parameters=n_parameters,
                           events_per_variable=float(epv), separation=kind, separation_terms=separated,

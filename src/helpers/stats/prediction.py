@@ -17,6 +17,7 @@ from helpers.stats.logistic import LogisticFit, fit_logistic_arrays
 from helpers.stats.roc import rank_auc
 from helpers.validation.checks import SHOWN, as_rng, binary_array, case_mask, complete_rows, z_quantile
 from helpers.validation.errors import InputError
+from helpers.validation.estimable import NotEstimable
 
 
 # ----------------------------------------------------------------------------- input checks
@@ -25,10 +26,17 @@ def _probabilities(y: Any, p: Any) -> tuple[np.ndarray, np.ndarray]:
     prob = np.asarray(p, dtype=float)
     if prob.shape != is_case.shape or prob.ndim != 1:
         raise InputError(f"y and p must be one-dimensional and of equal length (got {is_case.shape}, {prob.shape}).")
-    bad = ~((prob > 0) & (prob < 1))
+    bad = ~((prob >= 0) & (prob <= 1))
     if bad.any():
-        raise InputError(f"p must lie strictly between 0 and 1; positions {np.flatnonzero(bad)[:SHOWN].tolist()} "
-                         "do not (missing, 0 or 1). Drop them or use predictions from a fitted model.")
+        raise InputError(f"p must lie between 0 and 1; positions {np.flatnonzero(bad)[:SHOWN].tolist()} do not "
+                         "(missing or outside). Drop them or use predictions from a fitted model.")
+    certain = (prob == 0) | (prob == 1)
+    if certain.any():
+        # A maximum likelihood model that separates the outcome completely predicts exactly 0 or 1 (its
+        # coefficients run off to infinity): a valid cohort, but no log-odds to calibrate or net benefit to weigh.
+        raise NotEstimable(f"{int(certain.sum())} of the {len(prob)} predicted probabilities are exactly 0 or 1, as "
+                           "from a model that separates the outcome completely, so there is no calibration or "
+                           "net benefit to estimate from them")
     if is_case.all() or not is_case.any():
         raise InputError("y holds only one class; calibration and net benefit need events and non-events.")
     return is_case, prob
@@ -118,6 +126,12 @@ def bootstrap_validation(df: pd.DataFrame, *, outcome: str, predictors: Sequence
         calibration), ``n_boot`` (resamples used), ``n_failed`` (resamples with one class, separation
         or no convergence, left out), ``n, n_events, method``.
 
+    Raises
+    ------
+    NotEstimable
+        The model has no maximum likelihood fit in these data (separation), or none of the resamples could
+        be refitted.
+
     Notes
     -----
     The model is fitted by :func:`helpers.stats.logistic.fit_logistic_arrays`, the core of
@@ -152,16 +166,21 @@ def bootstrap_validation(df: pd.DataFrame, *, outcome: str, predictors: Sequence
     is_case = case_mask(df, outcome, positive)
     design = _model_matrix(df, predictors)
     apparent_fit = fit_logistic_arrays(design, is_case)
+    if not apparent_fit.converged:
+        raise NotEstimable(f"the model of '{outcome}' on {list(predictors)} has no maximum likelihood fit in these "
+                           f"{len(df)} patients (separation of the outcome or no convergence: "
+                           f"{', '.join(apparent_fit.problems)}), so there is no optimism to correct")
     apparent_auc = float(rank_auc((design @ apparent_fit.coef)[None, :], is_case)[0])
     draws, coefficients, n_failed = _bootstrap_fits(design, is_case, int(n_boot), as_rng(rng))
-    optimism = {"auc": np.nan, "calibration_intercept": np.nan, "calibration_slope": np.nan}
-    if len(draws):
-        boot_scores = np.einsum("bnp,bp->bn", design[draws], coefficients)
-        test_scores = coefficients @ design.T
-        optimism["auc"] = float(np.mean(rank_auc(boot_scores, is_case[draws]) - rank_auc(test_scores, is_case)))
-        lines = np.array([_calibration_line(is_case, scores) for scores in test_scores])
-        optimism["calibration_intercept"] = float(np.mean(0.0 - lines[:, 0]))
-        optimism["calibration_slope"] = float(np.mean(1.0 - lines[:, 1]))
+    if not len(draws):
+        raise NotEstimable(f"the model could be refitted in none of the {int(n_boot)} bootstrap resamples (one "
+                           "outcome class, separation or no convergence in each), so its optimism cannot be estimated")
+    boot_scores = np.einsum("bnp,bp->bn", design[draws], coefficients)
+    test_scores = coefficients @ design.T
+    lines = np.array([_calibration_line(is_case, scores) for scores in test_scores])
+    optimism = {"auc": float(np.mean(rank_auc(boot_scores, is_case[draws]) - rank_auc(test_scores, is_case))),
+                "calibration_intercept": float(np.mean(0.0 - lines[:, 0])),
+                "calibration_slope": float(np.mean(1.0 - lines[:, 1]))}
     rows = []
     for quantity, apparent, ideal in (("auc", apparent_auc, 0.5), ("calibration_intercept", 0.0, 0.0),
                                       ("calibration_slope", 1.0, 1.0)):
@@ -200,6 +219,11 @@ def calibration(y: Any, p: Any, *, n_bins: int = 10, level: float = 0.95) -> Cal
         ``summary``: rows ``calibration_intercept`` (ideal 0) and ``calibration_slope`` (ideal 1) with
         ``quantity, estimate, ci_low, ci_high, standard_error, ideal, n, method``. ``bins``: ``bin, n,
         events, mean_predicted, observed, ci_low, ci_high`` (Wilson CI of the observed proportion).
+
+    Raises
+    ------
+    NotEstimable
+        Some predicted probabilities are exactly 0 or 1 (a model that separates the outcome completely).
 
     Notes
     -----
@@ -264,6 +288,11 @@ def decision_curve(y: Any, p: Any, thresholds: Any = None) -> pd.DataFrame:
     DataFrame
         One row per threshold: ``threshold, net_benefit_model, net_benefit_treat_all,
         net_benefit_treat_none, true_positives, false_positives, n``.
+
+    Raises
+    ------
+    NotEstimable
+        Some predicted probabilities are exactly 0 or 1 (a model that separates the outcome completely).
 
     Notes
     -----

@@ -29,6 +29,7 @@ from helpers.validation.checks import (
     z_quantile,
 )
 from helpers.validation.errors import InputError
+from helpers.validation.estimable import NotEstimable
 
 DIRECTIONS = ("<", ">")
 
@@ -46,6 +47,16 @@ def _check_direction(direction: str, name: str = "direction") -> str:
             "or '>' when lower values do. There is no 'auto': choose the direction from the expected "
             "sign before looking at the data, and state it.")
     return direction
+
+
+def _require_varying(x: np.ndarray, label: str, outcome: str, consequence: str) -> None:
+    """Raise :class:`NotEstimable` when a predictor has one value for every patient: it ranks no patient
+    above another, so its AUC is 0.5 by construction (with zero variance) and no threshold splits them."""
+    present = x[~np.isnan(x)]
+    values = np.unique(present)
+    if len(values) == 1:
+        raise NotEstimable(f"'{label}' has the same value ({values[0]:g}) for all {len(present)} patients, so it cannot "
+                           f"tell patients with '{outcome}' from those without; {consequence}")
 
 # ----------------------------------------------------------------------------- DeLong core
 
@@ -181,6 +192,8 @@ def roc_auc(df: pd.DataFrame, *, outcome: str, predictor: Any, positive: Any = 1
     ------
     InputError
         Missing column or values, an outcome that is not binary, an unknown direction.
+    NotEstimable
+        The predictor has the same value for every patient (no ranking, so no AUC to estimate).
 
     Notes
     -----
@@ -204,6 +217,7 @@ def roc_auc(df: pd.DataFrame, *, outcome: str, predictor: Any, positive: Any = 1
     is_case = case_mask(df, outcome, positive)
     label, x = scores_of(df, predictor, 1)
     require_complete(df, [outcome, label], [x])
+    _require_varying(x, label, outcome, "its AUC would be 0.5 by construction, with no confidence interval")
     result = delong_auc(is_case, x, direction)
     auc, variance = float(result.auc[0]), float(result.covariance[0, 0])
     _warn_auc(auc, variance, result.n_cases, result.n_controls, label)
@@ -246,6 +260,11 @@ def compare_auc(df: pd.DataFrame, *, outcome: str, predictors: Sequence[Any], po
         ``correlation`` (of the two AUC estimates; NaN unpaired), ``n, n_cases, n_controls,
         direction_1, direction_2, level, method``.
 
+    Raises
+    ------
+    NotEstimable
+        A predictor has the same value for every patient (it has no AUC to compare).
+
     Notes
     -----
     Paired: Z = (AUC1 - AUC2) / sqrt(V1 + V2 - 2 C12), with the DeLong covariance of
@@ -278,6 +297,8 @@ def compare_auc(df: pd.DataFrame, *, outcome: str, predictors: Sequence[Any], po
         _check_direction(d, "directions")
     is_case = case_mask(df, outcome, positive)
     (label1, x1), (label2, x2) = (scores_of(df, p, i + 1) for i, p in enumerate(predictors))
+    for label, x in ((label1, x1), (label2, x2)):
+        _require_varying(x, label, outcome, "it has no AUC to compare")
     terms = [set(p.predictors) if isinstance(p, FittedModel) else {p} if isinstance(p, str) else None
              for p in predictors]
     if (any(isinstance(p, FittedModel) for p in predictors) and None not in terms
@@ -448,6 +469,11 @@ def youden_threshold(df: pd.DataFrame, *, outcome: str, predictor: Any, positive
         One row: ``predictor, threshold, ci_low, ci_high, sensitivity, specificity, youden_index, n,
         n_cases, n_controls, n_boot, level, convention, direction, method``.
 
+    Raises
+    ------
+    NotEstimable
+        The predictor has the same value for every patient (no threshold separates anyone).
+
     Notes
     -----
     J is evaluated at every threshold of :func:`roc_curve_points` (Youden 1950, Cancer 3:32-35).
@@ -471,6 +497,7 @@ def youden_threshold(df: pd.DataFrame, *, outcome: str, predictor: Any, positive
     label, is_case, sign, values, codes = _threshold_inputs(df, outcome, predictor, positive, direction,
                                                             convention)
     z_quantile(level)
+    _require_varying(sign * values[codes], label, outcome, "no threshold on it separates them")
     k = len(values)
     case_counts = np.bincount(codes[is_case], minlength=k)[None, :]
     control_counts = np.bincount(codes[~is_case], minlength=k)[None, :]
