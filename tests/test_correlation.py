@@ -88,10 +88,10 @@ def test_perfect_correlation_has_degenerate_interval():
 
 def test_a_constant_variable_or_too_few_pairs_are_not_estimable():
     frame = pd.DataFrame({"rate": np.arange(12.0), "f": np.full(12, 9.0), "fa": np.linspace(0.3, 0.5, 12)})
-    with pytest.raises(NotEstimable, match=r"'f' has the same value \(9\) in all 12 complete pairs, so its "
+    with pytest.raises(NotEstimable, match=r"'f' has the same value \(9.0\) in all 12 complete pairs, so its "
                                            r"correlation with 'rate' is undefined"):
         correlation_table(frame, outcome="rate", variables=["fa", "f"])
-    with pytest.raises(NotEstimable, match=r"'rate' has the same value \(1\).*correlation with 'fa'"):
+    with pytest.raises(NotEstimable, match=r"'rate' has the same value \(1.0\).*correlation with 'fa'"):
         correlation_table(frame.assign(rate=1.0), outcome="rate", variables=["fa"])
     with pytest.raises(NotEstimable, match="3 complete pairs"):
         correlation_table(frame.head(3), outcome="rate", variables=["fa"])

@@ -151,16 +151,16 @@ def test_extreme_predictors():
         assert roc_auc(df, outcome="y", predictor="reversed", direction=">")["estimate"].iloc[0] == 1.0
     # A predictor with one value ranks nobody: its AUC would be 0.5 by construction with a zero-width CI, so it is
     # not estimated (pROC reports 0.5); the reason names the column, its value and the patients.
-    with pytest.raises(NotEstimable, match=r"'tied' has the same value \(1\) for all 24 patients.*0.5 by construction"):
+    with pytest.raises(NotEstimable, match=r"'tied' has the same value \(1.0\) for all 24 patients.*0.5 by construction"):
         roc_auc(df, outcome="y", predictor="tied")
 
 
 def test_a_constant_predictor_has_no_auc_comparison_or_threshold_but_a_curve():
     y = np.repeat([0, 1], 12)
     df = pd.DataFrame({"y": y, "x": np.arange(24.0), "f": np.full(24, 9.0)})
-    with pytest.raises(NotEstimable, match=r"'f' has the same value \(9\).*no AUC to compare"):
+    with pytest.raises(NotEstimable, match=r"'f' has the same value \(9.0\).*no AUC to compare"):
         compare_auc(df, outcome="y", predictors=("x", "f"))
-    with pytest.raises(NotEstimable, match=r"'f' has the same value \(9\).*no threshold on it separates them"):
+    with pytest.raises(NotEstimable, match=r"'f' has the same value \(9.0\).*no threshold on it separates them"):
         youden_threshold(df, outcome="y", predictor="f", direction=">", n_boot=10, rng=1)
     # its ROC curve is the diagonal, which is still drawn
     curve = roc_curve_points(df, outcome="y", predictor="f")

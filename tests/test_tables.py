@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -149,6 +150,16 @@ def test_missing_categories_are_excluded_like_r():
     assert out.smd.iloc[0, 0] == pytest.approx(yang_dalton, rel=1e-9)
     assert list(out.table.loc["sex, n (%)"].index) == ["f", "m"]
     assert str(out.table.loc[("sex, n (%)", "f"), "Missing"]) == str(data["sex"].isna().sum())
+
+
+def test_a_variable_with_one_value_is_described_without_an_smd_or_a_warning():
+    # every patient had the same perfusion fraction: summarised, its SMD blank, and no numpy warning on the page
+    rng = np.random.default_rng(1)
+    data = pd.DataFrame({"arm": rng.integers(0, 2, 40), "f": 9.0, "age": rng.normal(60, 9, 40)})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = describe_by_group(data, group="arm", continuous=["f", "age"])
+    assert np.isnan(out.smd.loc["f"].iloc[0]) and np.isfinite(out.smd.loc["age"].iloc[0])
 
 
 def test_describe_input_errors():

@@ -85,7 +85,7 @@ def correlation_table(df: pd.DataFrame, *, outcome: str, variables: Sequence[str
                                "confidence interval needs at least 4")
         for name, values in ((variable, x), (outcome, y)):
             if len(np.unique(values)) == 1:
-                raise NotEstimable(f"'{name}' has the same value ({values[0]:g}) in all {n} complete pairs, so "
+                raise NotEstimable(f"'{name}' has the same value ({values[0].item()!r}) in all {n} complete pairs, so "
                                    f"its correlation with '{outcome if name == variable else variable}' is "
                                    "undefined (it does not vary)")
         if n < 10:

@@ -181,7 +181,9 @@ def describe_by_group(df: pd.DataFrame, *, group: str, continuous: Sequence[str]
         if rank:
             rank_tested.append(column)
 
-    with warnings.catch_warnings():
+    # np.errstate: a variable with no spread in either group (one value for every patient) has no SMD; tableone
+    # leaves it blank, and numpy's "invalid value" warning about it would only add noise to the page
+    with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
         warnings.filterwarnings("ignore", message=".*(low number of observations|Monte Carlo).*")
         one = TableOne(data, columns=continuous + categorical, categorical=categorical, continuous=continuous,
                        groupby=group, nonnormal=rank_tested, pval=True, htest_name=True, htest=htest or None,

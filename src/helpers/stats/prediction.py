@@ -167,9 +167,9 @@ def bootstrap_validation(df: pd.DataFrame, *, outcome: str, predictors: Sequence
     design = _model_matrix(df, predictors)
     apparent_fit = fit_logistic_arrays(design, is_case)
     if not apparent_fit.converged:
-        raise NotEstimable(f"the model of '{outcome}' on {list(predictors)} has no maximum likelihood fit in these "
-                           f"{len(df)} patients (separation of the outcome or no convergence: "
-                           f"{', '.join(apparent_fit.problems)}), so there is no optimism to correct")
+        raise NotEstimable(f"the model of '{outcome}' on {', '.join(map(repr, predictors))} has no maximum likelihood "
+                           f"fit in these {len(df)} patients (the predictors separate the outcome perfectly, or the "
+                           "fit does not converge), so there is no optimism to correct")
     apparent_auc = float(rank_auc((design @ apparent_fit.coef)[None, :], is_case)[0])
     draws, coefficients, n_failed = _bootstrap_fits(design, is_case, int(n_boot), as_rng(rng))
     if not len(draws):

@@ -55,8 +55,8 @@ def _require_varying(x: np.ndarray, label: str, outcome: str, consequence: str) 
     present = x[~np.isnan(x)]
     values = np.unique(present)
     if len(values) == 1:
-        raise NotEstimable(f"'{label}' has the same value ({values[0]:g}) for all {len(present)} patients, so it cannot "
-                           f"tell patients with '{outcome}' from those without; {consequence}")
+        raise NotEstimable(f"'{label}' has the same value ({values[0].item()!r}) for all {len(present)} patients, so "
+                           f"it cannot tell patients with '{outcome}' from those without; {consequence}")
 
 # ----------------------------------------------------------------------------- DeLong core
 
@@ -558,6 +558,8 @@ _ACCURACY_NAMES = {"sensitivity": "sensitivity", "specificity": "specificity", "
                    "lr_negative": "negative_likelihood_ratio", "true_positive": "true_positives",
                    "false_positive": "false_positives", "false_negative": "false_negatives",
                    "true_negative": "true_negatives"}
+ACCURACY_QUANTITIES = tuple(_ACCURACY_NAMES.values())
+"""The ``quantity`` rows of :func:`classification_metrics`, in order."""
 
 
 def classification_metrics(df: pd.DataFrame, *, outcome: str, predictor: Any, threshold: float,
