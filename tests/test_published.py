@@ -29,6 +29,15 @@ def test_tolerances_absolute_and_relative():
     assert table.loc["threshold", "tolerance"] == "+/- 5%" and table.loc["AUC FA", "tolerance"] == "+/- 0.03"
 
 
+def test_a_quantity_not_estimated_for_the_cohort_is_neither_within_nor_outside_tolerance():
+    results = RESULTS.assign(estimate=[0.874, float("nan"), 10.0, 9.9],
+                             method=["DeLong", "not estimated for this cohort: ROC analysis of f: ...", "", ""])
+    table = compare_with_published(results, [PublishedValue("auc", "fa", 0.86, "AUC FA", 0.03),
+                                             PublishedValue("auc", "f", 0.78, "AUC f", 0.03)]).set_index("label")
+    assert pd.isna(table.loc["AUC f", "reproduced"]) and pd.isna(table.loc["AUC f", "within_tolerance"])
+    assert table.loc["AUC FA", "within_tolerance"]
+
+
 def test_missing_or_duplicated_rows_are_errors():
     with pytest.raises(InputError, match="no row with quantity 'auc' and group 'adc'"):
         compare_with_published(RESULTS, [PublishedValue("auc", "adc", 0.8, "AUC ADC", 0.03)])

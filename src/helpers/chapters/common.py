@@ -125,7 +125,8 @@ def compare_with_published(results: pd.DataFrame, published: Iterable[PublishedV
         One row per published value: ``label, quantity, group, published, reproduced, difference``
         (reproduced - published), ``relative_difference`` (difference / |published|), ``tolerance``
         (text, e.g. "+/- 0.03" or "+/- 2%"; empty when none is set), ``within_tolerance`` (bool, or
-        NA when no tolerance is set).
+        NA when no tolerance is set or the results row has no estimate, as for a quantity not estimated for
+        this cohort).
 
     Raises
     ------
@@ -155,7 +156,7 @@ def compare_with_published(results: pd.DataFrame, published: Iterable[PublishedV
                              f"'{item.group}' in the results; add exactly one.")
         reproduced = float(match["estimate"].iloc[0])
         difference = reproduced - item.value
-        agrees = item.agrees(reproduced)
+        agrees = None if pd.isna(reproduced) else item.agrees(reproduced)  # NaN: not estimated for this cohort
         within = pd.NA if agrees is None else agrees
         if item.tolerance is None or item.kind == "exact":
             text = "exact" if item.kind == "exact" else ""
