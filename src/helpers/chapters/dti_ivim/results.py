@@ -54,8 +54,7 @@ def results(*, cohort: pd.DataFrame, paired: pd.DataFrame, correlations: pd.Data
         as_results(youden, quantity="youden_threshold", columns={"group": "predictor", "estimate": "threshold"}),
         as_results(at_threshold, columns={"group": "predictor"}),
         _or_skipped(model_table, [("odds_ratio", term) for term in MODEL_TERMS], lambda: as_results(
-            _keep_not_estimated(model_table, "logistic regression, Wald interval", analysis="combined FA + f model"),
-            quantity="odds_ratio",
+            _keep_not_estimated(model_table, "logistic regression, Wald interval"), quantity="odds_ratio",
             columns={"group": "term", "estimate": "odds_ratio"})),
         as_results(comparisons, quantity="delong_difference", columns={"group": "contrast"}),
     ], ignore_index=True)
@@ -78,9 +77,6 @@ def _or_skipped(result: Any, rows: list[tuple[str, str]], tidy: Any) -> pd.DataF
     return tidy()
 
 
-def _keep_not_estimated(table: pd.DataFrame, method: str, *, analysis: str) -> pd.DataFrame:
-    """``table`` with ``method`` on every row but those not estimated for this cohort, which keep their reason
-    (after the name of the ``analysis``, as the rows of a skipped analysis have it)."""
-    prefix = f"{NOT_ESTIMATED}: "
-    kept = table["method"].str.replace(prefix, f"{prefix}{analysis}: ", n=1, regex=False)
-    return table.assign(method=kept.where(table["method"].str.startswith(prefix), method))
+def _keep_not_estimated(table: pd.DataFrame, method: str) -> pd.DataFrame:
+    """``table`` with ``method`` on every row but those not estimated for this cohort, which keep their own."""
+    return table.assign(method=table["method"].where(table["method"].str.startswith(NOT_ESTIMATED), method))
