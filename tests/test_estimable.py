@@ -48,6 +48,14 @@ def test_later_steps_pass_through_and_name_the_first_cause():
     assert first.pipe(show) is first
 
 
+def test_a_skipped_analysis_inside_a_list_or_dict_argument_is_needed_too():
+    first = attempt("mixed model", _constant, None, display=False)
+    for argument in ([pd.DataFrame(), first], (first,), {"disability": first}):
+        stacked = attempt("table of both tests", len, argument, display=False)
+        assert isinstance(stacked, Skipped) and stacked.cause is first
+    assert attempt("count", len, {"a": 1, "b": 2}, display=False) == 2
+
+
 def test_stack_tables_and_skipped_rows():
     class Fit:
         table = pd.DataFrame({"term": ["age"], "estimate": [1.5]})

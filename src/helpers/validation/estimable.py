@@ -114,8 +114,9 @@ def attempt(analysis: str, function: Callable[..., Any], /, *args: Any, display:
     analysis : str
         What is attempted, in words ("adjusted Cox model"); it heads the note.
     function, args, kwargs
-        The call. When an argument is itself a :class:`Skipped` (an earlier analysis this one needs), the
-        call is not made and the reason names that analysis.
+        The call. When an argument is itself a :class:`Skipped` (an earlier analysis this one needs), or a
+        list, tuple or dict holding one (the tables to stack, the curves to plot), the call is not made and
+        the reason names that analysis.
     display : bool
         Show the note at once when running in a notebook (default), so it sits where the result would.
 
@@ -125,7 +126,10 @@ def attempt(analysis: str, function: Callable[..., Any], /, *args: Any, display:
 
     Only :class:`NotEstimable` is caught: an invalid file or a programming error still stops the chapter.
     """
-    needed = [value for value in [*args, *kwargs.values()] if isinstance(value, Skipped)]
+    needed = [item for value in [*args, *kwargs.values()]
+              for item in (value.values() if isinstance(value, dict) else value if isinstance(value, (list, tuple))
+                           else [value])
+              if isinstance(item, Skipped)]
     if needed:
         cause = needed[0].cause
         skipped = Skipped(analysis, f"it needs the {cause.analysis}, which was not estimated for this cohort "

@@ -79,9 +79,8 @@ def compare_each(cohort: pd.DataFrame, *, outcome: str, contrasts: Mapping[str, 
     (column names or fitted models), with a ``contrast`` column naming it; a pair this cohort cannot
     support (a metric with one value, a model that was not estimated) keeps its row, without numbers."""
     def compare(contrast: str) -> Any:
-        return attempt(f"DeLong comparison of {LABELS.get(contrast, contrast)}",
-                       lambda first, second: compare_auc(cohort, outcome=outcome, predictors=(first, second),
-                                                         level=level), *contrasts[contrast])
+        return attempt(f"DeLong comparison of {LABELS.get(contrast, contrast)}", compare_auc, cohort,
+                       outcome=outcome, predictors=tuple(contrasts[contrast]), level=level)
 
     return _each("", contrasts, column="contrast", keys=[{}], call=compare, attempted=True)
 
