@@ -12,6 +12,7 @@ from helpers.stats.gee import gee_sensitivity
 from helpers.stats.longitudinal import fit_trajectory_models
 from helpers.stats.mixed_models import fit_mixed_model
 from helpers.validation.errors import InputError
+from helpers.validation.estimable import NotEstimable
 
 VISITS = (0, 3, 12, 24, 60)
 BASELINE = (8.0, 12.0, 13.0, 13.5, 13.5)   # mean JOA score of the low-fat group at each visit
@@ -286,6 +287,18 @@ def test_trajectory_input_checks(long_data):
     with pytest.raises(InputError, match=r"\['month\[T.60\]:fat\[T.high\]'\] cannot be estimated"):
         fit_trajectory_models(unseen, outcome="joa", exposure="fat", visit="month", subject="patient",
                               exposure_reference="low", random_slope="never")
+
+
+def test_a_confounder_with_one_value_is_not_estimable_not_dropped(long_data):
+    # Every patient female: the model cannot be adjusted for sex. The formula would silently leave a one-level
+    # category out (patsy codes it with no column), so the fit would claim an adjustment it did not make.
+    female = long_data.assign(sex="female")
+    for fit in (fit_trajectory_models, gee_sensitivity):
+        with pytest.raises(NotEstimable, match=r"the confounder 'sex' has a single value \('female'\) for every "
+                                               r"patient analysed, so the model cannot be adjusted for it"):
+            fit(female, outcome="joa", exposure="fat", visit="month", subject="patient", confounders=["age", "sex"])
+    fit_trajectory_models(female, outcome="joa", exposure="fat", visit="month", subject="patient",
+                          confounders=["age"], random_slope="never")  # without it, the model is fitted
 
 
 # ------------------------------------------------------------------------------------------ GEE

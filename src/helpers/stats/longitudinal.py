@@ -24,6 +24,7 @@ from helpers.stats.mixed_models import (
 )
 from helpers.validation.checks import check_level, require_columns, rows_label, z_quantile
 from helpers.validation.errors import InputError
+from helpers.validation.estimable import NotEstimable
 
 VISIT_UNITS_PER_YEAR = {"years": 1.0, "months": 12.0, "weeks": 365.25 / 7.0, "days": 365.25}
 
@@ -70,6 +71,12 @@ def prepare_long(df: pd.DataFrame, *, outcome: str, exposure: str, visit: str, s
         if (work.groupby(subject)[column].nunique() > 1).any():
             warnings.warn(f"'{column}' changes within patients; it is used as a time-varying covariate.",
                           stacklevel=3)
+    for column in confounders:  # a valid cohort (every patient female) the model cannot be adjusted in
+        if work[column].nunique() == 1:
+            value = work[column].iloc[0]
+            value = value.item() if hasattr(value, "item") else value
+            raise NotEstimable(f"the confounder '{column}' has a single value ({value!r}) for every patient "
+                               "analysed, so the model cannot be adjusted for it")
     visits = tuple(sorted(work[visit].unique()))
     levels = ordered_levels(work[exposure], exposure_reference, exposure)
     if len(visits) < 2 or len(levels) < 2:
