@@ -28,6 +28,7 @@ from helpers.stats.longitudinal import fit_trajectory_models, logistic_by_visit,
 from helpers.stats.mixed_models import wald_test
 from helpers.stats.two_groups import compare_two_groups
 from helpers.validation.errors import InputError
+from helpers.validation.estimable import Skipped
 
 MUSCLES = ("multifidus_left", "multifidus_right", "erector_left", "erector_right")
 """The four muscles; the data hold ``imf_<muscle>`` and the analysis adds ``group_<muscle>``."""
@@ -428,7 +429,9 @@ def published_vs_reproduced(cohort: pd.DataFrame, odds_ratios: pd.DataFrame, tra
     -------
     DataFrame
         quantity, published (text), reproduced (text), published_value, reproduced_value (numbers
-        where the row has one), rule (the agreement rule in words), agrees (bool).
+        where the row has one), rule (the agreement rule in words), agrees (bool; empty when this cohort could
+        not give the number: no adjusted odds ratio estimated, or ``trajectories`` a
+        :class:`~helpers.validation.estimable.Skipped`).
 
     Notes
     -----
@@ -445,7 +448,9 @@ def published_vs_reproduced(cohort: pd.DataFrame, odds_ratios: pd.DataFrame, tra
     def add(quantity, published_text, reproduced_text, published_value, reproduced_value, rule, agrees):
         rows.append({"quantity": quantity, "published": published_text, "reproduced": reproduced_text,
                      "published_value": published_value, "reproduced_value": reproduced_value, "rule": rule,
-                     "agrees": bool(agrees)})
+                     "agrees": None if agrees is None else bool(agrees)})
+
+    skipped = "not estimated for this cohort (see the notes above)"
 
     n = len(people)
     add("patients", f"{published['n_patients']}", f"{n}", published["n_patients"], n, "exact",
@@ -469,19 +474,37 @@ def published_vs_reproduced(cohort: pd.DataFrame, odds_ratios: pd.DataFrame, tra
     adjusted = odds_ratios[odds_ratios["model"] == "adjusted"]
     low, high, p_max = published["odds_ratio_low"], published["odds_ratio_high"], published["odds_ratio_p_max"]
     for outcome in BINARY_OUTCOMES:
-        part = adjusted[adjusted["muscle"].str.startswith("multifidus") & (adjusted["outcome"] == outcome)]
+        every = adjusted[adjusted["muscle"].str.startswith("multifidus") & (adjusted["outcome"] == outcome)]
+        part = every[every["estimate"].notna()]  # the models this cohort could fit
+        quantity, rule = (f"adjusted OR, multifidus (both sides), {outcome}",
+                          "more than half inside the published range with p <= 0.049, none below 1")
+        if part.empty:
+            add(quantity, f"{low:g}-{high:g} (p <= {p_max:g}) at most time points", skipped, np.nan, np.nan, rule,
+                None)
+            continue
         inside = part["estimate"].between(low, high) & (part["p_value"] <= p_max)
-        add(f"adjusted OR, multifidus (both sides), {outcome}",
-            f"{low:g}-{high:g} (p <= {p_max:g}) at most time points",
-            f"{part['estimate'].min():.2f}-{part['estimate'].max():.2f}; {int(inside.sum())} of {len(part)} inside",
-            np.nan, float(inside.mean()),
-            "more than half inside the published range with p <= 0.049, none below 1",
-            inside.mean() > 0.5 and (part["estimate"] > 1).all())
-    erector = adjusted[adjusted["muscle"].str.startswith("erector")]
+        add(quantity, f"{low:g}-{high:g} (p <= {p_max:g}) at most time points",
+            f"{part['estimate'].min():.2f}-{part['estimate'].max():.2f}; {int(inside.sum())} of {len(part)} inside"
+            + (f" ({len(every) - len(part)} not estimated)" if len(part) < len(every) else ""),
+            np.nan, float(inside.mean()), rule, inside.mean() > 0.5 and (part["estimate"] > 1).all())
+    every = adjusted[adjusted["muscle"].str.startswith("erector")]
+    erector = every[every["estimate"].notna()]
     significant = int((erector["p_value"] < alpha).sum())
-    add("adjusted OR, erector spinae (both sides, both outcomes)", "no association",
-        f"{significant} of {len(erector)} with p < {alpha:g} (ORs {erector['estimate'].min():.2f}-"
-        f"{erector['estimate'].max():.2f})", np.nan, float(significant), f"none with p < {alpha:g}", significant == 0)
+    if erector.empty:
+        add("adjusted OR, erector spinae (both sides, both outcomes)", "no association", skipped, np.nan, np.nan,
+            f"none with p < {alpha:g}", None)
+    else:
+        add("adjusted OR, erector spinae (both sides, both outcomes)", "no association",
+            f"{significant} of {len(erector)} with p < {alpha:g} (ORs {erector['estimate'].min():.2f}-"
+            f"{erector['estimate'].max():.2f})" + (f"; {len(every) - len(erector)} not estimated"
+                                                   if len(erector) < len(every) else ""),
+            np.nan, float(significant), f"none with p < {alpha:g}", significant == 0)
+    if isinstance(trajectories, Skipped):  # the mixed models were not estimated for this cohort
+        add("disability, right multifidus: group-by-time p", f"{published['disability_p_multifidus_right']:g}",
+            skipped, published["disability_p_multifidus_right"], np.nan, f"p < {alpha:g} (published side)", None)
+        add("leg and back pain, every muscle: smallest group-by-time p", f">= {published['pain_p_min']:g}", skipped,
+            published["pain_p_min"], np.nan, f"p >= {alpha:g} (published side)", None)
+        return pd.DataFrame(rows)
     summary = trajectories.summary.set_index(["muscle", "outcome"])
     p_disability = float(summary.loc[("multifidus_right", "disability"), "group_by_time_p"])
     target = published["disability_p_multifidus_right"]
