@@ -76,7 +76,8 @@ def prepare_long(df: pd.DataFrame, *, outcome: str, exposure: str, visit: str, s
             value = work[column].iloc[0]
             value = value.item() if hasattr(value, "item") else value
             raise NotEstimable(f"the confounder '{column}' has a single value ({value!r}) for every patient "
-                               "analysed, so the model cannot be adjusted for it")
+                               "analysed, so the model cannot be adjusted for it (it confounds nothing here: "
+                               "leave it out of the adjustment set to fit the model without it)")
     visits = tuple(sorted(work[visit].unique()))
     levels = ordered_levels(work[exposure], exposure_reference, exposure)
     if len(visits) < 2 or len(levels) < 2:
