@@ -470,3 +470,18 @@ def test_contingency_tests_input():
         contingency_tests(frame.assign(outcome=1), outcome="outcome", group="group")
     with pytest.raises(InputError, match="not found"):
         contingency_tests(frame, outcome="walks", group="group")
+
+
+def test_a_variable_with_one_value_is_not_tested():
+    # Every patient female, and one value of f for everyone: tableone would print p = 1.000 for both;
+    # a test of a variable that does not vary says nothing, so the row has no p and says why.
+    frame = pd.DataFrame({"group": ["a"] * 6 + ["b"] * 6, "age": [61, 64, 58, 70, 66, 59, 72, 68, 75, 63, 69, 71],
+                          "f": [9.0] * 12, "sex": ["female"] * 12})
+    described = describe_by_group(frame, group="group", continuous=["age", "f"], categorical=["sex"])
+    tests = described.tests.set_index("variable")
+    assert tests.loc[["f", "sex"], "test"].tolist() == ["not tested", "not tested"]
+    assert tests.loc[["f", "sex"], "p_value"].isna().all() and tests.loc["age", "p_value"] > 0
+    assert tests.loc["f", "reason"] == "one value for every patient: not tested"
+    shown = described.table.reset_index()
+    untested = shown[shown.iloc[:, 0].str.startswith(("f,", "sex,"))]
+    assert (untested["P-Value"] == "").all() and (untested["Test"] == "").all()

@@ -178,6 +178,8 @@ def describe_by_group(df: pd.DataFrame, *, group: str, continuous: Sequence[str]
             rank, reasons[column] = not rule.normal, rule.reason
         if listed:
             reasons[column] = "listed in nonnormal"
+        if data[column].nunique(dropna=True) < 2:
+            reasons[column] = "one value for every patient: not tested"
         if rank:
             rank_tested.append(column)
 
@@ -195,12 +197,20 @@ def describe_by_group(df: pd.DataFrame, *, group: str, continuous: Sequence[str]
                           "kind": np.where(tests["continuous"].astype(bool), "continuous", "categorical"),
                           "test": tests["test"].astype(str), "p_value": tests["p_value"].astype(float),
                           "reason": tests["variable"].map(reasons)})
+    # A variable with one observed level or value has no test: tableone would print p = 1.000 for it.
+    untested = [name for name, reason in reasons.items() if str(reason).endswith("not tested")]
+    tests.loc[tests["variable"].isin(untested), ["test", "p_value"]] = ["not tested", np.nan]
     order = {name: i for i, name in enumerate(continuous + categorical)}
     tests = tests.sort_values("variable", key=lambda s: s.map(order)).reset_index(drop=True)
     smd = smd.loc[[v for v in continuous + categorical if v in smd.index]]
 
     table = one.tableone.copy()
     table.columns = table.columns.droplevel(0)
+    if untested:
+        shown = [(dict(labels or {}).get(name, name)) for name in untested]
+        rows = table.index.get_level_values(0).str.split(",").str[0].isin(shown)
+        for column in [c for c in table.columns if str(c) in ("P-Value", "Test")]:
+            table.loc[rows, column] = ""
     for column in [c for c in table.columns if str(c).startswith("SMD")]:
         table[column] = table[column].astype(str).str.lstrip("-")  # absolute values, as R tableone prints
     t_test = "the pooled-variance t-test" if equal_variance else f"{WELCH}"
