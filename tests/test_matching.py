@@ -419,7 +419,8 @@ def test_complete_separation_is_not_estimable_in_words():
     df = pd.DataFrame({"dynamic": [1] * 6 + [0] * 6, "age": [70, 72, 75, 71, 80, 77, 50, 55, 52, 60, 58, 49],
                        "sex": ["female", "male"] * 6})
     message = (r"^the propensity model separates the two groups perfectly: with 12 patients \(6 with 'dynamic' = 1, "
-               r"6 with 'dynamic' = 0\) and 2 covariates \(age, sex\).*every propensity score is 0 or 1")
+               r"6 with 'dynamic' = 0\) and 2 covariates \(age, sex\), every patient's propensity score is 0 or 1, "
+               r"so no patient has a comparable patient")
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # the reason is the error, not a convergence warning before it
         with pytest.raises(NotEstimable, match=message):

@@ -175,10 +175,8 @@ def _separation_message(treatment: str, covariates: Sequence[str], treated: np.n
     n_treated, n_control = int(treated.sum()), int((~treated).sum())
     return (f"the propensity model separates the two groups perfectly: with {n_treated + n_control} patients "
             f"({n_treated} with '{treatment}' = 1, {n_control} with '{treatment}' = 0) and {len(covariates)} "
-            f"covariates ({', '.join(covariates)}), the covariates tell every patient's group without error, so "
-            "every propensity score is 0 or 1 and no patient has a comparable patient in the other group; "
-            "matching and weighting need patients of both groups with similar scores (more patients or fewer "
-            "covariates)")
+            f"covariates ({', '.join(covariates)}), every patient's propensity score is 0 or 1, so no patient has a "
+            "comparable patient in the other group to be matched or weighted with")
 
 # ------------------------------------------------------------------------------------- matching
 def _too_few_pairs_message(n_pairs: int, min_pairs: int, treatment: str, n_treated: int, n_control: int,
@@ -313,6 +311,11 @@ class MatchResult:
     def n_pairs(self) -> int:
         """Number of matched pairs."""
         return len(self.pairs)
+
+    def settings_table(self) -> pd.DataFrame:
+        """The settings and the caliper's absolute width, one per row: columns ``setting`` and ``value``."""
+        return pd.DataFrame({"setting": [*self.settings, "caliper_width"],
+                             "value": [*self.settings.values(), self.caliper_width]}).astype({"value": object})
 
     def summary(self) -> pd.DataFrame:
         """Sample sizes as MatchIt prints them: columns ``arm`` (treated, control), ``all``,
