@@ -33,6 +33,7 @@ from helpers.presentation import figures
 from helpers.stats import cox, matching, outcomes, survival, two_groups
 from helpers.validation import files, schema
 from helpers.validation.errors import InputError
+from helpers.validation.estimable import NOT_ESTIMATED, Skipped
 from helpers.validation.results import RESULT_COLUMNS  # noqa: E402
 
 CHAPTER = "dynamic-mri"
@@ -191,6 +192,53 @@ def test_schema_rejects_values_outside_the_scales():
     with pytest.raises(InputError) as error:
         schema.validate(frame, registry.get_chapter(CHAPTER).schema)
     assert "mjoa_pre" in str(error.value) and "imaging" in str(error.value)
+
+
+
+# ------------------------------------------------------------------------- a cohort that cannot be matched
+def test_without_a_match_the_crude_rows_stay_and_the_others_say_why(cohort):
+    skipped = Skipped("propensity-score matching", "only 2 pairs could be matched")
+    table = dynamic_mri_analysis.compare_adjustment_methods(cohort, skipped, outcome="recovery_rate", group="imaging",
+                                                            treatment="dynamic", covariates=COVARIATES,
+                                                            reference="conventional").set_index("analysis")
+    crude = two_groups.compare_two_groups(cohort, outcome="recovery_rate", group="imaging", reference="conventional",
+                                          normality="normal").iloc[0]
+    assert table.loc["crude", "estimate"] == crude["estimate"]
+    assert np.isfinite(table.loc["IPW (ATT)", "estimate"])                  # weighting needs no match
+    for analysis in ("matched", "matched, paired"):
+        assert np.isnan(table.loc[analysis, "estimate"])
+        assert table.loc[analysis, "method"].startswith(f"{NOT_ESTIMATED}: ")
+        assert "it needs the propensity-score matching" in table.loc[analysis, "method"]
+        assert table.loc[analysis, "group"] == "dynamic - conventional"
+    design = protocol_comparison(cohort, skipped, covariates=COVARIATES, n_excluded=4, alpha=0.05,
+                                 tests={"primary": skipped, "vas": "t", "ndi": "t", "reoperation": "t",
+                                        "complication": "log-rank"}).set_index("item")
+    assert design.loc["Matching", "this_chapter"].startswith("not estimated for this cohort")
+    assert "primary: not estimated; VAS: t" in design.loc["Tests", "this_chapter"]
+    power = dynamic_mri_analysis.power_scenarios(skipped, treated="dynamic", control="conventional", sd=20.0,
+                                                 power=0.8, alpha=0.05, assumed_difference=10.0)
+    assert power["difference"].notna().tolist() == [True, False, False]     # the protocol's row needs no match
+    assert power["method"].str.startswith(NOT_ESTIMATED).tolist() == [False, True, True]
+
+
+def test_calipers_too_narrow_for_three_pairs_give_a_row_that_says_why(cohort):
+    small = cohort.groupby("imaging").head(15)
+    table = dynamic_mri_analysis.compare_calipers(small, outcome="recovery_rate", group="imaging",
+                                                  treatment="dynamic", covariates=COVARIATES,
+                                                  calipers=(1e-6, None), reference="conventional")
+    assert table["caliper"].tolist() == ["1e-06", "none"]
+    assert np.isnan(table.loc[0, "estimate"]) and "could be matched within the caliper" in table.loc[0, "method"]
+    assert "at least 3 are needed" in table.loc[0, "method"]
+    assert np.isfinite(table.loc[1, "estimate"]) and table.loc[1, "pairs"] == 15
+
+
+def test_forest_plot_labels_the_rows_that_were_not_estimated():
+    table = pd.DataFrame({"analysis": ["crude", "matched"], "estimate": [2.0, np.nan], "ci_low": [-1.0, np.nan],
+                          "ci_high": [5.0, np.nan]})
+    figure = figures.plot_effect_estimates(table)
+    texts = [text.get_text().strip() for text in figure.axes[0].texts]
+    assert texts == ["2.0 (-1.0 to 5.0)", "not estimated for this cohort"]
+    plt.close(figure)
 
 
 # -------------------------------------------------------------------------------------------- figures

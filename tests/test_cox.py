@@ -15,6 +15,7 @@ from lifelines.statistics import proportional_hazard_test
 
 from helpers.stats.cox import _time_transform, cox_model, proportional_hazards_test, smooth_schoenfeld_residuals
 from helpers.validation.errors import InputError
+from helpers.validation.estimable import NotEstimable
 
 
 @pytest.fixture(scope="module")
@@ -267,3 +268,22 @@ def test_collinear_covariates_are_not_estimable_and_name_the_redundant_term():
     frame["b"] = (frame["arm"] == "b").astype(int)
     with pytest.raises(NotEstimable, match=r"'b' is fully determined by 'arm' \(b vs a\)"):
         cox_model(frame, time="months", event="dead", covariates=["arm", "b"])
+
+
+@pytest.mark.filterwarnings("ignore:.*events per parameter")
+def test_monotone_likelihood_note_counts_the_events_of_each_level():
+    frame = _monotone_cohort()
+    with pytest.raises(NotEstimable, match=r"^0 of the 4 patients with arm 'b' and 4 of the 6 with arm 'a' had an "
+                                           r"event \('dead' = 1\): the likelihood keeps increasing"):
+        cox_model(frame, time="months", event="dead", covariates=["arm"])
+    # A numeric term (every death in the oldest patient at risk): no counts, the rule's words only.
+    ordered = pd.DataFrame({"t": [1, 2, 3, 4, 5, 6, 7, 8], "e": [1, 1, 1, 0, 1, 0, 0, 0],
+                            "age": [80, 75, 70, 40, 65, 60, 50, 45]})
+    with pytest.raises(NotEstimable, match=r"^the likelihood keeps increasing as the hazard ratio of 'age'"):
+        cox_model(ordered, time="t", event="e", covariates=["age"])
+
+
+def test_no_events_at_all_is_not_estimable():
+    frame = _monotone_cohort().assign(dead=0)
+    with pytest.raises(NotEstimable, match=r"no events in column 'dead' \(all 10 patients censored\)"):
+        cox_model(frame, time="months", event="dead", covariates=["arm"])

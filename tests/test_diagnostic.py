@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -10,6 +11,7 @@ import pytest
 
 from helpers.stats import diagnostic
 from helpers.validation.errors import InputError
+from helpers.validation.estimable import NOT_ESTIMATED
 from helpers.validation.results import RESULT_COLUMNS
 
 Z = 1.959963984540054  # qnorm(0.975)
@@ -147,3 +149,66 @@ def test_figures_have_titles_and_labels():
     for branch in ("CT myelography", "contrast", "DWI", "Refer promptly", "plain radiographs"):
         assert branch in texts
     plt.close("all")
+
+
+# ------------------------------------------------------------ series a 2x2 table cannot fully describe
+def test_a_test_never_positive_has_no_ppv_or_positive_likelihood_ratio():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # LR-: both proportions 1, 0.5 added (tested below)
+        table = diagnostic.accuracy_from_counts(patients(0, 2, 0, 18), pretest_probability=0.2).set_index("quantity")
+    undefined = ["ppv", "lr_positive", "post_test_probability_positive"]
+    assert table.loc[undefined, ["estimate", "ci_low", "ci_high"]].isna().all().all()
+    assert table.loc["ppv", "method"] == (f"{NOT_ESTIMATED}: positive predictive value: the test was positive in "
+                                          "none of the 20 patients, so the share of positive results with the "
+                                          "disease is 0/0")
+    assert "sensitivity and 1 - specificity are both 0 and their ratio is 0/0" in table.loc["lr_positive", "method"]
+    assert table.loc["post_test_probability_positive", "method"].startswith(
+        f"{NOT_ESTIMATED}: post-test probability after a positive result: it needs the positive likelihood ratio")
+    # The rest is estimated: sensitivity 0/2, specificity 18/18 with their Wilson intervals, NPV 18/20.
+    assert table.loc["sensitivity", ["estimate", "ci_low"]].tolist() == [0.0, 0.0]
+    assert table.loc["sensitivity", "ci_high"] == pytest.approx(wilson(0, 2)[1])
+    assert table.loc["specificity", "estimate"] == 1.0
+    assert table.loc["specificity", "ci_low"] == pytest.approx(wilson(18, 18)[0])
+    assert table.loc["specificity", "ci_high"] == pytest.approx(1.0)
+    assert table.loc["npv", "estimate"] == pytest.approx(0.9)
+    assert table.drop(index=undefined)["estimate"].notna().all()
+
+
+def test_a_test_always_positive_has_no_npv_or_negative_likelihood_ratio():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        table = diagnostic.accuracy_from_counts(patients(15, 0, 5, 0), pretest_probability=0.2).set_index("quantity")
+    undefined = ["npv", "lr_negative", "post_test_probability_negative"]
+    assert table.loc[undefined, "estimate"].isna().all()
+    assert all(table.loc[undefined, "method"].str.startswith(NOT_ESTIMATED))
+    assert "the test was negative in none of the 20 patients" in table.loc["npv", "method"]
+    assert table.drop(index=undefined)["estimate"].notna().all()
+
+
+def test_both_proportions_of_one_get_an_interval_not_a_point():
+    # LR- of a test never positive: (2/2) / (18/18) = 1 with a log-method SE of 0 -- an interval of no width.
+    with pytest.warns(UserWarning, match="lr_negative: a zero cell"):
+        table = diagnostic.accuracy_from_counts(patients(0, 2, 0, 18)).set_index("quantity")
+    a, b, c, d = 2.5, 18.5, 0.5, 0.5  # 0.5 added to every cell
+    se = math.sqrt(1 / a - 1 / (a + c) + 1 / b - 1 / (b + d))
+    estimate = (a / (a + c)) / (b / (b + d))
+    assert table.loc["lr_negative", "estimate"] == pytest.approx(estimate)
+    assert table.loc["lr_negative", "ci_low"] == pytest.approx(estimate * math.exp(-Z * se))
+    assert table.loc["lr_negative", "ci_high"] == pytest.approx(estimate * math.exp(Z * se))
+    # A sensitivity of 1 alone (no false negatives) keeps the uncorrected log method for LR+: its SE is not 0
+    # (LR- = 0/... is corrected, as before).
+    with pytest.warns(UserWarning, match="lr_negative: a zero cell") as caught:
+        table = diagnostic.accuracy_from_counts(patients(10, 0, 3, 27)).set_index("quantity")
+    assert not [w for w in caught if "lr_positive" in str(w.message)]
+    assert table.loc["lr_positive", "estimate"] == pytest.approx(1 / (3 / 30))
+    assert table.loc["lr_positive", "method"] == "log method (Simel 1991)"
+
+
+def test_no_false_positives_give_a_specificity_of_one_with_its_wilson_interval():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # LR+ infinite: 0.5 added
+        table = diagnostic.accuracy_from_counts(patients(9, 3, 0, 28)).set_index("quantity")
+    assert table.loc["specificity", "estimate"] == 1.0
+    assert table.loc[["specificity", "ppv"], "ci_low"].to_numpy() == pytest.approx([wilson(28, 28)[0], wilson(9, 9)[0]])
+    assert table.loc[["specificity", "ppv"], "ci_high"].to_numpy() == pytest.approx([1.0, 1.0])
+    assert not table["method"].str.startswith(NOT_ESTIMATED).any()

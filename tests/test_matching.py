@@ -15,9 +15,10 @@ import pandas as pd
 import pytest
 
 from helpers.stats.balance import balance_table
-from helpers.stats.matching import MatchResult, estimate_propensity, match_on_propensity
+from helpers.stats.matching import MIN_PAIRS, MatchResult, estimate_propensity, match_on_propensity
 from helpers.stats.weighting import ipw_att_weights
 from helpers.validation.errors import InputError
+from helpers.validation.estimable import NotEstimable
 
 COVARIATES = ["age", "educ", "race", "married", "nodegree", "re74", "re75"]
 ROWS = ["distance", "age", "educ", "raceblack", "racehispan", "racewhite", "married", "nodegree",
@@ -388,11 +389,75 @@ def test_caliper_boundary_is_inclusive_and_ties_follow_matchit():
 
 def test_no_match_within_a_tiny_caliper_warns_and_reports_nan_balance():
     df = confounded_cohort(200, seed=12)
-    with pytest.warns(UserWarning, match="no treated patient"):
-        result = match_on_propensity(df, treatment="dynamic", covariates=["age", "bmi"], caliper=1e-12)
+    with pytest.warns(UserWarning, match="no treated patient"):  # min_pairs=0: the empty match, to inspect it
+        result = match_on_propensity(df, treatment="dynamic", covariates=["age", "bmi"], caliper=1e-12, min_pairs=0)
     assert result.n_pairs == 0 and result.matched.empty
     assert result.balance["smd_after"].isna().all()
     assert result.unmatched["treated"] == df["dynamic"].sum()
+
+
+# ------------------------------------------------------------------- cohorts that cannot be matched
+def test_fewer_pairs_than_the_matched_comparisons_need_is_not_estimable():
+    df = confounded_cohort(200, seed=12)
+    with pytest.raises(NotEstimable, match=r"^no pair could be matched within the caliper \(1e-12 SD of the logit "
+                                           r".*at least 3 are needed.*wider caliper"):
+        match_on_propensity(df, treatment="dynamic", covariates=["age", "bmi"], caliper=1e-12)
+    # Two treated patients have a close control, three have none within 0.2 SD of the logit: 2 pairs.
+    two = pd.DataFrame({"dynamic": [1] * 5 + [0] * 5, "age": [50, 60, 90, 95, 99, 50.5, 60.5, 20, 25, 30]})
+    assert match_on_propensity(two, treatment="dynamic", covariates=["age"], min_pairs=0).n_pairs == 2 < MIN_PAIRS
+    with pytest.raises(NotEstimable, match=r"^only 2 pairs could be matched within the caliper \(0.2 SD of the logit "
+                                           r"of the propensity score, a width of 0.\d+\) among 5 patients with "
+                                           r"'dynamic' = 1 and 5 with 'dynamic' = 0; at least 3 are needed"):
+        match_on_propensity(two, treatment="dynamic", covariates=["age"])
+    assert match_on_propensity(two, treatment="dynamic", covariates=["age"], min_pairs=2).n_pairs == 2
+    with pytest.raises(InputError, match="min_pairs"):
+        match_on_propensity(df, treatment="dynamic", covariates=["age"], min_pairs=-1)
+
+
+def test_complete_separation_is_not_estimable_in_words():
+    # Every treated patient older than every control: the scores are 0 or 1, nobody has a counterpart.
+    df = pd.DataFrame({"dynamic": [1] * 6 + [0] * 6, "age": [70, 72, 75, 71, 80, 77, 50, 55, 52, 60, 58, 49],
+                       "sex": ["female", "male"] * 6})
+    message = (r"^the propensity model separates the two groups perfectly: with 12 patients \(6 with 'dynamic' = 1, "
+               r"6 with 'dynamic' = 0\) and 2 covariates \(age, sex\), every patient's propensity score is 0 or 1, "
+               r"so no patient has a comparable patient")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the reason is the error, not a convergence warning before it
+        with pytest.raises(NotEstimable, match=message):
+            estimate_propensity(df, treatment="dynamic", covariates=["age", "sex"])
+    with pytest.raises(NotEstimable, match=message):
+        match_on_propensity(df, treatment="dynamic", covariates=["age", "sex"])
+    # Overlapping ages (one treated patient younger than one control): estimable as before.
+    overlapping = df.assign(age=df["age"].where(df.index != 0, 51))
+    assert estimate_propensity(overlapping, treatment="dynamic", covariates=["age"])["propensity"].between(0, 1).all()
+
+
+def test_a_covariate_with_one_value_is_left_out_of_the_score_with_a_warning():
+    df = confounded_cohort(300, seed=3).assign(segments=2)
+    with pytest.warns(UserWarning, match=r"'segments' has the same value \(2\) for every patient.*left out"):
+        scores = estimate_propensity(df, treatment="dynamic", covariates=["age", "segments", "sex"])
+    without = estimate_propensity(df, treatment="dynamic", covariates=["age", "sex"])
+    assert scores["propensity"].to_numpy() == pytest.approx(without["propensity"].to_numpy(), rel=1e-10)
+    result = quiet_match(df, treatment="dynamic", covariates=["age", "segments", "sex"])
+    assert result.balance.set_index("covariate").loc["segments", "smd_after"] == 0.0
+
+
+def test_a_covariate_determined_by_another_is_left_out_of_the_score_with_a_warning():
+    df = confounded_cohort(100, seed=5)
+    df["age_months"] = df["age"] * 12
+    with pytest.warns(UserWarning, match=r"'age_months' is determined by 'age' \(collinear\): left out"):
+        scores = estimate_propensity(df, treatment="dynamic", covariates=["age", "age_months"])
+    without = estimate_propensity(df, treatment="dynamic", covariates=["age"])
+    assert scores["propensity"].to_numpy() == pytest.approx(without["propensity"].to_numpy(), rel=1e-10)
+
+
+def test_scores_of_exactly_0_or_1_cannot_be_weighted():
+    df = pd.DataFrame({"dynamic": [1, 1, 0, 0], "ps": [0.5, 1.0, 0.0, 0.3]})
+    with pytest.raises(NotEstimable, match=r"rows 1, 2 are exactly 0 or 1"):
+        ipw_att_weights(df, treatment="dynamic", propensity="ps")
+    with pytest.raises(InputError, match="strictly between") as raised:  # outside [0, 1]: an invalid input
+        ipw_att_weights(df.assign(ps=[0.5, 1.2, 0.2, 0.3]), treatment="dynamic", propensity="ps")
+    assert not isinstance(raised.value, NotEstimable)
 
 
 def test_unused_category_levels_are_tolerated():

@@ -18,6 +18,7 @@ import pytest
 
 from helpers.stats.paired import compare_matched_pairs, hodges_lehmann_pseudomedian, paired_comparison
 from helpers.validation.errors import InputError
+from helpers.validation.estimable import NotEstimable
 
 
 def walsh_averages(differences) -> np.ndarray:
@@ -25,6 +26,12 @@ def walsh_averages(differences) -> np.ndarray:
     values = values[values != 0]
     i, j = np.triu_indices(values.size)
     return np.sort((values[i] + values[j]) / 2)
+
+
+def test_fewer_than_three_complete_pairs_is_not_estimable():
+    matched = pd.DataFrame({"pair_id": [1, 1, 2, 2, 3, 3], "arm": ["a", "b"] * 3, "y": [10, 12, 8, 11, 9, np.nan]})
+    with pytest.raises(NotEstimable, match=r"only 2 pair\(s\) have 'y' for both members; at least 3 are needed"):
+        compare_matched_pairs(matched, outcome="y", group="arm")
 
 
 def test_pseudomedian_matches_r_exact():

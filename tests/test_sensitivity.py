@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import math
 
+import pandas as pd
 import pytest
 
-from helpers.stats.sensitivity import e_value
+from helpers.stats.sensitivity import e_value, pooled_standard_deviation
 from helpers.validation.errors import InputError
+from helpers.validation.estimable import NotEstimable
 
 
 def test_e_value_of_a_risk_ratio():
@@ -46,6 +48,12 @@ def test_e_value_conversions():
     hr = 2.0
     expected = (1 - 0.5 ** math.sqrt(hr)) / (1 - 0.5 ** math.sqrt(1 / hr))
     assert e_value(hr, scale="hr_common").risk_ratio == pytest.approx(expected)
+
+
+def test_pooled_standard_deviation_needs_two_values_per_group():
+    data = pd.DataFrame({"arm": ["a", "a", "b"], "y": [1.0, 2.0, 3.0]})
+    with pytest.raises(NotEstimable, match=r"at least 2 values of 'y' for a standard deviation; found 2 \(a\), 1 \(b\)"):
+        pooled_standard_deviation(data, outcome="y", group="arm")
 
 
 def test_e_value_rejects_bad_input():

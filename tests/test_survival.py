@@ -22,6 +22,7 @@ from helpers.stats.survival import (
     rmst_difference,
 )
 from helpers.validation.errors import InputError
+from helpers.validation.estimable import NotEstimable
 
 
 @pytest.fixture(scope="module")
@@ -263,6 +264,13 @@ def test_input_errors(lung):
     with pytest.warns(UserWarning, match="1 of 228 rows dropped"):
         fit = kaplan_meier(lung, time="time", event="dead", group="ph.ecog", missing="drop")
     assert fit.medians["n"].sum() == 227
+
+
+def test_logrank_without_events_is_not_estimable():
+    data = pd.DataFrame({"t": [2, 3, 5, 7], "e": [0, 0, 0, 0], "arm": ["a", "b", "a", "b"]})
+    with pytest.raises(NotEstimable, match=r"no events in column 'e' \(all 4 patients censored\)"):
+        logrank(data, time="t", event="e", group="arm")
+    assert kaplan_meier(data, time="t", event="e", group="arm").medians["n"].sum() == 4  # the curves still exist
 
 
 def test_kaplan_meier_does_not_warn_on_few_events():

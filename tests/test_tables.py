@@ -22,6 +22,7 @@ from helpers.stats.two_groups import (
     two_group_test,
 )
 from helpers.validation.errors import InputError
+from helpers.validation.estimable import NotEstimable
 from helpers.validation.results import RESULT_COLUMNS
 
 PBC_CONTINUOUS = ["time", "age", "bili", "chol", "albumin", "copper", "alk.phos", "ast", "trig", "platelet",
@@ -414,7 +415,8 @@ def test_compare_input_errors():
     with pytest.raises(InputError, match="exactly two groups"):
         compare_two_groups(data, outcome="y", group="arm")
     two = pd.DataFrame({"arm": list("AABB"), "y": [1.0, 2, 3, 4]})
-    with pytest.raises(InputError, match="at least 3"):
+    with pytest.raises(NotEstimable, match=r"each group of 'arm' needs at least 3 values of 'y'; found 2 \(A\) and "
+                                           r"2 \(B\)"):  # a valid cohort too small for the comparison
         compare_two_groups(two, outcome="y", group="arm")
     coded = pd.DataFrame({"arm": list("AABB"), "y": [1, 2, 2, 1]})
     with pytest.raises(InputError, match="0/1"):

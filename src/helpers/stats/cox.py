@@ -258,7 +258,10 @@ def cox_model(df: pd.DataFrame, *, time: str, event: str, covariates: Sequence[s
     Raises
     ------
     InputError
-        Bad columns or values, no events, ``ties`` other than "efron".
+        Bad columns or values, ``ties`` other than "efron".
+    NotEstimable
+        No events; constant or collinear terms; a coefficient that is not finite (monotone likelihood,
+        R's ``coxph`` rule), with the events in each level of a categorical term.
 
     Warns
     -----
@@ -293,7 +296,8 @@ def cox_model(df: pd.DataFrame, *, time: str, event: str, covariates: Sequence[s
     data = survival_data(df, time, event, covariates + ([strata] if strata else []), missing)
     n_event = int(data[event].sum())
     if n_event == 0:
-        raise InputError(f"column '{event}' has no events (all 0): a Cox model needs at least one event.")
+        raise NotEstimable(f"there are no events in column '{event}' (all {len(data)} patients censored), so "
+                           "there is no hazard to compare: a Cox model needs at least one event")
     design = design_matrix(data, predictors=covariates, reference=reference)
     frame = pd.concat([data[[time, event]], design.matrix], axis=1)
     terms = list(design.matrix.columns)
@@ -313,9 +317,10 @@ def cox_model(df: pd.DataFrame, *, time: str, event: str, covariates: Sequence[s
                          "the patients analysed. Remove a covariate or merge rare levels.") from None
     infinite = _infinite_terms(beta, gradient @ variance, readable_terms(design.terms))
     if infinite:
-        raise NotEstimable(f"the likelihood keeps increasing as the hazard ratio "
+        raise NotEstimable(_events_by_level(data, event, design.terms, infinite)
+                           + f"the likelihood keeps increasing as the hazard ratio "
                            f"of {', '.join(infinite)} goes to 0 or infinity (monotone "
-                           "likelihood: typically no deaths in one group, or deaths only in one group, among the "
+                           "likelihood: typically no events in one group, or events only in one group, among the "
                            "patients analysed), so the hazard ratio is not finite. Compare the groups with the "
                            "log-rank test and the restricted mean survival time instead.")
     standard_error = np.sqrt(np.diag(variance))
@@ -334,6 +339,22 @@ def cox_model(df: pd.DataFrame, *, time: str, event: str, covariates: Sequence[s
                      variance=pd.DataFrame(variance, index=terms, columns=terms),
                      schoenfeld=pd.DataFrame(residuals, index=frame.index[rows], columns=terms),
                      data=frame, time=time, event=event)
+
+
+def _events_by_level(data: pd.DataFrame, event: str, terms: pd.DataFrame, infinite: Sequence[str]) -> str:
+    """The events in each level (and its reference) of the categorical terms in ``infinite`` (their
+    :func:`helpers.stats.design.readable_terms`), in words, so a note says which group had none: "0 of the
+    16 patients with imaging 'dynamic' and 3 of the 16 with imaging 'conventional' had an event
+    ('complication' = 1): "; empty for numeric terms."""
+    flagged = pd.Series(readable_terms(terms), index=terms.index).isin(infinite)
+    said = []
+    for term in terms[flagged & terms["level"].ne("")].itertuples(index=False):
+        values = data[term.variable].astype(str)
+        in_level, in_reference = values == term.level, values == term.reference
+        said.append(f"{int(data.loc[in_level, event].sum())} of the {int(in_level.sum())} patients with "
+                    f"{term.variable} '{term.level}' and {int(data.loc[in_reference, event].sum())} of the "
+                    f"{int(in_reference.sum())} with {term.variable} '{term.reference}'")
+    return f"{'; '.join(said)} had an event ('{event}' = 1): " if said else ""
 
 
 def _infinite_terms(beta: np.ndarray, remaining_step: np.ndarray, terms: Sequence[str]) -> list[str]:

@@ -15,6 +15,7 @@ from scipy import stats
 
 from helpers.validation.checks import check_probability
 from helpers.validation.errors import InputError
+from helpers.validation.estimable import NOT_ESTIMATED
 from helpers.validation.results import results_frame
 
 INTERVAL_METHODS = {"wilson": "Wilson score", "exact": "Clopper-Pearson exact"}
@@ -171,13 +172,20 @@ def accuracy_from_counts(df: pd.DataFrame, *, test: str = "test_positive", disea
         chosen interval), ``lr_positive`` and ``lr_negative`` (log-method intervals), and the post-test
         probabilities when ``pretest_probability`` is given. PPV and NPV here use the sample's own
         prevalence, which equals the population's only in a cohort (not a case-control) sample.
+        A quantity that is 0/0 for these patients (the PPV, LR+ and post-test probability after a positive
+        result when the test was never positive; the NPV, LR- and post-test probability after a negative
+        result when it was never negative) has no estimate and a ``method`` starting "not estimated for
+        this cohort" that says why.
 
     Notes
     -----
     Likelihood-ratio intervals use the log method (Simel, Samsa & Matchar 1991):
     SE(ln LR+) = sqrt(1/TP - 1/(TP+FN) + 1/FP - 1/(FP+TN)) and
-    SE(ln LR-) = sqrt(1/FN - 1/(TP+FN) + 1/TN - 1/(FP+TN)). When a cell needed for a ratio is zero,
-    0.5 is added to every cell for that ratio only, with a warning.
+    SE(ln LR-) = sqrt(1/FN - 1/(TP+FN) + 1/TN - 1/(FP+TN)). When a cell in the ratio's numerator is zero
+    (a ratio of 0 or infinity), or both of the other two are (both proportions are 1, so the SE is 0 and the
+    interval has no width), 0.5 is added to every cell for that ratio only, with a warning; when both
+    numerator cells are zero (no positive
+    results for LR+, no negative ones for LR-) the ratio is 0/0 and no correction gives it a meaning.
     """
     counts = two_by_two(df, test=test, disease=disease)
     tp, fp, fn, tn = (counts[k] for k in ("true_positive", "false_positive", "false_negative", "true_negative"))
@@ -187,19 +195,28 @@ def accuracy_from_counts(df: pd.DataFrame, *, test: str = "test_positive", disea
         raise InputError(f"column '{disease}': no patients {missing}; sensitivity and specificity need both "
                          "(1 = disease present, 0 = absent).")
     proportion_method = f"{INTERVAL_METHODS[interval]} interval"
+    # Why a quantity is 0/0 for these patients: the test was never positive, or never negative.
+    never = {result: f"the test was {result} in none of the {total} patients"
+             for result, count in (("positive", tp + fp), ("negative", fn + tn)) if count == 0}
     rows = [{"quantity": name, "group": "data", "estimate": value, "method": "count", "n": total}
             for name, value in counts.items()]
     for name, numerator, denominator in (("prevalence", diseased, total), ("sensitivity", tp, diseased),
                                          ("specificity", tn, healthy), ("ppv", tp, tp + fp), ("npv", tn, tn + fn)):
-        estimate = numerator / denominator if denominator else np.nan
+        if denominator == 0:  # PPV or NPV of a test that was never positive or never negative
+            result, words = {"ppv": ("positive", "positive predictive value"),
+                             "npv": ("negative", "negative predictive value")}[name]
+            rows.append({"quantity": name, "group": "data", "n": 0,
+                         "method": f"{NOT_ESTIMATED}: {words}: {never[result]}, so the share of {result} results "
+                                   f"{'with' if result == 'positive' else 'without'} the disease is 0/0"})
+            continue
         low, high = proportion_interval(numerator, denominator, level=level, method=interval)
-        rows.append({"quantity": name, "group": "data", "estimate": estimate, "ci_low": low, "ci_high": high,
-                     "method": proportion_method, "n": denominator})
+        rows.append({"quantity": name, "group": "data", "estimate": numerator / denominator, "ci_low": low,
+                     "ci_high": high, "method": proportion_method, "n": denominator})
 
     def ratio(a: float, b: float, c: float, d: float, label: str) -> tuple[float, float, float, str]:
         # ratio (a / (a + c)) / (b / (b + d)) with the log-method interval
         method = "log method (Simel 1991)"
-        if min(a, b) == 0:
+        if min(a, b) == 0 or c == d == 0:  # a ratio of 0 or infinity, or an SE of 0 (both proportions 1)
             warnings.warn(f"{label}: a zero cell; 0.5 added to every cell for this ratio", stacklevel=3)
             a, b, c, d = a + 0.5, b + 0.5, c + 0.5, d + 0.5
             method += ", 0.5 added to every cell"
@@ -208,15 +225,31 @@ def accuracy_from_counts(df: pd.DataFrame, *, test: str = "test_positive", disea
         low, high = _log_ratio_interval(estimate, standard_error, level)
         return estimate, low, high, method
 
-    lr_pos = ratio(tp, fp, fn, tn, "lr_positive")
-    lr_neg = ratio(fn, tn, tp, fp, "lr_negative")
-    for name, (estimate, low, high, method) in (("lr_positive", lr_pos), ("lr_negative", lr_neg)):
+    undefined = {  # a likelihood ratio whose two proportions are both 0: 0/0
+        "lr_positive": "positive" in never and (f"{NOT_ESTIMATED}: positive likelihood ratio: {never['positive']}, so "
+                                                "sensitivity and 1 - specificity are both 0 and their ratio is 0/0"),
+        "lr_negative": "negative" in never and (f"{NOT_ESTIMATED}: negative likelihood ratio: {never['negative']}, so "
+                                                "1 - sensitivity and specificity are both 0 and their ratio is 0/0"),
+    }
+    lr_pos = None if undefined["lr_positive"] else ratio(tp, fp, fn, tn, "lr_positive")
+    lr_neg = None if undefined["lr_negative"] else ratio(fn, tn, tp, fp, "lr_negative")
+    for name, fitted in (("lr_positive", lr_pos), ("lr_negative", lr_neg)):
+        if fitted is None:
+            rows.append({"quantity": name, "group": "data", "method": undefined[name], "n": total})
+            continue
+        estimate, low, high, method = fitted
         rows.append({"quantity": name, "group": "data", "estimate": estimate, "ci_low": low, "ci_high": high,
                      "method": method, "n": total})
     if pretest_probability is not None:
         pretest = check_probability("pretest_probability", pretest_probability)
-        for name, (estimate, low, high, _) in (("post_test_probability_positive", lr_pos),
-                                               ("post_test_probability_negative", lr_neg)):
+        for name, result, fitted in (("post_test_probability_positive", "positive", lr_pos),
+                                     ("post_test_probability_negative", "negative", lr_neg)):
+            if fitted is None:
+                rows.append({"quantity": name, "group": "data", "n": total,
+                             "method": f"{NOT_ESTIMATED}: post-test probability after a {result} result: it needs "
+                                       f"the {result} likelihood ratio, which is 0/0 here ({never[result]})"})
+                continue
+            estimate, low, high, _ = fitted
             rows.append({"quantity": name, "group": "data", "estimate": post_test_probability(pretest, estimate),
                          "ci_low": post_test_probability(pretest, low), "ci_high": post_test_probability(pretest, high),
                          "method": f"pre-test probability {pretest:g} x likelihood ratio from the data "

@@ -23,6 +23,13 @@ from helpers.stats.balance import (
 )
 from helpers.stats.logistic import fit_logistic_arrays
 from helpers.validation.errors import InputError
+from helpers.validation.estimable import NotEstimable
+
+MIN_PAIRS = 3
+"""Fewest matched pairs a match must form (:func:`match_on_propensity`). The comparisons of a matched
+sample need at least 3 patients per arm (:func:`helpers.stats.two_groups.compare_two_groups`: a standard
+deviation per arm and the Shapiro-Wilk test of the test-choice rule) and 3 complete pairs
+(:func:`helpers.stats.paired.compare_matched_pairs`); with fewer there is nothing to compare."""
 
 
 # ------------------------------------------------------------------------------------------ balance
@@ -91,13 +98,22 @@ def estimate_propensity(df: pd.DataFrame, *, treatment: str, covariates: Sequenc
     ------
     InputError
         Unknown column, missing values, or a treatment column not coded 0/1.
+    NotEstimable
+        The covariates separate the two arms completely (every score 0 or 1: no patient has a comparable
+        patient in the other arm, so neither matching nor weighting is possible), or the model cannot be
+        fitted at all.
 
     Notes
     -----
     logit P(T = 1 | X) = b0 + b'X by maximum likelihood (:func:`helpers.stats.logistic.fit_logistic_arrays`,
     the package's one logistic fitter; R's ``glm(treat ~ ..., family = binomial)``, MatchIt's
-    ``distance = "glm"``). Scores within 1e-8 of 0
-    or 1 signal separation; a warning is issued.
+    ``distance = "glm"``). A covariate with one value in every row (all patients with two compressed
+    segments), or one that is a combination of the others, cannot add to the model: it is left out with a
+    warning, as R's ``glm`` gives it no coefficient (NA) and the same scores. Complete separation (a
+    combination of the covariates puts every treated patient above every control; the maximum likelihood
+    estimate is then infinite, Albert and Anderson 1984) raises
+    :class:`~helpers.validation.estimable.NotEstimable`; scores within 1e-8 of 0 or 1 short of that
+    (quasi-complete separation) give a warning.
 
     Examples
     --------
@@ -112,12 +128,18 @@ def estimate_propensity(df: pd.DataFrame, *, treatment: str, covariates: Sequenc
     treated = treatment_indicator(df, treatment)
     design, _ = covariate_design(df, covariates, drop_first=True)
     design = design.loc[:, design.ne(0).any()]  # unused category levels (all zero) would be aliased
+    design = _without_aliased_columns(design)
     design.insert(0, "intercept", 1.0)
     fit = fit_logistic_arrays(design.to_numpy(), treated.astype(float))
+    if not np.all(np.isfinite(fit.coef)):
+        raise NotEstimable(f"the propensity model on {', '.join(covariates)} could not be fitted to these patients "
+                           f"(singular information: {', '.join(fit.problems)})")
+    logit = design.to_numpy() @ fit.coef
+    if logit[treated].min() > logit[~treated].max():
+        raise NotEstimable(_separation_message(treatment, covariates, treated))
     if not fit.converged:
         warnings.warn("the propensity model did not converge in 100 iterations; check for separation "
                       "or rescale the covariates.", stacklevel=2)
-    logit = design.to_numpy() @ fit.coef
     propensity = expit(logit)
     if np.any((propensity < 1e-8) | (propensity > 1 - 1e-8)):
         warnings.warn("some propensity scores are within 1e-8 of 0 or 1 (separation): a covariate almost "
@@ -125,7 +147,51 @@ def estimate_propensity(df: pd.DataFrame, *, treatment: str, covariates: Sequenc
                       stacklevel=2)
     return pd.DataFrame({"propensity": propensity, "propensity_logit": logit}, index=df.index)
 
+
+def _without_aliased_columns(design: pd.DataFrame) -> pd.DataFrame:
+    """The columns that add to the intercept and the columns before them, with a warning naming the others
+    (a covariate with one value, or a combination of other covariates): R's ``glm`` gives these no
+    coefficient (NA) and fits the rest, so the scores are the same."""
+    values = np.column_stack([np.ones(len(design)), design.to_numpy(dtype=float)])
+    if np.linalg.matrix_rank(values) == values.shape[1]:
+        return design
+    kept: list[int] = [0]
+    reasons = []
+    for k, name in enumerate(design.columns, start=1):
+        if np.linalg.matrix_rank(values[:, kept + [k]]) == len(kept) + 1:
+            kept.append(k)
+        elif design[name].nunique() == 1:
+            reasons.append(f"'{name}' has the same value ({design[name].iloc[0]:g}) for every patient, so it cannot "
+                           "differ between the groups")
+        else:
+            others = [f"'{design.columns[j - 1]}'" for j in kept[1:]]
+            reasons.append(f"'{name}' is determined by {', '.join(others) or 'the others'} (collinear)")
+    warnings.warn("; ".join(reasons) + ": left out of the propensity model (as R's glm: coefficient NA).",
+                  stacklevel=3)
+    return design.iloc[:, [k - 1 for k in kept[1:]]]
+
+
+def _separation_message(treatment: str, covariates: Sequence[str], treated: np.ndarray) -> str:
+    n_treated, n_control = int(treated.sum()), int((~treated).sum())
+    return (f"the propensity model separates the two groups perfectly: with {n_treated + n_control} patients "
+            f"({n_treated} with '{treatment}' = 1, {n_control} with '{treatment}' = 0) and {len(covariates)} "
+            f"covariates ({', '.join(covariates)}), every patient's propensity score is 0 or 1, so no patient has a "
+            "comparable patient in the other group to be matched or weighted with")
+
 # ------------------------------------------------------------------------------------- matching
+def _too_few_pairs_message(n_pairs: int, min_pairs: int, treatment: str, n_treated: int, n_control: int,
+                           caliper: float | None, caliper_scale: str, width: float | None,
+                           exact: Sequence[str]) -> str:
+    scale = "logit of the propensity score" if caliper_scale == "logit" else "propensity score"
+    where = ("" if caliper is None
+             else f" within the caliper ({caliper:g} SD of the {scale}, a width of {width:.3g})")
+    if exact:
+        where += f" and with the same {', '.join(exact)}"
+    formed = "no pair" if n_pairs == 0 else "only 1 pair" if n_pairs == 1 else f"only {n_pairs} pairs"
+    return (f"{formed} could be matched{where} among {n_treated} patients with '{treatment}' = 1 and {n_control} "
+            f"with '{treatment}' = 0; at least {min_pairs} are needed to compare the matched groups"
+            + ("" if caliper is None else " (a wider caliper, or none, may find more)"))
+
 
 
 def _find(parent: list[int], node: int) -> int:
@@ -246,6 +312,11 @@ class MatchResult:
         """Number of matched pairs."""
         return len(self.pairs)
 
+    def settings_table(self) -> pd.DataFrame:
+        """The settings and the caliper's absolute width, one per row: columns ``setting`` and ``value``."""
+        return pd.DataFrame({"setting": [*self.settings, "caliper_width"],
+                             "value": [*self.settings.values(), self.caliper_width]}).astype({"value": object})
+
     def summary(self) -> pd.DataFrame:
         """Sample sizes as MatchIt prints them: columns ``arm`` (treated, control), ``all``,
         ``matched``, ``unmatched``."""
@@ -301,7 +372,7 @@ def match_on_propensity(df: pd.DataFrame, *, treatment: str, covariates: Sequenc
                         order: Literal["largest", "closest", "random"] = "largest",
                         exact: str | Sequence[str] | None = None,
                         rng: int | np.random.Generator | None = None,
-                        smd_threshold: float = SMD_THRESHOLD) -> MatchResult:
+                        smd_threshold: float = SMD_THRESHOLD, min_pairs: int = MIN_PAIRS) -> MatchResult:
     """1:1 greedy nearest-neighbour propensity-score matching without replacement.
 
     Parameters
@@ -330,6 +401,9 @@ def match_on_propensity(df: pd.DataFrame, *, treatment: str, covariates: Sequenc
         Seed or generator for ``order="random"``; global random state is never used.
     smd_threshold : float
         Warn when any |SMD| after matching exceeds it (default 0.1).
+    min_pairs : int
+        Fewest pairs the match must form (default :data:`MIN_PAIRS`, 3: what the matched comparisons
+        need); 0 returns any match, even an empty one (with a warning), e.g. to inspect the scores.
 
     Returns
     -------
@@ -340,6 +414,9 @@ def match_on_propensity(df: pd.DataFrame, *, treatment: str, covariates: Sequenc
     ------
     InputError
         Unknown column, missing values, a treatment column not coded 0/1, or invalid options.
+    NotEstimable
+        Fewer than ``min_pairs`` pairs could be formed, or the propensity model cannot be estimated
+        (complete separation, collinear covariates; see :func:`estimate_propensity`).
 
     Notes
     -----
@@ -379,6 +456,8 @@ def match_on_propensity(df: pd.DataFrame, *, treatment: str, covariates: Sequenc
         raise InputError(f"order must be 'largest', 'closest' or 'random', not {order!r}.")
     if caliper is not None and not (np.isfinite(caliper) and caliper > 0):
         raise InputError(f"caliper must be a positive number of SDs or None, not {caliper!r}.")
+    if not (isinstance(min_pairs, (int, np.integer)) and min_pairs >= 0):
+        raise InputError(f"min_pairs must be a whole number of at least 0, not {min_pairs!r}.")
     for name in ("pair_id", "propensity", "propensity_logit"):
         if name in df.columns:
             raise InputError(f"the data already have a column '{name}', which the matched cohort adds. "
@@ -403,6 +482,9 @@ def match_on_propensity(df: pd.DataFrame, *, treatment: str, covariates: Sequenc
     control_of, distance_of = _match_within_strata(score, treated, strata, processing, width)
 
     made = [k for k in processing.tolist() if control_of[k] >= 0]  # pairs in the order they were formed
+    if len(made) < min_pairs:
+        raise NotEstimable(_too_few_pairs_message(len(made), min_pairs, treatment, n_treated, n_control, caliper,
+                                                  caliper_scale, width, exact_columns))
     pair_treated, pair_control = np.flatnonzero(treated)[made], control_of[made]
     pair_id = np.arange(1, len(made) + 1)
     pairs = pd.DataFrame({"pair_id": pair_id, "treated_index": df.index[pair_treated],

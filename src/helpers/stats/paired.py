@@ -26,6 +26,7 @@ from helpers.stats.two_groups import (
 )
 from helpers.validation.checks import check_level, numeric_column, require_columns, two_levels
 from helpers.validation.errors import InputError
+from helpers.validation.estimable import NotEstimable
 
 PAIRED_T, SIGNED_RANK = "paired t-test", "Wilcoxon signed-rank"
 """Names of the two paired tests, as they appear in every table's ``test`` column."""
@@ -364,7 +365,7 @@ def compare_matched_pairs(matched: pd.DataFrame, *, outcome: str, group: str, pa
     wide = pd.DataFrame({"reference": wide[reference], "other": wide[other]})
     complete = int(wide.notna().all(axis=1).sum())
     if complete < 3:
-        raise InputError(f"only {complete} pair(s) have '{outcome}' for both members; at least 3 are needed.")
+        raise NotEstimable(f"only {complete} pair(s) have '{outcome}' for both members; at least 3 are needed")
     result = paired_comparison(wide, before="reference", after="other", normality=normality,
                                normality_alpha=normality_alpha, level=level)
     row = result.iloc[0]

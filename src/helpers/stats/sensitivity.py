@@ -11,6 +11,7 @@ import pandas as pd
 
 from helpers.validation.checks import require_columns, two_levels
 from helpers.validation.errors import InputError
+from helpers.validation.estimable import NotEstimable
 
 
 # ------------------------------------------------------------------------------------------ E-value
@@ -33,7 +34,8 @@ def pooled_standard_deviation(df: pd.DataFrame, *, outcome: str, group: str) -> 
     parts = data.groupby(group)[outcome]
     sizes, variances = parts.count(), parts.var(ddof=1)
     if (sizes < 2).any():
-        raise InputError(f"each group of '{group}' needs at least 2 values of '{outcome}' for a standard deviation.")
+        raise NotEstimable(f"each group of '{group}' needs at least 2 values of '{outcome}' for a standard "
+                           f"deviation; found {', '.join(f'{int(n)} ({label})' for label, n in sizes.items())}")
     return float(math.sqrt(((sizes - 1) * variances).sum() / (sizes.sum() - 2)))
 
 

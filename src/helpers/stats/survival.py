@@ -18,6 +18,7 @@ from scipy import stats
 
 from helpers.validation.checks import binary_column, complete_rows, rows_label, z_quantile
 from helpers.validation.errors import InputError
+from helpers.validation.estimable import NotEstimable
 
 ALL = "all"
 """Group label used when no grouping column is given."""
@@ -315,7 +316,8 @@ def logrank(df: pd.DataFrame, *, time: str, event: str, group: str,
     if len(levels) < 2:
         raise InputError(f"column '{group}' has a single group ({levels}); the log-rank test compares two or more.")
     if data[event].sum() == 0:
-        raise InputError(f"column '{event}' has no events (all 0): the log-rank test compares event times.")
+        raise NotEstimable(f"there are no events in column '{event}' (all {len(data)} patients censored), so there "
+                           "are no event times to compare: the log-rank test needs at least one event")
     labels = data[group].to_numpy()
     codes = np.zeros(len(labels), dtype=int)
     for code, level in enumerate(levels):

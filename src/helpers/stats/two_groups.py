@@ -20,6 +20,7 @@ from scipy.special import gammaln
 
 from helpers.validation.checks import check_level, check_probability, require_columns, z_quantile
 from helpers.validation.errors import InputError
+from helpers.validation.estimable import NotEstimable
 from helpers.validation.results import RESULT_COLUMNS
 
 EXPECTED_COUNT_MINIMUM = 5
@@ -519,8 +520,8 @@ def compare_two_groups(df: pd.DataFrame, *, outcome: str, group: str, kind: str 
     reference_values = data.loc[data[group] == ref_label, outcome].to_numpy(dtype=float)
     other_values = data.loc[data[group] == other_label, outcome].to_numpy(dtype=float)
     if min(len(reference_values), len(other_values)) < 3:
-        raise InputError(f"each group of '{group}' needs at least 3 values of '{outcome}'; found "
-                         f"{len(reference_values)} ({ref_label}) and {len(other_values)} ({other_label}).")
+        raise NotEstimable(f"each group of '{group}' needs at least 3 values of '{outcome}'; found "
+                           f"{len(reference_values)} ({ref_label}) and {len(other_values)} ({other_label})")
     n = len(reference_values) + len(other_values)
     choice = choose_two_group_test({ref_label: reference_values, other_label: other_values}, normality=normality,
                                    normality_alpha=normality_alpha)

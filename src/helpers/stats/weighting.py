@@ -12,6 +12,7 @@ from helpers.stats.balance import check_frame, treatment_indicator, weights_arra
 from helpers.stats.two_groups import COMPARISON_COLUMNS
 from helpers.validation.checks import check_level, require_columns, rows_label, two_levels
 from helpers.validation.errors import InputError
+from helpers.validation.estimable import NotEstimable
 
 
 # ------------------------------------------------------------------------- weighted mean difference
@@ -124,6 +125,14 @@ def ipw_att_weights(df: pd.DataFrame, *, treatment: str, propensity: str | pd.Se
     Series
         ``weight``, indexed like ``df``: 1 for treated patients, e / (1 - e) for controls.
 
+    Raises
+    ------
+    InputError
+        A score missing or outside [0, 1].
+    NotEstimable
+        A score of exactly 0 or 1 (separation in the propensity model): a valid cohort that weighting
+        cannot use.
+
     Notes
     -----
     Weighting controls by the odds of treatment makes their covariate distribution resemble the treated
@@ -141,8 +150,13 @@ def ipw_att_weights(df: pd.DataFrame, *, treatment: str, propensity: str | pd.Se
     treated = treatment_indicator(df, treatment)
     score = df[propensity] if isinstance(propensity, str) else propensity.reindex(df.index)
     values = score.to_numpy(dtype=float)
-    bad = df.index[~((values > 0) & (values < 1))]
+    bad = df.index[~((values >= 0) & (values <= 1))]
     if len(bad):
         raise InputError(f"propensity scores must lie strictly between 0 and 1; rows {rows_label(bad)} do not. "
                          "Fix: re-estimate the scores or trim these patients.")
+    certain = df.index[(values == 0) | (values == 1)]
+    if len(certain):
+        raise NotEstimable(f"the propensity scores of rows {rows_label(certain)} are exactly 0 or 1 (their group "
+                           "is certain from the covariates), so their weights are infinite or undefined: "
+                           "propensity scores must lie strictly between 0 and 1 for weighting")
     return pd.Series(np.where(treated, 1.0, values / (1.0 - values)), index=df.index, name="weight")

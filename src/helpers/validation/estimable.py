@@ -164,6 +164,25 @@ def stack_tables(fits: Any, *, column: str = "model") -> Any:
     return pd.concat(tables, ignore_index=True)
 
 
+def note_not_estimated(table: Any) -> list[Skipped]:
+    """Show a note on the page for each row of a results table that a helper could not estimate for this
+    cohort (its ``method`` reads "not estimated for this cohort: <analysis>: <reason>", as a 0/0 predictive
+    value does), where the table is; returns their :class:`Skipped`, one per distinct ``method``.
+
+    >>> import pandas as pd
+    >>> rows = pd.DataFrame({"quantity": ["sensitivity", "ppv"], "method": [
+    ...     "Wilson score interval", "not estimated for this cohort: positive predictive value: never positive"]})
+    >>> [note.analysis for note in note_not_estimated(rows)]
+    ['positive predictive value']
+    """
+    notes = []
+    for method in skipped_rows(table):
+        analysis, _, reason = method[len(NOT_ESTIMATED) + 2:].partition(": ")
+        notes.append(Skipped(analysis, reason) if reason else Skipped("this quantity", analysis))
+        _display(notes[-1])
+    return notes
+
+
 def skipped_rows(results: Any) -> list[str]:
     """The ``method`` texts of a results table's rows that were not estimated (for the command's summary)."""
     methods = results["method"].fillna("").astype(str)

@@ -136,7 +136,8 @@ def plot_effect_estimates(table: pd.DataFrame, *, label: str = "analysis", truth
     ----------
     table : DataFrame
         Columns ``label`` (row names), ``estimate``, ``ci_low``, ``ci_high`` (e.g.
-        :func:`helpers.chapters.dynamic_mri.analysis.compare_adjustment_methods`), drawn top to bottom in table order.
+        :func:`helpers.chapters.dynamic_mri.analysis.compare_adjustment_methods`), drawn top to bottom in table order;
+        a row without an estimate (not estimated for this cohort) is labelled so.
     label : str
         Column holding the row names.
     truth : float, optional
@@ -160,6 +161,9 @@ def plot_effect_estimates(table: pd.DataFrame, *, label: str = "analysis", truth
     if truth is not None:
         axes.axvline(truth, color=WEIGHTED_COLOUR, linestyle="--", linewidth=1.5, label=truth_label)
     for y, value, a, b in zip(position, estimate, low, high):
+        if not np.isfinite(value):  # an analysis this cohort could not support: say so on its row
+            axes.text(0, y, "  not estimated for this cohort", fontsize=9, va="center", ha="left", color="#333333")
+            continue
         axes.text(b, y + 0.18, f"  {value:.1f} ({a:.1f} to {b:.1f})", fontsize=9, va="bottom", ha="right",
                   color="#333333")
     axes.set_yticks(position, table[label].astype(str))
