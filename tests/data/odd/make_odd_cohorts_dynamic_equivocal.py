@@ -1,7 +1,7 @@
 """Write the odd-but-valid cohorts of the dynamic-mri and equivocal-mri chapters (issue 18, item 5) from the
 chapters' synthetic files, deterministically (rows are selected, never edited; values keep their text).
 
-    python tests/data/odd/make_odd_cohorts_odd_b.py
+    python tests/data/odd/make_odd_cohorts_dynamic_equivocal.py
 
 dynamic_mri_twelve_patients.csv     the issue's cohort: the first 6 patients of each arm. With 6 covariates the
                                     propensity model separates the arms perfectly (every score 0 or 1), so

@@ -3,7 +3,7 @@ a cohort cannot support are skipped with a note on the page and a results row th
 is reported and the run exits 0.
 
 The cohorts are committed under tests/data/odd/ and written from the synthetic files by
-tests/data/odd/make_odd_cohorts_odd_b.py (its docstring says what is odd about each):
+tests/data/odd/make_odd_cohorts_dynamic_equivocal.py (its docstring says what is odd about each):
 
 * dynamic_mri_twelve_patients (the issue's): 6 patients per arm, 6 covariates: the propensity model separates
   the arms, so the match and everything that needs it is skipped; the crude comparison is reported;
@@ -85,7 +85,7 @@ def runs(repo, tmp_path_factory):
 
 
 def test_the_committed_cohorts_are_what_the_script_writes(tmp_path, monkeypatch):
-    spec = importlib.util.spec_from_file_location("make_odd_cohorts_odd_b", ODD / "make_odd_cohorts_odd_b.py")
+    spec = importlib.util.spec_from_file_location("make_odd_cohorts_dynamic_equivocal", ODD / "make_odd_cohorts_dynamic_equivocal.py")
     script = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(script)
     monkeypatch.setattr(script, "HERE", tmp_path)

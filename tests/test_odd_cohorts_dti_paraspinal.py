@@ -2,7 +2,7 @@
 them (exit 0), skips what the cohort cannot support with a note on the page and results rows that say why,
 and reports everything else.
 
-The cohorts are in tests/data/odd/, made by tests/data/odd/make_odd_cohorts_feat-odd-a.py (which says what
+The cohorts are in tests/data/odd/, made by tests/data/odd/make_odd_cohorts_dti_paraspinal.py (which says what
 is odd about each); the first test checks that the committed files are what the script makes.
 """
 
@@ -22,7 +22,7 @@ from helpers.validation.estimable import NOT_ESTIMATED
 pytestmark = pytest.mark.book
 
 ODD = Path(__file__).resolve().parent / "data" / "odd"
-SCRIPT = ODD / "make_odd_cohorts_feat-odd-a.py"
+SCRIPT = ODD / "make_odd_cohorts_dti_paraspinal.py"
 MUSCLES = ("multifidus_left", "multifidus_right", "erector_left", "erector_right")
 VISITS = (3, 12, 24, 60)
 ACCURACY = ("sensitivity", "specificity", "positive_predictive_value", "negative_predictive_value",

@@ -1,9 +1,9 @@
 """Odd but valid cohorts of the dti-ivim and paraspinal-imf chapters (issue 18, item 5), made from the
 chapters' synthetic files, deterministically (no random numbers). Run from the repository root:
 
-    python tests/data/odd/make_odd_cohorts_feat-odd-a.py
+    python tests/data/odd/make_odd_cohorts_dti_paraspinal.py
 
-and it rewrites the CSVs beside it; tests/test_odd_cohorts_feat_odd_a.py checks that they are what this
+and it rewrites the CSVs beside it; tests/test_odd_cohorts_dti_paraspinal.py checks that they are what this
 script makes and runs each chapter on them.
 
 * ``dti_ivim_constant_f.csv`` (the issue's): every patient's perfusion fraction f is 9.0 (a site that
