@@ -58,3 +58,23 @@ def test_styled_tables_are_masked_and_keep_a_hidden_index():
     html = privacy.styler_to_html(table.style.format({"estimate": "{:.3f}"}).hide(axis="index"), 5)
     assert "30" in html and ">3.000<" not in html and ">3<" not in html
     assert "row_heading" not in html  # the index stays hidden
+
+
+def test_a_masked_cell_of_the_two_by_two_grid_cannot_be_recovered_from_the_totals():
+    from itertools import product
+
+    from helpers.presentation.privacy import suppress_with_totals
+    from helpers.presentation.tables import two_by_two_grid
+
+    for cells in product([0, 1, 3, 6, 27], repeat=4):
+        a, b, c, d = cells
+        grid = two_by_two_grid({"true_positive": a, "false_positive": b, "false_negative": c, "true_negative": d})
+        shown = suppress_with_totals(grid, 5)
+        hidden = shown.map(lambda v: isinstance(v, str)).to_numpy()
+        small = [(i, j) for i, j in product(range(2), range(2)) if 0 < grid.iat[i, j] < 5]
+        assert all(shown.iat[i, j] == "<5" for i, j in small)
+        assert shown.iat[2, 2] == grid.iat[2, 2]                       # the cohort's size stays
+        # No line (row or column with its total) has exactly one hidden entry: none follows by subtraction.
+        assert all(hidden[i].sum() != 1 for i in range(3)) and all(hidden[:, j].sum() != 1 for j in range(3))
+        if not small:
+            assert not hidden.any()

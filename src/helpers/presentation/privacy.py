@@ -35,6 +35,49 @@ def _masked(value: object, threshold: int) -> object:
     return value
 
 
+def suppress_with_totals(grid: pd.DataFrame, threshold: int, total: str = "Total") -> pd.DataFrame:
+    """A count table with a ``total`` row and column, with its small cells masked so that none can be
+    worked out from the others (complementary suppression).
+
+    Cells from 1 to ``threshold - 1`` read ``"<threshold"``. Then, as long as a row or a column (its
+    total included) has exactly one masked entry, which its other entries would give away by
+    subtraction, its smallest visible entry is masked too and reads ``"suppressed"`` (a cell masked only
+    to protect another). The grand total stays. Returns an object-dtype copy; the input is not modified.
+
+    >>> grid = pd.DataFrame([[9, 6, 15], [1, 27, 28], [10, 33, 43]], index=["pos", "neg", "Total"],
+    ...                     columns=["present", "absent", "Total"])
+    >>> suppress_with_totals(grid, 5)
+              present      absent Total
+    pos    suppressed  suppressed    15
+    neg            <5  suppressed    28
+    Total          10          33    43
+    """
+    values = grid.to_numpy(dtype=float)
+    masked = (values > 0) & (values < threshold)
+    masked[-1, -1] = False                              # the grand total is the cohort's size
+    small = masked.copy()
+    if masked.any():
+        while True:
+            changed = False
+            for lines in (masked, masked.T):            # rows, then columns (a view: writes go to masked)
+                source = values if lines is masked else values.T
+                for i in range(lines.shape[0]):
+                    if lines[i].sum() == 1:
+                        visible = [j for j in range(lines.shape[1]) if not lines[i, j]
+                                   and not (lines is masked and (i, j) == (lines.shape[0] - 1, lines.shape[1] - 1))
+                                   and not (lines is not masked and (j, i) == (values.shape[0] - 1, values.shape[1] - 1))]
+                        if visible:
+                            j = min(visible, key=lambda k: source[i, k])
+                            lines[i, j] = True
+                            changed = True
+            if not changed:
+                break
+    shown = grid.astype(object).copy()
+    for i, j in zip(*np.nonzero(masked)):
+        shown.iat[i, j] = f"<{threshold}" if small[i, j] else "suppressed"
+    return shown
+
+
 def suppress_small_cells(frame: pd.DataFrame, threshold: int) -> pd.DataFrame:
     """A copy of ``frame`` in which counts from 1 to ``threshold - 1`` read ``"<threshold"``.
 

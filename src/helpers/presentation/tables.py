@@ -310,7 +310,9 @@ def _escape(text: str) -> str:
 def two_by_two_grid(counts: Mapping[str, int], rows: tuple[str, str] = ("Test positive", "Test negative"),
                     columns: tuple[str, str] = ("Disease present", "Disease absent")) -> pd.DataFrame:
     """The counts of ``helpers.stats.diagnostic.two_by_two`` laid out as the 2x2 grid a reader expects:
-    test result (rows) by reference standard (columns), with row and column totals.
+    test result (rows) by reference standard (columns), with row and column totals. With small-cell
+    suppression on, small cells and those that would give them away are masked
+    (:func:`helpers.presentation.privacy.suppress_with_totals`).
 
     >>> two_by_two_grid({"true_positive": 9, "false_positive": 3, "false_negative": 1, "true_negative": 27})
     ... # doctest: +NORMALIZE_WHITESPACE
@@ -325,7 +327,11 @@ def two_by_two_grid(counts: Mapping[str, int], rows: tuple[str, str] = ("Test po
     frame["Total"] = frame.sum(axis=1)
     frame.loc["Total"] = frame.sum(axis=0)
     frame.index.name = "Index test"
-    return frame.astype(int)
+    frame = frame.astype(int)
+    threshold = privacy.active_threshold()
+    if threshold > 1:  # a masked cell must not be recoverable from the totals and the other cells
+        frame = privacy.suppress_with_totals(frame, threshold)
+    return frame
 
 
 def readable_warnings() -> None:
