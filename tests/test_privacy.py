@@ -78,3 +78,29 @@ def test_a_masked_cell_of_the_two_by_two_grid_cannot_be_recovered_from_the_total
         assert all(hidden[i].sum() != 1 for i in range(3)) and all(hidden[:, j].sum() != 1 for j in range(3))
         if not small:
             assert not hidden.any()
+
+
+def test_propensity_histogram_masks_bins_of_few_patients(monkeypatch):
+    import matplotlib.pyplot as plt
+
+    from helpers.presentation.figures.matching import plot_score_overlap
+
+    scores = pd.DataFrame({"treated": [True] * 12 + [False] * 12,
+                           "propensity": [0.62] * 10 + [0.93, 0.94] + [0.31] * 10 + [0.05, 0.64],
+                           "pair_id": pd.array(list(range(10)) + [pd.NA] * 2 + list(range(10)) + [pd.NA] * 2,
+                                               dtype="Int64")})
+
+    def heights(figure):
+        return sorted({round(abs(patch.get_height()), 6) for axes in figure.axes for patch in axes.patches
+                       if patch.get_height() != 0})
+
+    monkeypatch.setitem(privacy.ACTIVE, "threshold", 0)
+    open_figure = plot_score_overlap(scores)
+    assert 1 in heights(open_figure) and 2 in heights(open_figure)      # exact small bins without suppression
+    plt.close(open_figure)
+    monkeypatch.setitem(privacy.ACTIVE, "threshold", 5)
+    masked = plot_score_overlap(scores)
+    assert heights(masked) == [4, 10]                                    # small bins drawn up to K - 1 only
+    legends = [text.get_text() for axes in masked.axes for text in axes.get_legend().get_texts()]
+    assert "fewer than 5 patients (masked)" in legends
+    plt.close(masked)

@@ -12,7 +12,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from helpers.presentation.privacy import count_text
+from helpers.presentation.privacy import active_threshold, count_text
 
 BEFORE_COLOUR, AFTER_COLOUR, WEIGHTED_COLOUR = "#b2182b", "#2166ac", "#1b7837"
 
@@ -93,9 +93,12 @@ def plot_score_overlap(scores: pd.DataFrame, *, treated_label: str = "treated", 
     Returns
     -------
     matplotlib.figure.Figure
-        Two stacked panels sharing the axes: treated patients drawn upwards, controls downwards.
+        Two stacked panels sharing the axes: treated patients drawn upwards, controls downwards. With
+        small-cell suppression on (threshold K), a bin of 1 to K - 1 patients is drawn as a hatched bar
+        up to K - 1, labelled "fewer than K patients (masked)", not with its count.
     """
     edges = np.linspace(0.0, 1.0, bins + 1)
+    threshold = active_threshold()
     treated = scores["treated"].to_numpy(dtype=bool)
     matched = scores["pair_id"].notna().to_numpy()
     samples = [("All patients (before matching)", np.ones(len(scores), dtype=bool)),
@@ -108,10 +111,16 @@ def plot_score_overlap(scores: pd.DataFrame, *, treated_label: str = "treated", 
     for axes, (name, keep) in zip(panels, samples):
         up = np.histogram(scores.loc[keep & treated, "propensity"], bins=edges)[0]
         down = np.histogram(scores.loc[keep & ~treated, "propensity"], bins=edges)[0]
-        axes.bar(edges[:-1], up, width=width, align="edge", color=TREATED_COLOUR, alpha=0.8, edgecolor="white",
-                 label=f"{treated_label} (n = {count_text((keep & treated).sum())})")
-        axes.bar(edges[:-1], -down, width=width, align="edge", color=CONTROL_COLOUR, alpha=0.8, edgecolor="white",
-                 label=f"{control_label} (n = {count_text((keep & ~treated).sum())})")
+        small_up, small_down = _small(up, threshold), _small(down, threshold)
+        axes.bar(edges[:-1], np.where(small_up, 0, up), width=width, align="edge", color=TREATED_COLOUR,
+                 alpha=0.8, edgecolor="white", label=f"{treated_label} (n = {count_text((keep & treated).sum())})")
+        axes.bar(edges[:-1], -np.where(small_down, 0, down), width=width, align="edge", color=CONTROL_COLOUR,
+                 alpha=0.8, edgecolor="white", label=f"{control_label} (n = {count_text((keep & ~treated).sum())})")
+        if small_up.any() or small_down.any():  # bins of 1 to K - 1 patients: a hatched bar up to K - 1
+            axes.bar(edges[:-1][small_up], threshold - 1, width=width, align="edge", color="none",
+                     edgecolor=TREATED_COLOUR, hatch="///", label=f"fewer than {threshold} patients (masked)")
+            axes.bar(edges[:-1][small_down], -(threshold - 1), width=width, align="edge", color="none",
+                     edgecolor=CONTROL_COLOUR, hatch="///")
         axes.axhline(0, color="#333333", linewidth=0.8)
         axes.set_xlim(0, 1)
         axes.set_ylim(-height, height)
@@ -124,6 +133,11 @@ def plot_score_overlap(scores: pd.DataFrame, *, treated_label: str = "treated", 
     figure.suptitle(title)
     figure.tight_layout()
     return figure
+
+
+def _small(counts: np.ndarray, threshold: int) -> np.ndarray:
+    """Bins whose count is masked under small-cell suppression (1 to threshold - 1; none when it is off)."""
+    return (counts > 0) & (counts < threshold) if threshold > 1 else np.zeros(len(counts), dtype=bool)
 
 
 def plot_effect_estimates(table: pd.DataFrame, *, label: str = "analysis", truth: float | None = None,
