@@ -105,7 +105,8 @@ LOGISTIC_COLUMNS = [*TERM_COLUMNS, "coef", "standard_error", "odds_ratio", "ci_l
                     "p_value", "n", "n_events", "method"]
 
 
-def _detect_separation(x: np.ndarray, y: np.ndarray, *, tolerance: float = 1e-7) -> tuple[str, np.ndarray]:
+def _detect_separation(x: np.ndarray, y: np.ndarray, *, tolerance: float = 1e-7,
+                       coef: np.ndarray | None = None) -> tuple[str, np.ndarray]:
     """Check a logistic model matrix for complete or quasi-complete separation by linear programming.
 
     Parameters
@@ -116,6 +117,9 @@ def _detect_separation(x: np.ndarray, y: np.ndarray, *, tolerance: float = 1e-7)
         Outcome.
     tolerance : float
         Threshold on the (scaled) linear-programme optimum.
+    coef : ndarray, shape (p,), optional
+        Maximum likelihood coefficients already fitted to ``x`` and ``y``: when their score equations
+        prove that the programme's optimum is below the threshold, the programme is not solved (see Notes).
 
     Returns
     -------
@@ -132,6 +136,15 @@ def _detect_separation(x: np.ndarray, y: np.ndarray, *, tolerance: float = 1e-7)
     only then (Konis 2007, the method of R's ``detectseparation``); separation is complete when some
     ``b`` makes every ``z_i b`` strictly positive. Columns are standardised first so that the
     tolerance has a fixed scale.
+
+    A fitted model spares the programme (which takes about half a second per 100,000 rows) when it
+    certifies that there is no separation: with ``w_i = 1 - pi_i`` for events and ``pi_i`` otherwise
+    (all positive), the score equations say ``sum_i w_i z_i = X'(y - pi) = r ~ 0``, so every feasible
+    ``b`` has ``min(w) sum_i z_i b <= sum_i w_i z_i b = r'b <= |r|_1``: the optimum is at most
+    ``|r|_1 / min(w)``. ``w`` is first corrected by least squares to make ``r`` vanish to rounding
+    error; when the bound is below ``tolerance`` (stricter than the programme's ``tolerance * n``) the
+    answer is "none", as the programme's would be. Otherwise, e.g. when the fit diverged, the
+    programme decides.
     """
     x = np.asarray(x, dtype=float)
     scale = x.std(axis=0)
@@ -140,8 +153,18 @@ def _detect_separation(x: np.ndarray, y: np.ndarray, *, tolerance: float = 1e-7)
     standard = x.copy()
     varying = ~np.all(x == 1.0, axis=0)
     standard[:, varying] = (x[:, varying] - centre[varying]) / scale[varying]
-    z = (2 * np.asarray(y, dtype=float) - 1)[:, None] * standard
+    sign = 2 * np.asarray(y, dtype=float) - 1
+    z = sign[:, None] * standard
     n, p = z.shape
+    if coef is not None and np.all(np.isfinite(coef)):
+        weight = special.expit(-sign * (x @ np.asarray(coef, dtype=float)))  # 1 - pi (events), pi (non-events)
+        try:
+            weight = weight - z @ np.linalg.solve(z.T @ z, z.T @ weight)  # least-squares correction: z'w = 0
+        except np.linalg.LinAlgError:
+            weight = np.zeros(n)
+        smallest = weight.min()
+        if smallest > 0 and np.abs(z.T @ weight).sum() <= tolerance * smallest:
+            return "none", np.zeros(p)
     quasi = optimize.linprog(-z.sum(axis=0), A_ub=-z, b_ub=np.zeros(n), bounds=[(-1, 1)] * p, method="highs")
     if quasi.status != 0 or -quasi.fun <= tolerance * n:
         return "none", np.zeros(p)
@@ -478,7 +501,9 @@ def logistic_regression(df: pd.DataFrame, *, outcome: str, predictors: Sequence[
         warnings.warn(f"{epv:.3g} events per variable (< {EPV_THRESHOLD}; {min(n_events, n - n_events)} of the "
                       f"rarer outcome for {n_parameters} parameters): estimates may be biased and unstable. "
                       "Use fewer predictors or firth=True.", stacklevel=2)
-    kind, direction = _detect_separation(x, y)
+    if not firth:  # fitted first: a converged fit shows cheaply that there is no separation
+        fitted, loglik, converged = _ml_fit(x, y, names, level)
+    kind, direction = _detect_separation(x, y, coef=None if firth else fitted["coef"].to_numpy(dtype=float))
     separated = tuple(name for name, value in zip(names, direction) if value != 0 and name != INTERCEPT)
     if kind != "none":
         advice = ("Firth's estimates stay finite and are reported." if firth else
@@ -486,7 +511,8 @@ def logistic_regression(df: pd.DataFrame, *, outcome: str, predictors: Sequence[
                   "meaningless: refit with firth=True.")
         warnings.warn(f"{kind} separation of '{outcome}' by {list(separated) or 'the predictors'}. {advice}",
                       stacklevel=2)
-    fitted, loglik, converged = (_firth_fit if firth else _ml_fit)(x, y, names, level)
+    if firth:
+        fitted, loglik, converged = _firth_fit(x, y, names, level)
     if not converged and kind == "none":
         warnings.warn("the fit did not converge; treat the estimates with caution.", stacklevel=2)
     terms = pd.concat([pd.DataFrame([{"term": INTERCEPT, "variable": INTERCEPT, "level": "", "reference": ""}]),
