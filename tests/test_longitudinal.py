@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -213,6 +215,59 @@ def test_estimated_means_recover_the_truth(trajectory, long_data):
     assert first["estimate"] == pytest.approx(fixed["Intercept"] + fixed["age"] * mean_age, rel=1e-10)
     observed = long_data.groupby(["fat", "month"]).size()
     assert means.set_index(["exposure", "visit"])["n_observed"].to_dict() == observed.to_dict()
+
+
+def _average_design_means(data, model, visit, exposure):
+    """The estimated means by their definition: every patient's design row with the group and visit set,
+    averaged, times the coefficients (one full design per group and visit)."""
+    import patsy
+
+    names = list(model.estimates.index)
+    means = {}
+    for level in data.exposure_levels:
+        for time in data.visits:
+            grid = data.baseline.copy()
+            grid[visit] = pd.Categorical([time] * len(grid), categories=list(data.visits))
+            grid[exposure] = pd.Categorical([level] * len(grid), categories=list(data.exposure_levels))
+            design = patsy.build_design_matrices([model.design_info], grid, return_type="dataframe")[0][names]
+            means[(level, time)] = float(design.mean(axis=0).to_numpy() @ model.estimates.to_numpy())
+    return means
+
+
+@pytest.mark.parametrize("extra", ["", " + fat:age"])
+def test_estimated_means_average_every_patients_design_row(long_data, extra):
+    # The helper builds the patients' design once when no term crosses the group or visit with a
+    # confounder (extra = ""), and for every group and visit otherwise (" + fat:age"): both equal the
+    # definition, to the last bit when nothing is crossed.
+    from helpers.stats.longitudinal import estimated_means, prepare_long
+
+    data = prepare_long(long_data, outcome="joa", exposure="fat", visit="month", subject="patient",
+                        confounders=["age"], exposure_reference="low", visit_unit="months")
+    model = fit_mixed_model(data.frame, formula=data.formula + extra, group="patient")
+    means = estimated_means(data, model_spec=model.design_info, params=model.estimates,
+                            covariance=model.fixed_effects_covariance, visit="month", exposure="fat",
+                            outcome="joa", level=0.95)
+    expected = _average_design_means(data, model, "month", "fat")
+    for row in means.itertuples():
+        if extra:
+            assert row.estimate == pytest.approx(expected[(row.exposure, row.visit)], rel=1e-12)
+        else:
+            assert row.estimate == expected[(row.exposure, row.visit)]
+
+
+def test_covariate_changing_within_patients_is_reported(long_data):
+    from helpers.stats.longitudinal import prepare_long
+
+    arguments = dict(outcome="joa", exposure="fat", visit="month", subject="patient", confounders=["age"],
+                     exposure_reference="low", visit_unit="months")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        prepare_long(long_data, **arguments)  # age and fat are constant within each patient
+    drifting = long_data.assign(age=long_data["age"] + long_data["month"] / 12)
+    with pytest.warns(UserWarning, match="'age' changes within patients"):
+        data = prepare_long(drifting, **arguments)
+    first = drifting.sort_values(["patient", "month"]).drop_duplicates("patient")
+    assert list(data.baseline.index) == list(first.index)  # each patient's first visit
 
 
 def test_mixed_model_corrects_missing_at_random_dropout():
