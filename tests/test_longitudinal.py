@@ -358,3 +358,28 @@ def test_gee_agrees_with_mixed_model_under_mcar(trajectory, long_data):
     independence = gee_sensitivity(long_data, outcome="joa", exposure="fat", visit="month", subject="patient",
                                    correlation="independence")
     assert np.isnan(independence.working_correlation)
+
+
+@pytest.mark.parametrize("correlation", ["exchangeable", "independence"])
+def test_gaussian_gee_equals_statsmodels(correlation):
+    # statsmodels' GEE (an independent implementation that loops over patients), with N denominators
+    # (ddof_scale=0, geepack's convention), on unbalanced data with drop-out and rows out of order.
+    import statsmodels.api as sm
+
+    from helpers.stats.gee import fit_gaussian_gee
+
+    data = simulate_long(n=200, seed=4, dropout="mar").sample(frac=1.0, random_state=2)
+    X = np.column_stack([np.ones(len(data)), data["month"] / 12, data["fat"] == "high", data["age"]]).astype(float)
+    structure = sm.cov_struct.Exchangeable() if correlation == "exchangeable" else sm.cov_struct.Independence()
+    theirs = sm.GEE(data["joa"].to_numpy(), X, groups=data["patient"].to_numpy(), cov_struct=structure,
+                    family=sm.families.Gaussian()).fit(ddof_scale=0)
+    ours = fit_gaussian_gee(data["joa"].to_numpy(), X, data["patient"].to_numpy(), correlation=correlation)
+    assert ours.converged
+    np.testing.assert_allclose(ours.params, theirs.params, rtol=1e-10)
+    np.testing.assert_allclose(ours.covariance, theirs.cov_params(), rtol=1e-8)
+    np.testing.assert_allclose(ours.naive_covariance, theirs.cov_naive, rtol=1e-8)
+    assert ours.scale == pytest.approx(theirs.scale, rel=1e-10)
+    if correlation == "exchangeable":
+        assert ours.working_correlation == pytest.approx(float(np.ravel(structure.dep_params)[0]), rel=1e-10)
+    else:
+        assert np.isnan(ours.working_correlation)
