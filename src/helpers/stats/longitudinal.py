@@ -411,7 +411,7 @@ def logistic_by_visit(df: pd.DataFrame, *, outcome: str, exposure: str, visit: s
             notes = _fit_notes(result)
             if notes:
                 warnings.warn(f"visit {time}, {label} model: " + "; ".join(notes), stacklevel=2)
-            method = "logistic regression (statsmodels Logit), Wald CI" + (
+            method = "logistic regression (maximum likelihood), Wald CI" + (
                 f", adjusted for {', '.join(confounders)}" if label == "adjusted" else "")
             for term in result.table[result.table["variable"] == exposure].itertuples():
                 rows.append({**common, "term": term.term, "estimate": term.odds_ratio, "ci_low": term.ci_low,
