@@ -97,8 +97,9 @@ def fit_logistic_arrays(x: np.ndarray, y: np.ndarray, *, offset: np.ndarray | No
     shift = np.zeros(n) if offset is None else np.asarray(offset, dtype=float)
     problems: set[str] = set()
 
-    def information(prob: np.ndarray) -> np.ndarray:
-        return x.T @ (x * (prob * (1.0 - prob))[:, None])
+    def information(prob: np.ndarray) -> np.ndarray:  # X'WX, as A'A with A = W^(1/2) X (one symmetric product)
+        root = x * np.sqrt(prob * (1.0 - prob))[:, None]
+        return root.T @ root
 
     beta, previous, iterations = np.zeros(p), np.full(p, np.inf), 0
     prob = special.expit(x @ beta + shift)
@@ -109,7 +110,7 @@ def fit_logistic_arrays(x: np.ndarray, y: np.ndarray, *, offset: np.ndarray | No
             previous = beta
             beta = previous + np.linalg.solve(hessian, x.T @ (y - prob) / n)
             prob = special.expit(x @ beta + shift)
-            if np.allclose(prob - y, 0):
+            if np.max(np.abs(prob - y)) <= 1e-8:  # statsmodels' check, np.allclose(prob - y, 0)
                 problems.add("PerfectSeparationWarning")
             iterations += 1
         if iterations == max_iter:
