@@ -322,7 +322,7 @@ def _fit_notes(result: LogisticResult) -> list[str]:
 
 def logistic_by_visit(df: pd.DataFrame, *, outcome: str, exposure: str, visit: str,
                       confounders: Sequence[str] = (), exposure_reference: Any = None,
-                      level: float = 0.95) -> pd.DataFrame:
+                      level: float = 0.95, models: Sequence[str] = ("unadjusted", "adjusted")) -> pd.DataFrame:
     """Odds ratios of a binary outcome for the exposure at each visit, unadjusted and adjusted.
 
     Parameters
@@ -342,6 +342,8 @@ def logistic_by_visit(df: pd.DataFrame, *, outcome: str, exposure: str, visit: s
         Reference level of a group exposure (default: the first in sorted order).
     level : float
         Confidence level of the Wald intervals.
+    models : sequence of {"unadjusted", "adjusted"}
+        The models to fit at each visit (the adjusted one only with confounders).
 
     Returns
     -------
@@ -376,6 +378,9 @@ def logistic_by_visit(df: pd.DataFrame, *, outcome: str, exposure: str, visit: s
     confounders = list(confounders)
     require_columns(df, [outcome, exposure, visit, *confounders])
     check_level(level)
+    unknown = [model for model in models if model not in ("unadjusted", "adjusted")]
+    if unknown or not len(models) or isinstance(models, str):
+        raise InputError(f"models={models!r}: give one or both of 'unadjusted' and 'adjusted'.")
     invalid = df[outcome].notna() & ~df[outcome].isin([0, 1, True, False])
     if invalid.any() or df[outcome].isna().all():
         raise InputError(f"column '{outcome}' must be coded 0/1 (1 = event); rows {rows_label(invalid)} have other "
@@ -392,7 +397,7 @@ def logistic_by_visit(df: pd.DataFrame, *, outcome: str, exposure: str, visit: s
         at_visit = work[work[visit] == time]
         n, n_events = len(at_visit), int(at_visit[outcome].sum())
         for label, predictors in (("unadjusted", [exposure]), ("adjusted", [exposure, *confounders])):
-            if label == "adjusted" and not confounders:
+            if (label == "adjusted" and not confounders) or label not in models:
                 continue
             common = {"visit": time, "model": label, "quantity": "odds ratio", "n": n, "n_events": n_events}
             if n_events in (0, n):
