@@ -226,3 +226,21 @@ def test_cox_zph_per_term_matches_r_before_3_on_lung(lung):
     np.testing.assert_allclose(fit.schoenfeld.iloc[:4].to_numpy(),
                                [[0.727079613965, 0.935464711892], [-0.272302937094, 10.005229931886],
                                 [-0.272302937094, 17.005229931886], [-0.272302937094, 3.005229931886]], atol=1e-7)
+
+
+def test_pair_counts_equal_brute_force_counts():
+    # Harrell's counts by rank digits against every pair, with ties in the score and in the times
+    from helpers.stats.cox import _later_pairs_by_rank
+
+    rng = np.random.default_rng(12)
+    for n in (1, 2, 3, 8, 40, 257):
+        for _ in range(10):
+            rank = rng.integers(0, max(1, n // 3), n)
+            key = np.sort(rng.integers(0, 7, n))
+            asking = rng.random(n) < 0.6
+            lower = sum(1 for i in range(n) if asking[i] for j in range(n) if key[j] > key[i] and rank[j] < rank[i])
+            equal = sum(1 for i in range(n) if asking[i] for j in range(n) if key[j] > key[i] and rank[j] == rank[i])
+            assert _later_pairs_by_rank(rank, key, asking) == (lower, equal)
+    shuffled = rng.permutation(40)  # the key need not be sorted
+    rank, key, asking = rng.integers(0, 9, 40), rng.integers(0, 5, 40), rng.random(40) < 0.5
+    assert _later_pairs_by_rank(rank[shuffled], key[shuffled], asking[shuffled]) == _later_pairs_by_rank(rank, key, asking)
