@@ -37,10 +37,10 @@ class _GroupSums:
 
 
 def _group_sums(y: np.ndarray, X: np.ndarray, Z: np.ndarray, groups: np.ndarray) -> _GroupSums:
-    order = np.argsort(groups, kind="stable")
-    codes = groups[order]
-    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
-    y, X, Z = y[order], X[order], Z[order]
+    if np.any(groups[1:] < groups[:-1]):  # rows not already grouped in order
+        order = np.argsort(groups, kind="stable")
+        groups, y, X, Z = groups[order], y[order], X[order], Z[order]
+    starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
     ztz = np.add.reduceat(Z[:, :, None] * Z[:, None, :], starts, axis=0)
     ztx = np.add.reduceat(Z[:, :, None] * X[:, None, :], starts, axis=0)
     zty = np.add.reduceat(Z * y[:, None], starts, axis=0)
