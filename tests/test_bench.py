@@ -26,3 +26,13 @@ def test_median_row_takes_the_median_time_and_the_largest_memory():
     row = bench._median_row("x", [(3.0, 10.0), (1.0, 30.0), (2.0, 20.0)])
     assert row["seconds"] == 2.0 and row["peak_memory_mb"] == 30.0 and row["runs"] == 3
     assert list(row) == bench.COLUMNS
+
+
+def test_command_line_offers_every_part(capsys):
+    # one --only option naming every part (two definitions of it made `make bench` fail before measuring)
+    with pytest.raises(SystemExit) as exit_:
+        bench.main(["--help"])
+    assert exit_.value.code == 0
+    usage = capsys.readouterr().out
+    for part in ("build", "chapters", "matching", "delong", "pool", "r", "imports"):
+        assert part in usage

@@ -287,3 +287,21 @@ def test_no_events_at_all_is_not_estimable():
     frame = _monotone_cohort().assign(dead=0)
     with pytest.raises(NotEstimable, match=r"no events in column 'dead' \(all 10 patients censored\)"):
         cox_model(frame, time="months", event="dead", covariates=["arm"])
+
+
+def test_pair_counts_equal_brute_force_counts():
+    # Harrell's counts by rank digits against every pair, with ties in the score and in the times
+    from helpers.stats.cox import _later_pairs_by_rank
+
+    rng = np.random.default_rng(12)
+    for n in (1, 2, 3, 8, 40, 257):
+        for _ in range(10):
+            rank = rng.integers(0, max(1, n // 3), n)
+            key = np.sort(rng.integers(0, 7, n))
+            asking = rng.random(n) < 0.6
+            lower = sum(1 for i in range(n) if asking[i] for j in range(n) if key[j] > key[i] and rank[j] < rank[i])
+            equal = sum(1 for i in range(n) if asking[i] for j in range(n) if key[j] > key[i] and rank[j] == rank[i])
+            assert _later_pairs_by_rank(rank, key, asking) == (lower, equal)
+    shuffled = rng.permutation(40)  # the key need not be sorted
+    rank, key, asking = rng.integers(0, 9, 40), rng.integers(0, 5, 40), rng.random(40) < 0.5
+    assert _later_pairs_by_rank(rank[shuffled], key[shuffled], asking[shuffled]) == _later_pairs_by_rank(rank, key, asking)

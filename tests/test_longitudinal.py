@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -216,6 +218,59 @@ def test_estimated_means_recover_the_truth(trajectory, long_data):
     assert means.set_index(["exposure", "visit"])["n_observed"].to_dict() == observed.to_dict()
 
 
+def _average_design_means(data, model, visit, exposure):
+    """The estimated means by their definition: every patient's design row with the group and visit set,
+    averaged, times the coefficients (one full design per group and visit)."""
+    import patsy
+
+    names = list(model.estimates.index)
+    means = {}
+    for level in data.exposure_levels:
+        for time in data.visits:
+            grid = data.baseline.copy()
+            grid[visit] = pd.Categorical([time] * len(grid), categories=list(data.visits))
+            grid[exposure] = pd.Categorical([level] * len(grid), categories=list(data.exposure_levels))
+            design = patsy.build_design_matrices([model.design_info], grid, return_type="dataframe")[0][names]
+            means[(level, time)] = float(design.mean(axis=0).to_numpy() @ model.estimates.to_numpy())
+    return means
+
+
+@pytest.mark.parametrize("extra", ["", " + fat:age"])
+def test_estimated_means_average_every_patients_design_row(long_data, extra):
+    # The helper builds the patients' design once when no term crosses the group or visit with a
+    # confounder (extra = ""), and for every group and visit otherwise (" + fat:age"): both equal the
+    # definition, to the last bit when nothing is crossed.
+    from helpers.stats.longitudinal import estimated_means, prepare_long
+
+    data = prepare_long(long_data, outcome="joa", exposure="fat", visit="month", subject="patient",
+                        confounders=["age"], exposure_reference="low", visit_unit="months")
+    model = fit_mixed_model(data.frame, formula=data.formula + extra, group="patient")
+    means = estimated_means(data, model_spec=model.design_info, params=model.estimates,
+                            covariance=model.fixed_effects_covariance, visit="month", exposure="fat",
+                            outcome="joa", level=0.95)
+    expected = _average_design_means(data, model, "month", "fat")
+    for row in means.itertuples():
+        if extra:
+            assert row.estimate == pytest.approx(expected[(row.exposure, row.visit)], rel=1e-12)
+        else:
+            assert row.estimate == expected[(row.exposure, row.visit)]
+
+
+def test_covariate_changing_within_patients_is_reported(long_data):
+    from helpers.stats.longitudinal import prepare_long
+
+    arguments = dict(outcome="joa", exposure="fat", visit="month", subject="patient", confounders=["age"],
+                     exposure_reference="low", visit_unit="months")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        prepare_long(long_data, **arguments)  # age and fat are constant within each patient
+    drifting = long_data.assign(age=long_data["age"] + long_data["month"] / 12)
+    with pytest.warns(UserWarning, match="'age' changes within patients"):
+        data = prepare_long(drifting, **arguments)
+    first = drifting.sort_values(["patient", "month"]).drop_duplicates("patient")
+    assert list(data.baseline.index) == list(first.index)  # each patient's first visit
+
+
 def test_mixed_model_corrects_missing_at_random_dropout():
     # Patients with poor scores drop out: observed means at 5 years are too high, model means are not.
     data = simulate_long(n=400, dropout="mar")
@@ -316,3 +371,28 @@ def test_gee_agrees_with_mixed_model_under_mcar(trajectory, long_data):
     independence = gee_sensitivity(long_data, outcome="joa", exposure="fat", visit="month", subject="patient",
                                    correlation="independence")
     assert np.isnan(independence.working_correlation)
+
+
+@pytest.mark.parametrize("correlation", ["exchangeable", "independence"])
+def test_gaussian_gee_equals_statsmodels(correlation):
+    # statsmodels' GEE (an independent implementation that loops over patients), with N denominators
+    # (ddof_scale=0, geepack's convention), on unbalanced data with drop-out and rows out of order.
+    import statsmodels.api as sm
+
+    from helpers.stats.gee import fit_gaussian_gee
+
+    data = simulate_long(n=200, seed=4, dropout="mar").sample(frac=1.0, random_state=2)
+    X = np.column_stack([np.ones(len(data)), data["month"] / 12, data["fat"] == "high", data["age"]]).astype(float)
+    structure = sm.cov_struct.Exchangeable() if correlation == "exchangeable" else sm.cov_struct.Independence()
+    theirs = sm.GEE(data["joa"].to_numpy(), X, groups=data["patient"].to_numpy(), cov_struct=structure,
+                    family=sm.families.Gaussian()).fit(ddof_scale=0)
+    ours = fit_gaussian_gee(data["joa"].to_numpy(), X, data["patient"].to_numpy(), correlation=correlation)
+    assert ours.converged
+    np.testing.assert_allclose(ours.params, theirs.params, rtol=1e-10)
+    np.testing.assert_allclose(ours.covariance, theirs.cov_params(), rtol=1e-8)
+    np.testing.assert_allclose(ours.naive_covariance, theirs.cov_naive, rtol=1e-8)
+    assert ours.scale == pytest.approx(theirs.scale, rel=1e-10)
+    if correlation == "exchangeable":
+        assert ours.working_correlation == pytest.approx(float(np.ravel(structure.dep_params)[0]), rel=1e-10)
+    else:
+        assert np.isnan(ours.working_correlation)

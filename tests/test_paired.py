@@ -125,3 +125,16 @@ def test_both_entry_points_are_one_analysis(differences, normality):
     else:
         assert one["quantity"] == "mean difference"
         assert one["estimate"] == pytest.approx(np.mean(after - before), rel=1e-12)
+
+
+def test_walsh_averages_by_distinct_values_equal_every_pair():
+    # the distinct Walsh averages and their counts, against all n(n + 1)/2 pairs written out
+    from helpers.stats.paired import _walsh_averages
+
+    rng = np.random.default_rng(8)
+    for values in (rng.integers(-4, 5, 60) / 2, rng.normal(0, 1, 40), np.array([3.0]), np.array([1.0, 1.0])):
+        i, j = np.triu_indices(len(values))
+        every = np.sort((values[i] + values[j]) / 2)
+        points, at_most = _walsh_averages(values)
+        np.testing.assert_array_equal(points, np.unique(every))
+        np.testing.assert_array_equal(at_most, np.searchsorted(every, points, side="right"))

@@ -32,6 +32,7 @@ from helpers.book import parity
 from helpers.book.parity import cox_values, matching_values, named, r_term, read_r_results
 from helpers.stats import prediction
 from helpers.stats.cox import cox_model
+from helpers.stats.gee import fit_gaussian_gee
 from helpers.stats.matching import match_on_propensity
 
 COMMITTED = read_r_results(R_RESULTS)
@@ -117,23 +118,23 @@ def test_cox_model_converges_as_coxph(data):
 # --------------------------------------------------------------------------------------------- geepack
 def test_gee_denominators_are_geepacks(data):
     sleepstudy = data.sleepstudy
-    # R: geeglm(Reaction ~ Days, id = Subject, corstr = "exchangeable"): alpha 0.5760 with N denominators.
-    # gee_sensitivity fits statsmodels GEE with ddof_scale=0 for this reason; statsmodels' default (N - p)
-    # gives 0.5710. The model has no group, so it is fitted here with the helper's settings.
+    # R: geeglm(Reaction ~ Days, id = Subject, corstr = "exchangeable"): alpha 0.5760 with N denominators, as
+    # helpers.stats.gee.fit_gaussian_gee; statsmodels' GEE by default (ddof_scale = the number of
+    # coefficients) gives 0.5710. The model has no group, so it is fitted here with the helper's fitter.
     data = sleepstudy.sort_values(["Subject", "Days"])
-    fits = {}
-    for ddof in (0, None):
-        structure = sm.cov_struct.Exchangeable()
-        result = smf.gee("Reaction ~ Days", groups="Subject", data=data, cov_struct=structure,
-                         family=sm.families.Gaussian()).fit(ddof_scale=ddof)
-        fits[ddof] = (result, float(np.ravel(structure.dep_params)[0]))
-    result, alpha = fits[0]
+    X = np.column_stack([np.ones(len(data)), data["Days"].to_numpy(float)])
+    fit = fit_gaussian_gee(data["Reaction"].to_numpy(float), X, data["Subject"].to_numpy())
     label = "Reaction ~ Days"
-    computed = (named(f"{label}: coef", {r_term(k): v for k, v in result.params.items()})
-                | named(f"{label}: robust_se", {r_term(k): v for k, v in result.bse.items()})
-                | {f"{label}: alpha": alpha, f"{label}: scale": result.scale})
+    terms = ["(Intercept)", "Days"]
+    computed = (named(f"{label}: coef", dict(zip(terms, fit.params)))
+                | named(f"{label}: robust_se", dict(zip(terms, np.sqrt(np.diag(fit.covariance)))))
+                | {f"{label}: alpha": fit.working_correlation, f"{label}: scale": fit.scale})
     compare("geepack", "sleepstudy", computed, rel=1e-8, abs=1e-10, prefix=label + ":")
-    assert not math.isclose(fits[None][1], alpha, rel_tol=1e-3)  # the default convention is not geepack's
+    structure = sm.cov_struct.Exchangeable()
+    smf.gee("Reaction ~ Days", groups="Subject", data=data, cov_struct=structure,
+            family=sm.families.Gaussian()).fit()
+    default = float(np.ravel(structure.dep_params)[0])
+    assert not math.isclose(default, fit.working_correlation, rel_tol=1e-3)  # the default is not geepack's
 
 
 # ------------------------------------------------------------------------------------------------- glm

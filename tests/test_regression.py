@@ -202,6 +202,25 @@ def test_separation_detected(separated):
                                "included, has an estimate (Firth's estimates stay finite)").all()
 
 
+@pytest.mark.filterwarnings("ignore:.*events per variable")
+def test_a_converged_fit_spares_the_linear_programme(separated, monkeypatch):
+    # Without separation, the maximum likelihood fit's score equations bound the programme's optimum and
+    # the programme is not solved; under separation the fitted coefficients prove nothing and it decides.
+    x = np.column_stack([np.ones(8), separated["age"]])
+    overlapping = np.array([0, 0, 1, 0, 1, 0, 1, 1])
+    coef = smf.logit("y ~ age", pd.DataFrame({"y": overlapping, "age": separated["age"]})).fit(disp=0).params
+    solved = []
+    real = optimize.linprog
+    monkeypatch.setattr(optimize, "linprog", lambda *a, **k: solved.append(1) or real(*a, **k))
+    assert _detect_separation(x, overlapping, coef=coef.to_numpy()) == ("none", pytest.approx([0.0, 0.0]))
+    assert not solved
+    y = separated["dead"].to_numpy()
+    diverged = np.array([-300.0, 5.0])  # where Newton's method drifts under complete separation
+    kind, direction = _detect_separation(x, y, coef=diverged)
+    assert solved and kind == "complete" and direction[1] > 0
+    assert (kind, list(direction)) == (_detect_separation(x, y)[0], list(_detect_separation(x, y)[1]))
+
+
 def test_quasi_separation_by_a_category_warns(cohort):
     data = cohort.copy()
     data.loc[data["grade"] == "C", "complication"] = 1  # every grade C patient has the event

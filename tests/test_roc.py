@@ -370,3 +370,18 @@ def test_missing_values_are_named(asah):
     with pytest.raises(InputError, match=r"rows 3, 17.*dropna"):
         compare_auc(frame, predictors=("ndka", "s100b"), **POOR)
 
+
+
+def test_midranks_are_scipys_rankdata_from_one_sort():
+    from scipy import stats
+
+    from helpers.stats.roc import _midranks
+
+    rng = np.random.default_rng(5)
+    for n in (2, 3, 10, 100, 1000):
+        for _ in range(20):
+            values, is_case = rng.integers(0, max(2, n // 3), n).astype(float), rng.random(n) < 0.4
+            pooled, within = _midranks(values, is_case)
+            np.testing.assert_array_equal(pooled, stats.rankdata(values))
+            np.testing.assert_array_equal(within[is_case], stats.rankdata(values[is_case]))
+            np.testing.assert_array_equal(within[~is_case], stats.rankdata(values[~is_case]))

@@ -47,6 +47,16 @@ def test_logistic_by_visit_recovers_known_odds_ratio():
         assert row.n == len(at_visit) and row.n_events == at_visit["recovered"].sum()
 
 
+def test_logistic_by_visit_fits_only_the_models_asked_for():
+    data = simulate_binary(n=400)
+    both = logistic_by_visit(data, outcome="recovered", exposure="high_fat", visit="visit", confounders=["age"])
+    adjusted = logistic_by_visit(data, outcome="recovered", exposure="high_fat", visit="visit", confounders=["age"],
+                                 models=["adjusted"])
+    pd.testing.assert_frame_equal(adjusted, both[both["model"] == "adjusted"].reset_index(drop=True))
+    with pytest.raises(InputError, match="models"):
+        logistic_by_visit(data, outcome="recovered", exposure="high_fat", visit="visit", models=["crude"])
+
+
 def test_unadjusted_odds_ratio_equals_cross_product():
     data = simulate_binary(n=400, seed=3, visits=(1, 7, 30))  # days, not the default schedule
     table = logistic_by_visit(data, outcome="recovered", exposure="high_fat", visit="visit")

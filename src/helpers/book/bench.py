@@ -499,10 +499,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m helpers.book.bench", description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3, help="runs per figure (the median is reported)")
     parser.add_argument("--factors", type=int, nargs="+", default=[1, 10, 100], help="multiples of the paper's size")
-    parser.add_argument("--only", nargs="+", choices=["build", "chapters", "matching", "delong", "pool"],
-                        default=["build", "chapters", "matching", "delong", "pool"])
-    parser.add_argument("--only", nargs="+", choices=["build", "chapters", "matching", "delong", "r", "imports"],
-                        default=["build", "chapters", "matching", "delong", "r", "imports"])
+    parts = ["build", "chapters", "matching", "delong", "pool", "r", "imports"]
+    parser.add_argument("--only", nargs="+", choices=parts, default=parts, help="the parts to measure (default: all)")
     parser.add_argument("--out", type=Path, default=None, help="results file (default: bench/results.csv)")
     arguments = parser.parse_args(argv)
     root = registry.project_root()

@@ -272,7 +272,7 @@ def gee_values(result, label: str) -> dict[str, float]:
     table = result.coefficients.assign(r_name=result.coefficients["term"].map(r_term)).set_index("r_name")
     return (named(f"{label}: coef", table["estimate"].to_dict())
             | named(f"{label}: robust_se", table["standard_error"].to_dict())
-            | {f"{label}: alpha": result.working_correlation, f"{label}: scale": result.fit.scale})
+            | {f"{label}: alpha": result.working_correlation, f"{label}: scale": result.scale})
 
 
 def logistic_values(data: pd.DataFrame, label: str, *, outcome: str, predictors: list[str]) -> dict[str, float]:

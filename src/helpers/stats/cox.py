@@ -80,7 +80,9 @@ class _EfronLikelihood:
         self.t, self.e = durations[order], events[order].astype(float)
         self.x = x[order] - x.mean(axis=0)  # centred, as R's coxph
         self.n, self.p = self.x.shape
-        times, first, inverse = np.unique(self.t, return_index=True, return_inverse=True)
+        changes = np.r_[True, self.t[1:] != self.t[:-1]]             # np.unique of the sorted times
+        first, inverse = np.flatnonzero(changes), np.cumsum(changes) - 1
+        times = self.t[first]
         deaths = np.bincount(inverse, weights=self.e, minlength=len(times))
         used = deaths > 0
         self.deaths = deaths[used]
@@ -93,15 +95,18 @@ class _EfronLikelihood:
         self.used, self.deaths_all = used, deaths
         self.survivors = np.diff(np.r_[first, self.n]) - deaths         # rows at each time that are not deaths
         self.bounds = np.column_stack([first, first + deaths.astype(int)]).ravel()
-        outer = (self.x[:, :, None] * self.x[:, None, :]).reshape(self.n, -1)
-        self.base = np.column_stack([np.ones(self.n), self.x, outer])
+        # x_j x_k for j <= k only (the information is symmetric), and a last row of zeros: the sums below
+        # are read at row n for an empty range
+        self.upper = np.triu_indices(self.p)
+        self.base = np.zeros((self.n + 1, 1 + self.p + len(self.upper[0])))
+        self.base[:-1] = np.column_stack([np.ones(self.n), self.x, self.x[:, self.upper[0]] * self.x[:, self.upper[1]]])
 
     def _sums(self, beta: np.ndarray, derivatives: bool) -> tuple[np.ndarray, ...]:
         lp = self.x @ beta
-        w = np.exp(lp)
-        block = self.base * w[:, None] if derivatives else w[:, None]
+        w = np.exp(np.r_[lp, 0.0])  # the zero row's weight multiplies zeros
+        block = self.base * w[:, None] if derivatives else self.base[:, :1] * w[:, None]
         # rows are sorted by time, deaths first: [first, first + d) are the deaths, [first + d, next) the rest
-        parts = np.add.reduceat(np.vstack([block, np.zeros((1, block.shape[1]))]), self.bounds, axis=0)
+        parts = np.add.reduceat(block, self.bounds, axis=0)
         dead, rest = parts[0::2], parts[1::2]
         dead[self.deaths_all == 0] = 0.0                                # reduceat gives a row for an empty range
         rest[self.survivors == 0] = 0.0
@@ -129,7 +134,9 @@ class _EfronLikelihood:
         s1, a1 = risk[:, 1:1 + p], tied[:, 1:1 + p]
         mean_sum = s1 * c0[:, None] - a1 * c1[:, None]                   # sum_l (S1 - f_l A1) / D_l per time
         gradient = self.x_events - mean_sum.sum(axis=0)
-        second = (risk[:, 1 + p:] * c0[:, None] - tied[:, 1 + p:] * c1[:, None]).sum(axis=0).reshape(p, p)
+        second = np.empty((p, p))
+        second[self.upper] = (risk[:, 1 + p:] * c0[:, None] - tied[:, 1 + p:] * c1[:, None]).sum(axis=0)
+        second[self.upper[1], self.upper[0]] = second[self.upper]
         cross = (s1 * c01[:, None]).T @ a1
         squares = (s1 * c00[:, None]).T @ s1 - cross - cross.T + (a1 * c11[:, None]).T @ a1
         return loglik, gradient, second - squares, mean_sum / self.deaths[:, None]
@@ -172,30 +179,62 @@ class _EfronLikelihood:
         """Concordant, discordant and tied comparable pairs of the linear predictor (Harrell's C's counts).
 
         Pairs (event i, j followed longer, or censored at i's time); concordant when i's risk score is
-        higher, ties in the score count 1/2, tied event times are not compared. Counted by rank bits:
-        for each bit of the score rank, within equal higher bits, the pairs that first differ at that
-        bit (no loop over patients).
+        higher, ties in the score count 1/2, tied event times are not compared. Concordant pairs are counted
+        by the binary digits of the score's rank (:func:`_lower_rank_later_key`; no loop over patients).
         """
-        score = self.x @ beta
-        rank = np.unique(score, return_inverse=True)[1].astype(np.int64)
-        key = 2 * self.event_time.astype(np.int64) + (1 - self.e.astype(np.int64))  # later = larger key
-        width = int(key.max()) + 2
+        rank = np.unique(self.x @ beta, return_inverse=True)[1].astype(np.int64)
+        key = 2 * self.event_time.astype(np.int64) + (1 - self.e.astype(np.int64))  # later = larger key; sorted
         events = self.e == 1
-        key_i, rank_i = key[events], rank[events]
-        later = self.n - np.searchsorted(np.sort(key), key_i, side="right")
-        same = np.sort(rank * width + key)
-        equal = (np.searchsorted(same, rank_i * width + width - 1, side="right")
-                 - np.searchsorted(same, rank_i * width + key_i, side="right"))
-        lower = np.zeros(len(key_i), dtype=np.int64)
-        for bit in range(max(int(rank.max()).bit_length(), 1)):   # about log2(n) passes
-            prefix, low = rank >> (bit + 1), ((rank >> bit) & 1) == 0
-            pool = np.sort(prefix[low] * width + key[low])
-            up_to = np.cumsum(np.bincount(prefix[low], minlength=int(prefix.max()) + 1))  # pool rows with prefix <= p
-            asks = ((rank_i >> bit) & 1) == 1
-            group = rank_i[asks] >> (bit + 1)
-            lower[asks] += up_to[group] - np.searchsorted(pool, group * width + key_i[asks], side="right")
-        concordant, tied = float(lower.sum()), float(equal.sum())
-        return concordant, float(later.sum()) - concordant - tied, tied
+        later = self.n - np.searchsorted(key, key[events], side="right")
+        concordant, tied = _later_pairs_by_rank(rank, key, events)
+        return float(concordant), float(later.sum()) - concordant - tied, float(tied)
+
+
+def _later_pairs_by_rank(rank: np.ndarray, key: np.ndarray, asking: np.ndarray) -> tuple[int, int]:
+    """The numbers of pairs (i, j) with ``asking[i]`` and ``key[j] > key[i]``: with ``rank[j] < rank[i]``,
+    and with ``rank[j] == rank[i]``.
+
+    From the highest binary digit of the rank down, the rows are kept in order of (the rank's higher
+    digits, key). At each digit, within a block of equal higher digits, the rows whose digit is 0 have a
+    lower rank than those whose digit is 1, so each asking row with digit 1 counts the digit-0 rows of its
+    block with a larger key (a cumulative count); the block is then split by the digit, keeping the key
+    order (a stable partition by counting). Every pair with ``rank[j] < rank[i]`` is counted once, at the
+    first digit where the ranks differ; at the end the blocks are the ranks themselves, and the equal
+    ranks are counted the same way. About log2(n) passes of a few linear operations, no sort.
+    """
+    n = len(rank)
+    order = np.argsort(key, kind="stable")
+    positions = np.arange(n)
+
+    def layout(values: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Blocks of equal ``values`` and runs of equal keys within them, in the current order."""
+        new_block = np.r_[True, values[1:] != values[:-1]]
+        new_run = new_block | np.r_[True, keys[1:] != keys[:-1]]
+        block_start, run_start = np.flatnonzero(new_block), np.flatnonzero(new_run)
+        block_end, run_end = np.r_[block_start[1:], n], np.r_[run_start[1:], n]
+        return block_start, block_end, np.cumsum(new_block) - 1, run_end, np.cumsum(new_run) - 1
+
+    lower = 0
+    for bit in reversed(range(max(int(rank.max()).bit_length(), 1))):
+        r = rank[order]
+        block_start, block_end, block_id, run_end, run_id = layout(r >> (bit + 1), key[order])
+        low = ((r >> bit) & 1) == 0
+        below = np.zeros(n + 1, dtype=np.int64)                          # digit-0 rows before each position
+        np.cumsum(low, out=below[1:])
+        low_in_block = below[block_end] - below[block_start]
+        asks = np.flatnonzero(~low & asking[order])
+        owner = block_id[asks]
+        not_later = below[run_end[run_id[asks]]] - below[block_start[owner]]   # digit 0, key <= key_i
+        lower += int(np.sum(low_in_block[owner] - not_later))
+        start = block_start[block_id]
+        before = below[:-1] - below[start]                               # digit-0 rows before, in the block
+        destination = np.where(low, start + before, start + low_in_block[block_id] + (positions - start) - before)
+        split = np.empty_like(order)
+        split[destination] = order
+        order = split
+    _, block_end, block_id, run_end, run_id = layout(rank[order], key[order])  # blocks: equal ranks
+    asks = np.flatnonzero(asking[order])
+    return lower, int(np.sum(block_end[block_id[asks]] - run_end[run_id[asks]]))
 
 
 def _harrell(concordant: float, discordant: float, tied: float) -> float:

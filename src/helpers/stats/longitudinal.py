@@ -67,8 +67,12 @@ def prepare_long(df: pd.DataFrame, *, outcome: str, exposure: str, visit: str, s
         warnings.warn(f"{int(incomplete.sum())} row(s) with missing '{exposure}' or confounders "
                       f"(rows {rows_label(incomplete)}) were dropped (complete-case analysis).", stacklevel=3)
     work = work[~incomplete & work[outcome].notna()]
-    for column in [exposure, *confounders]:
-        if (work.groupby(subject)[column].nunique() > 1).any():
+    patient = pd.factorize(work[subject], sort=True)[0]  # codes in the order of the sorted identifiers
+    by_patient = np.argsort(patient, kind="stable")
+    same_patient = patient[by_patient][1:] == patient[by_patient][:-1]
+    for column in [exposure, *confounders]:  # complete here: a change between a patient's rows is a new value
+        values = pd.factorize(work[column])[0][by_patient]
+        if np.any(same_patient & (values[1:] != values[:-1])):
             warnings.warn(f"'{column}' changes within patients; it is used as a time-varying covariate.",
                           stacklevel=3)
     for column in confounders:  # a valid cohort (every patient female) the model cannot be adjusted in
@@ -97,25 +101,56 @@ def prepare_long(df: pd.DataFrame, *, outcome: str, exposure: str, visit: str, s
         time_column = "_" + time_column
     work[time_column] = work[visit].astype(float) / VISIT_UNITS_PER_YEAR[visit_unit]
     y, v, e = formula_name(outcome), formula_name(visit), formula_name(exposure)
+    # Each patient's first visit (the rows of work.sort_values([subject, visit]).drop_duplicates(subject)),
+    # sorted on integer codes rather than on the identifiers themselves.
+    first = np.lexsort((work[visit].cat.codes.to_numpy(), patient))
+    first = first[np.r_[True, patient[first][1:] != patient[first][:-1]]]
     return _LongData(work, f"{y} ~ {v} * {e}{extra}", f"{y} ~ {v} + {e}{extra}", visits, tuple(levels),
-                     time_column, work.sort_values([subject, visit]).drop_duplicates(subject))
+                     time_column, work.iloc[first])
 
 
 def estimated_means(data: _LongData, *, model_spec: Any, params: pd.Series, covariance: pd.DataFrame,
                      visit: str, exposure: str, outcome: str, level: float) -> pd.DataFrame:
-    """Model means by group and visit, averaging the design rows of all patients (= at mean covariates)."""
+    """Model means by group and visit, averaging the design rows of all patients (= at mean covariates).
+
+    The design of the mean model has columns of terms in the visit and the exposure only (the same in every
+    patient's row: 0/1 indicators and the intercept) and columns of the confounders (which do not depend
+    on the visit or the group): the patients' design is built and averaged once, and each group and visit
+    only sets the first kind. A term crossing the visit or the exposure with a confounder would make the
+    patients' rows depend on both; the design is then built for every group and visit.
+    """
     z, beta = z_quantile(level), params.to_numpy(dtype=float)
-    sigma = covariance.loc[params.index, params.index].to_numpy(dtype=float)
+    names = list(params.index)
+    sigma = covariance.loc[names, names].to_numpy(dtype=float)
     observed = data.frame.groupby([exposure, visit], observed=False)[outcome].agg(["size", "mean"])
     years = data.frame.groupby(visit, observed=False)[data.time_column].first()
+    cell_factors = {patsy.EvalFactor(formula_name(column)).name() for column in (visit, exposure)}
+    kinds = {}  # column -> "cell" (visit and exposure only), "patient" (neither) or "both"
+    for term, columns in model_spec.term_slices.items():
+        factors = {factor.name() for factor in term.factors}
+        kind = "cell" if factors <= cell_factors else "patient" if not factors & cell_factors else "both"
+        for column in model_spec.column_names[columns]:
+            kinds[column] = kind
+    per_cell = any(kinds[name] == "both" for name in names)
+
+    def design(rows: pd.DataFrame, exposure_level: Any, time: Any) -> pd.DataFrame:
+        grid = rows.copy()
+        grid[visit] = pd.Categorical.from_codes(np.full(len(grid), list(data.visits).index(time)),
+                                                categories=list(data.visits))
+        grid[exposure] = pd.Categorical.from_codes(np.full(len(grid), list(data.exposure_levels).index(exposure_level)),
+                                                   categories=list(data.exposure_levels))
+        return patsy.build_design_matrices([model_spec], grid, return_type="dataframe")[0][names]
+
+    patient_means = None if per_cell else design(data.baseline, data.exposure_levels[0], data.visits[0]).mean(axis=0)
+    from_cell = np.array([kinds[name] == "cell" for name in names])
     rows = []
     for exposure_level in data.exposure_levels:
         for time in data.visits:
-            grid = data.baseline.copy()
-            grid[visit] = pd.Categorical([time] * len(grid), categories=list(data.visits))
-            grid[exposure] = pd.Categorical([exposure_level] * len(grid), categories=list(data.exposure_levels))
-            design = patsy.build_design_matrices([model_spec], grid, return_type="dataframe")[0]
-            x = design[list(params.index)].mean(axis=0).to_numpy(dtype=float)
+            if per_cell:
+                x = design(data.baseline, exposure_level, time).mean(axis=0).to_numpy(dtype=float)
+            else:
+                x = np.where(from_cell, design(data.baseline.iloc[:1], exposure_level, time).iloc[0].to_numpy(dtype=float),
+                             patient_means.to_numpy(dtype=float))
             estimate, standard_error = float(x @ beta), float(np.sqrt(x @ sigma @ x))
             rows.append({"exposure": exposure_level, "visit": time, "visit_years": float(years[time]),
                          "estimate": estimate, "standard_error": standard_error,
@@ -295,7 +330,7 @@ def _fit_notes(result: LogisticResult) -> list[str]:
 
 def logistic_by_visit(df: pd.DataFrame, *, outcome: str, exposure: str, visit: str,
                       confounders: Sequence[str] = (), exposure_reference: Any = None,
-                      level: float = 0.95) -> pd.DataFrame:
+                      level: float = 0.95, models: Sequence[str] = ("unadjusted", "adjusted")) -> pd.DataFrame:
     """Odds ratios of a binary outcome for the exposure at each visit, unadjusted and adjusted.
 
     Parameters
@@ -315,6 +350,8 @@ def logistic_by_visit(df: pd.DataFrame, *, outcome: str, exposure: str, visit: s
         Reference level of a group exposure (default: the first in sorted order).
     level : float
         Confidence level of the Wald intervals.
+    models : sequence of {"unadjusted", "adjusted"}
+        The models to fit at each visit (the adjusted one only with confounders).
 
     Returns
     -------
@@ -349,6 +386,9 @@ def logistic_by_visit(df: pd.DataFrame, *, outcome: str, exposure: str, visit: s
     confounders = list(confounders)
     require_columns(df, [outcome, exposure, visit, *confounders])
     check_level(level)
+    unknown = [model for model in models if model not in ("unadjusted", "adjusted")]
+    if unknown or not len(models) or isinstance(models, str):
+        raise InputError(f"models={models!r}: give one or both of 'unadjusted' and 'adjusted'.")
     invalid = df[outcome].notna() & ~df[outcome].isin([0, 1, True, False])
     if invalid.any() or df[outcome].isna().all():
         raise InputError(f"column '{outcome}' must be coded 0/1 (1 = event); rows {rows_label(invalid)} have other "
@@ -365,7 +405,7 @@ def logistic_by_visit(df: pd.DataFrame, *, outcome: str, exposure: str, visit: s
         at_visit = work[work[visit] == time]
         n, n_events = len(at_visit), int(at_visit[outcome].sum())
         for label, predictors in (("unadjusted", [exposure]), ("adjusted", [exposure, *confounders])):
-            if label == "adjusted" and not confounders:
+            if (label == "adjusted" and not confounders) or label not in models:
                 continue
             common = {"visit": time, "model": label, "quantity": "odds ratio", "n": n, "n_events": n_events}
             if n_events in (0, n):
@@ -384,7 +424,7 @@ def logistic_by_visit(df: pd.DataFrame, *, outcome: str, exposure: str, visit: s
             notes = _fit_notes(result)
             if notes:
                 warnings.warn(f"visit {time}, {label} model: " + "; ".join(notes), stacklevel=2)
-            method = "logistic regression (statsmodels Logit), Wald CI" + (
+            method = "logistic regression (maximum likelihood), Wald CI" + (
                 f", adjusted for {', '.join(confounders)}" if label == "adjusted" else "")
             for term in result.table[result.table["variable"] == exposure].itertuples():
                 rows.append({**common, "term": term.term, "estimate": term.odds_ratio, "ci_low": term.ci_low,

@@ -29,23 +29,24 @@ class _GroupSums:
     xty: np.ndarray  # p
     yty: float
     ztz: np.ndarray  # G x q x q
-    ztx: np.ndarray  # G x q x p
-    zty: np.ndarray  # G x q
+    crossed: np.ndarray  # G x q x (p + 1): Z_i'[X_i, y_i]
+    crossed_all: np.ndarray  # G x q x (p + 1 + q): Z_i'[X_i, y_i, Z_i], for the gradient
     n: int
     p: int
     q: int
 
 
 def _group_sums(y: np.ndarray, X: np.ndarray, Z: np.ndarray, groups: np.ndarray) -> _GroupSums:
-    order = np.argsort(groups, kind="stable")
-    codes = groups[order]
-    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
-    y, X, Z = y[order], X[order], Z[order]
-    return _GroupSums(
-        xtx=X.T @ X, xty=X.T @ y, yty=float(y @ y),
-        ztz=np.add.reduceat(Z[:, :, None] * Z[:, None, :], starts, axis=0),
-        ztx=np.add.reduceat(Z[:, :, None] * X[:, None, :], starts, axis=0),
-        zty=np.add.reduceat(Z * y[:, None], starts, axis=0), n=len(y), p=X.shape[1], q=Z.shape[1])
+    if np.any(groups[1:] < groups[:-1]):  # rows not already grouped in order
+        order = np.argsort(groups, kind="stable")
+        groups, y, X, Z = groups[order], y[order], X[order], Z[order]
+    starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
+    ztz = np.add.reduceat(Z[:, :, None] * Z[:, None, :], starts, axis=0)
+    ztx = np.add.reduceat(Z[:, :, None] * X[:, None, :], starts, axis=0)
+    zty = np.add.reduceat(Z * y[:, None], starts, axis=0)
+    crossed = np.concatenate([ztx, zty[:, :, None]], axis=2)  # once here, not at every evaluation
+    return _GroupSums(xtx=X.T @ X, xty=X.T @ y, yty=float(y @ y), ztz=ztz, crossed=crossed,
+                      crossed_all=np.concatenate([crossed, ztz], axis=2), n=len(y), p=X.shape[1], q=Z.shape[1])
 
 
 def _lower(q: int) -> tuple[np.ndarray, np.ndarray]:
@@ -105,7 +106,7 @@ def _evaluate(theta: np.ndarray, sums: _GroupSums, reml: bool, gradient: bool = 
     factor = _factor(np.asarray(theta, dtype=float), q)
     inner = factor.T @ sums.ztz @ factor + np.eye(q)  # A_i = I + L'Z_i'Z_iL, G x q x q
     inverse, log_det = _inverse_log_det(inner)
-    crossed = np.concatenate([sums.ztx, sums.zty[:, :, None]] + ([sums.ztz] if gradient else []), axis=2)
+    crossed = sums.crossed_all if gradient else sums.crossed
     projected = factor.T @ crossed                  # Lambda' Z_i'[X_i, y_i, (Z_i)]
     solved = inverse @ projected                    # A_i^-1 Lambda' Z_i'[...]
     width = p + 1
@@ -255,8 +256,8 @@ def fit_profiled(y: np.ndarray, X: np.ndarray, Z: np.ndarray, groups: np.ndarray
         raise ValueError(f"optimizers {unknown or list(optimizers)}: use one or more of {list(OPTIMIZERS)}.")
     y, X, Z = (np.asarray(a, dtype=float) for a in (y, X, Z))
     X, Z = X.reshape(len(y), -1), Z.reshape(len(y), -1)
-    _, codes = np.unique(np.asarray(groups), return_inverse=True)
-    sums = _group_sums(y, X, Z, codes.ravel())
+    codes = pd.factorize(np.asarray(groups), sort=True)[0]  # np.unique's codes, by hashing the labels
+    sums = _group_sums(y, X, Z, codes)
     q = sums.q
     lower = _lower(q)
     diagonal = lower[0] == lower[1]
@@ -409,9 +410,23 @@ class MixedModelResult:
         return self.fixed_effects.set_index("term")["estimate"]
 
 
+WELL_CONDITIONED = 1e-8
+"""Smallest eigenvalue of the unit-diagonal cross-product matrix of a fixed-effects design above which the
+design is of full rank without the singular value decomposition of :func:`_require_full_rank`."""
+
+
 def _require_full_rank(design: pd.DataFrame) -> None:
-    """InputError naming the fixed-effect terms the data cannot estimate (aliased columns)."""
+    """InputError naming the fixed-effect terms the data cannot estimate (aliased columns).
+
+    The rank is numpy's (singular values of the design). A design whose cross-product matrix, scaled to a
+    unit diagonal, has its smallest eigenvalue above :data:`WELL_CONDITIONED` (columns far from
+    collinear) is of full rank and skips that decomposition, which costs a second per million rows.
+    """
     values = design.to_numpy(dtype=float)
+    gram = values.T @ values
+    scale = np.sqrt(np.diag(gram))
+    if np.all(scale > 0) and np.linalg.eigvalsh(gram / np.outer(scale, scale))[0] > WELL_CONDITIONED:
+        return
     rank = int(np.linalg.matrix_rank(values))
     if rank < values.shape[1]:
         pivots = linalg.qr(values, mode="r", pivoting=True)[1]
@@ -490,19 +505,21 @@ def fit_mixed_model(df: pd.DataFrame, *, formula: str, group: str, re_formula: s
                          "give every row its patient identifier.")
     outcome, design = patsy.dmatrices(formula, df, return_type="dataframe", NA_action="drop")
     random = patsy.dmatrix(re_formula or "~1", df, return_type="dataframe", NA_action="drop")
+    design_info = design.design_info
     used = outcome.index.intersection(random.index)
+    groups = df[group]
     if len(df) > len(used):
         warnings.warn(f"{len(df) - len(used)} row(s) with missing values in the model variables were dropped.",
                       stacklevel=2)
-    _require_full_rank(design.loc[used])
-    result = fit_profiled(outcome.loc[used].to_numpy()[:, 0], design.loc[used].to_numpy(),
-                          random.loc[used].to_numpy(), df.loc[used, group].to_numpy(), reml=reml,
-                          optimizers=optimizers)
+        outcome, design, random, groups = outcome.loc[used], design.loc[used], random.loc[used], groups.loc[used]
+    _require_full_rank(design)
+    result = fit_profiled(outcome.to_numpy()[:, 0], design.to_numpy(), random.to_numpy(), groups.to_numpy(),
+                          reml=reml, optimizers=optimizers)
     if not result.converged:
         warnings.warn(f"the mixed model did not converge with any optimiser ({list(optimizers)}); the reported "
                       f"fit ({result.optimizer}) has the highest log-likelihood. Do not report it as is.",
                       stacklevel=2)
-    names = ["(Intercept)" if np.allclose(random.loc[used, label], 1.0) else str(label) for label in random.columns]
+    names = ["(Intercept)" if np.allclose(random[label], 1.0) else str(label) for label in random.columns]
     cov_re = result.random_covariance
     sd = np.sqrt(np.clip(np.diag(cov_re), 0.0, None))
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -524,4 +541,4 @@ def fit_mixed_model(df: pd.DataFrame, *, formula: str, group: str, re_formula: s
         n_observations=len(used), n_groups=result.n_groups, formula=formula, re_formula=re_formula,
         method=(f"linear mixed model ({'REML' if reml else 'ML'}, lme4's profiled deviance, optimiser "
                 f"{result.optimizer}); Wald z {level:.0%} CIs and p-values"),
-        frame=df.loc[used], design_info=design.design_info)
+        frame=df.loc[used], design_info=design_info)

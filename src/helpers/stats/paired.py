@@ -117,6 +117,20 @@ def _signed_rank_z(values: np.ndarray, shift: float, correct: bool) -> float:
     return (z - (0.5 * np.sign(z) if correct else 0.0)) / sigma if sigma > 0 else np.nan
 
 
+def _walsh_averages(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct Walsh averages ``(d_i + d_j) / 2``, i <= j, sorted, and the number of them at most each.
+
+    Built from the distinct values and their counts (``c_a (c_a + 1) / 2`` pairs for a value with itself,
+    ``c_a c_b`` for two values), so scores with few distinct differences (points on a clinical scale) need
+    a few hundred averages, not n(n + 1)/2: 55 million for 10,500 patients.
+    """
+    distinct, counts = np.unique(values, return_counts=True)
+    a, b = np.triu_indices(len(distinct))
+    pairs = np.where(a == b, counts[a] * (counts[a] + 1) // 2, counts[a] * counts[b])
+    points, which = np.unique((distinct[a] + distinct[b]) / 2, return_inverse=True)
+    return points, np.cumsum(np.bincount(which, weights=pairs, minlength=len(points)).astype(np.int64))
+
+
 def hodges_lehmann_pseudomedian(differences: Any, *, level: float = 0.95) -> HodgesLehmannEstimate:
     """Hodges-Lehmann pseudo-median of paired differences with its distribution-free interval, as R.
 
@@ -166,14 +180,17 @@ def hodges_lehmann_pseudomedian(differences: Any, *, level: float = 0.95) -> Hod
     n = nonzero.size
     if n == 0:
         raise InputError("every paired difference is zero; there is no location to estimate.")
-    i, j = np.triu_indices(n)
-    walsh = np.sort((nonzero[i] + nonzero[j]) / 2)
-    total = walsh.size
-    estimate = float(np.median(walsh))
+    points, at_most = _walsh_averages(nonzero)
+    total = n * (n + 1) // 2
+
+    def walsh(position: int) -> float:  # the position-th smallest Walsh average, from 1
+        return float(points[np.searchsorted(at_most, position, side="left")])
+
+    estimate = walsh((total + 1) // 2) if total % 2 else (walsh(total // 2) + walsh(total // 2 + 1)) / 2
     zeros = f"; {values.size - n} zero difference(s) dropped" if n < values.size else ""
     if _exact_signed_rank(values):
         k, achieved = exact_order_statistic(_signed_rank_null_counts(n), level)
-        return HodgesLehmannEstimate(estimate, float(walsh[k - 1]), float(walsh[total - k]), True,
+        return HodgesLehmannEstimate(estimate, walsh(k), walsh(total + 1 - k), True,
                                      "exact limits (R wilcox.test: no ties or zeros, < 50 differences)"
                                      + shortfall(level, achieved, f"{n} differences"))
     alpha = 1 - level
@@ -191,8 +208,7 @@ def hodges_lehmann_pseudomedian(differences: Any, *, level: float = 0.95) -> Hod
         how += f"; requested level not achievable, interval at level {achieved:.3g} (as R)"
         if alpha >= 1:
             return HodgesLehmannEstimate(estimate, float(np.median(nonzero)), float(np.median(nonzero)), False, how)
-    points = np.unique(walsh)
-    above = np.concatenate([[total], total - np.searchsorted(walsh, points, side="right")]).astype(float)
+    above = np.concatenate([[total], total - at_most]).astype(float)
     ties = np.unique(nonzero, return_counts=True)[1].astype(float)
     sigma = np.sqrt(n * (n + 1) * (2 * n + 1) / 24 - float((ties ** 3 - ties).sum()) / 48)
     centred = above - n * (n + 1) / 4

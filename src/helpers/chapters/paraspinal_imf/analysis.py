@@ -283,9 +283,9 @@ def continuous_odds_ratio_table(cohort: pd.DataFrame, *, muscles: Sequence[str] 
         for muscle in muscles:
             follow_up["imf_less"] = -follow_up[f"imf_{muscle}"] / per
             for outcome in outcomes:
+                model = "adjusted" if confounders else "unadjusted"
                 table = logistic_by_visit(follow_up, outcome=outcome, exposure="imf_less", visit="visit_month",
-                                          confounders=list(confounders), level=level)
-                table = table[table["model"] == ("adjusted" if confounders else "unadjusted")]
+                                          confounders=list(confounders), level=level, models=[model])
                 tables.append(table.assign(muscle=muscle, label=muscle_label(muscle), outcome=outcome,
                                            method=table["method"] + f"; IMF continuous, per {per:g} points less"))
     columns = ["muscle", "label", "outcome", "visit", "model", "estimate", "ci_low", "ci_high", "p_value", "n",
