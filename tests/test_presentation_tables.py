@@ -74,13 +74,15 @@ def test_show_keeps_code_columns_verbatim_and_pads_cells():
 
 
 def test_show_masks_small_counts_when_suppression_is_on(monkeypatch):
+    counts = {"true_positive": 3, "false_positive": 10, "false_negative": 0, "true_negative": 27}
     monkeypatch.setitem(privacy.ACTIVE, "threshold", 5)
-    grid = two_by_two_grid({"true_positive": 3, "false_positive": 10, "false_negative": 0, "true_negative": 27})
-    cells = _cells(show(grid, index=True))
+    cells = _cells(show(two_by_two_grid(counts), index=True))
     assert "3" not in cells and cells.count("&lt;5") == 2  # the true positives and their column total
-    assert "27" in cells and "0" in cells  # zero identifies nobody
+    # ... and what would give them away: the false positives (13 - 10 = 3) and their column total
+    assert "10" not in cells and "37" not in cells and cells.count("suppressed") == 2
+    assert "27" in cells and "0" in cells and "40" in cells  # zero identifies nobody; the cohort's size stays
     monkeypatch.setitem(privacy.ACTIVE, "threshold", 0)
-    assert "3" in _cells(show(grid, index=True))
+    assert "3" in _cells(show(two_by_two_grid(counts), index=True))
 
 
 def test_two_by_two_grid_has_totals():
