@@ -756,6 +756,8 @@ def run_chapter(chapter: Chapter | str, *, data_path: Path | None = None, parame
     if skipped:
         echo(f"  {len(skipped)} {'analysis' if len(skipped) == 1 else 'analyses'} not estimated for this cohort "
              "(each has a note on the page and a row in results.csv saying why):")
+        from helpers.validation.estimable import listed
+
         for text in skipped:  # an analysis that needed a skipped one names it; its reason is listed above
-            echo("    - " + re.sub(r"(which was not estimated for this cohort) \(.*\)$", r"\1", text.split(": ", 1)[1]))
+            echo("    - " + listed(text))
     return target

@@ -183,6 +183,20 @@ def note_not_estimated(table: Any) -> list[Skipped]:
     return notes
 
 
+def listed(method: str) -> str:
+    """How ``spinebook run`` lists a skipped analysis (from its results row's ``method``): the analysis and
+    its reason; an analysis that needed a skipped one names it without repeating that one's reason.
+
+    >>> listed("not estimated for this cohort: E-value: it needs the matching, which was not estimated "
+    ...        "for this cohort (only 2 pairs)")
+    'E-value: it needs the matching, which was not estimated for this cohort'
+    """
+    import re
+
+    text = method.split(": ", 1)[1] if method.startswith(NOT_ESTIMATED + ": ") else method
+    return re.sub(r"(which was not estimated for this cohort) \(.*\)$", r"\1", text)
+
+
 def skipped_rows(results: Any) -> list[str]:
     """The ``method`` texts of a results table's rows that were not estimated (for the command's summary)."""
     methods = results["method"].fillna("").astype(str)
