@@ -17,6 +17,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from helpers.book.build import copy_sources
+
 from helpers.chapters import registry
 from helpers.validation.results import RESULT_COLUMNS
 
@@ -41,10 +43,7 @@ def project(tmp_path: Path, repo: Path) -> Path:
     """A scratch copy of the book's sources (no build outputs, no runs)."""
     root = tmp_path / "book-copy"
     root.mkdir()
-    for name in ("_config.yml", "_toc.yml"):
-        shutil.copy2(repo / name, root / name)
-    for folder in ("book", "notebooks", "data", "tests/data", "tests/r/results"):  # the last two: the validation page
-        shutil.copytree(repo / folder, root / folder, ignore=shutil.ignore_patterns("_build", ".ipynb_checkpoints"))
+    copy_sources(repo, root)
     return root
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -19,6 +18,8 @@ from pathlib import Path
 import pandas as pd
 import pyreadstat
 import pytest
+
+from helpers.book.build import copy_sources
 
 from helpers.book import exports
 
@@ -38,10 +39,7 @@ def runs(tmp_path_factory, repo: Path) -> dict[str, Path]:
     work = tmp_path_factory.mktemp("exports-e2e")
     root = work / "book"
     root.mkdir()
-    for name in ("_config.yml", "_toc.yml"):
-        shutil.copy2(repo / name, root / name)
-    for folder in ("book", "notebooks", "data"):
-        shutil.copytree(repo / folder, root / folder, ignore=shutil.ignore_patterns("_build"))
+    copy_sources(repo, root)
     files = exports.write_export(CHAPTER, "sav", work / "export")
     schema_shaped = work / "schema-shaped.csv"
     files.reference.to_csv(schema_shaped, index=False)

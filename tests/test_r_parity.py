@@ -29,7 +29,7 @@ import statsmodels.formula.api as smf
 
 from conftest import R_RESULTS, REPO
 from helpers.book import parity
-from helpers.book.parity import cox_values, matching_values, named, r_term, read_r_results
+from helpers.book.parity import cox_values, matching_values, named, read_r_results
 from helpers.stats import prediction
 from helpers.stats.cox import cox_model
 from helpers.stats.gee import fit_gaussian_gee

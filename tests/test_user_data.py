@@ -7,13 +7,14 @@ format; a mapping file generated from the schema maps it back. The two runs' ``r
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
+
+from helpers.book.build import copy_sources
 import yaml
 
 from helpers.chapters import registry
@@ -71,10 +72,7 @@ def spinebook(*arguments: str, root: Path) -> subprocess.CompletedProcess:
 def project(tmp_path_factory, repo: Path) -> Path:
     root = tmp_path_factory.mktemp("user-data") / "book"
     root.mkdir()
-    for name in ("_config.yml", "_toc.yml"):
-        shutil.copy2(repo / name, root / name)
-    for folder in ("book", "notebooks", "data"):
-        shutil.copytree(repo / folder, root / folder, ignore=shutil.ignore_patterns("_build"))
+    copy_sources(repo, root)
     return root
 
 

@@ -40,6 +40,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from helpers.book.build import copy_sources
 from helpers.chapters import registry
 
 COLUMNS = ["benchmark", "chapter", "size", "seconds", "peak_memory_mb", "runs", "detail"]
@@ -85,16 +86,6 @@ def _median_row(benchmark: str, results: list[tuple[float, float]], *, chapter: 
     return {"benchmark": benchmark, "chapter": chapter, "size": size,
             "seconds": statistics.median(r[0] for r in results),
             "peak_memory_mb": max(r[1] for r in results), "runs": len(results), "detail": detail}
-
-
-def copy_sources(root: Path, target: Path) -> Path:
-    """A scratch copy of the book's sources (no outputs, caches or runs)."""
-    target.mkdir(parents=True)
-    for name in ("_config.yml", "_toc.yml", "requirements.lock"):
-        shutil.copy2(root / name, target / name)
-    for folder in ("book", "notebooks", "data"):
-        shutil.copytree(root / folder, target / folder, ignore=shutil.ignore_patterns("_build", ".ipynb_checkpoints"))
-    return target
 
 
 def _spinebook(*arguments: str) -> list[str]:

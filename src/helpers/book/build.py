@@ -327,6 +327,24 @@ def execute_chapter(chapter: Chapter, *, output_dir: Path, parameters: Mapping[s
     return target
 
 
+SOURCE_FILES = ("_config.yml", "_toc.yml", "requirements.lock")
+SOURCE_FOLDERS = ("book", "notebooks", "data", "tests/data", "tests/r/results")
+"""What a copy of the book needs to build: its configuration, pages, notebooks, synthetic data, and the
+reference data sets and committed R values the validation page is written from."""
+
+
+def copy_sources(root: Path, target: Path) -> Path:
+    """A scratch copy of the book's sources (:data:`SOURCE_FILES`, :data:`SOURCE_FOLDERS`; no outputs,
+    caches or runs) in ``target``, for ``make bench`` and the tests that build or run a copy."""
+    target.mkdir(parents=True, exist_ok=True)
+    for name in SOURCE_FILES:
+        if (root / name).is_file():
+            shutil.copy2(root / name, target / name)
+    for folder in SOURCE_FOLDERS:
+        shutil.copytree(root / folder, target / folder, ignore=shutil.ignore_patterns("_build", ".ipynb_checkpoints"))
+    return target
+
+
 def book_version(root: Path) -> str:
     """The book's version: ``[project] version`` in ``pyproject.toml``, the one place it is written
     (``helpers.__version__`` without a ``pyproject.toml``, as in an installed wheel)."""
