@@ -203,22 +203,23 @@ def skipped_rows(results: Any) -> list[str]:
     return list(methods[methods.str.startswith(NOT_ESTIMATED)].drop_duplicates())
 
 
-def _display(skipped: Skipped) -> None:
+def _shell() -> Any:
+    """The running IPython kernel's shell, None outside a notebook (or without IPython)."""
     try:
         from IPython import get_ipython
-        from IPython.display import display
     except ImportError:  # pragma: no cover - IPython comes with the notebook stack
-        return
-    if get_ipython() is not None:
+        return None
+    return get_ipython()
+
+
+def _display(skipped: Skipped) -> None:
+    if _shell() is not None:
+        from IPython.display import display
+
         display(skipped)
 
 
 def _cell_number() -> int | None:
     """The notebook cell being executed (IPython's execution count), None outside a kernel."""
-    try:
-        from IPython import get_ipython
-    except ImportError:  # pragma: no cover
-        return None
-    shell = get_ipython()
+    shell = _shell()
     return None if shell is None else shell.execution_count
-
